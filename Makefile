@@ -1,0 +1,96 @@
+# imgpool — small explicit Makefile. Variants: build/ (release) and build/asan/
+# (ASan+UBSan). `make test` builds and runs everything, both variants.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+PKGS      := stb libcurl libcjson libexif gmp
+TEST_PKGS := cmocka
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude \
+             $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+ASAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC  := $(filter-out src/main.c src/cli%.c,$(wildcard src/*.c))
+CLI_SRC  := src/main.c $(wildcard src/cli*.c) $(wildcard src/demo/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+TOOL_SRC := $(wildcard tests/tool_*.c)
+
+# $(call objs,VARIANT_DIR,SOURCES)
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+B := build
+A := build/asan
+LIB      := $(B)/libimgpool.a
+LIB_ASAN := $(A)/libimgpool.a
+TESTS      := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TESTS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TEST_SRC))
+TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
+TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
+
+.PHONY: all asan deps test-deps run test unit integration test-asan bench install clean
+all: deps $(B)/imgpool
+asan: $(A)/imgpool
+
+deps:
+	@sh tools/deps.sh build
+test-deps:
+	@sh tools/deps.sh test
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(A)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN) -c $< -o $@
+
+$(LIB): $(call objs,$(B),$(LIB_SRC))
+	$(AR) rcs $@ $^
+$(LIB_ASAN): $(call objs,$(A),$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(B)/imgpool: $(call objs,$(B),$(CLI_SRC)) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(A)/imgpool: $(call objs,$(A),$(CLI_SRC)) $(LIB_ASAN)
+	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+run: all
+	./$(B)/imgpool samples --procs 4 --out build/samples-out
+
+# Unit tests (cmocka) then integration tests (the built binary), release
+# build first, then the same under ASan+UBSan.
+unit: test-deps $(TESTS)
+	@sh tests/run-unit.sh $(B)
+integration: test-deps $(B)/imgpool $(TOOLS)
+	@sh tests/run-integration.sh $(B)
+test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
+	@sh tests/run-unit.sh $(A)
+	@sh tests/run-integration.sh $(A)
+test: unit integration test-asan
+
+bench: all
+	@sh tools/deps.sh bench
+	@sh tools/bench.sh $(B)/imgpool
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/imgpool $(DESTDIR)$(PREFIX)/bin/imgpool
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

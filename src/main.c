@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("imgpool " IMGPOOL_VERSION); return 0; }

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs every integration test script against a build variant's binary:
+#   tests/run-integration.sh build|build/asan [NAME-PATTERN]
+# A script exits 0 (pass), 77 (skip, with a reason on stdout) or anything else (fail).
+b=${1:-build}
+pattern=${2:-*}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export IMGPOOL="$root/$b/imgpool" BUILD="$root/$b" ROOT="$root"
+export SHARED="${SHARED:-$root/../shared}"
+pass=0; fail=0; skip=0; failed=""
+for t in "$root"/tests/integration/$pattern.sh; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .sh)
+  log=$(mktemp)
+  start=$(date +%s)
+  timeout 300 sh "$t" >"$log" 2>&1
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  case $rc in
+    0) pass=$((pass+1)); echo "ok    $name (${secs}s)";;
+    77) skip=$((skip+1)); echo "skip  $name: $(tail -n 1 "$log")";;
+    *) fail=$((fail+1)); failed="$failed $name"; echo "FAIL  $name (exit $rc, ${secs}s)"; sed 's/^/    | /' "$log" | tail -n 40;;
+  esac
+  rm -f "$log"
+done
+echo "integration ($b): $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ] || { echo "failed:$failed"; exit 1; }

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs the Debian packages imgpool needs to build and test, if any are missing.
+# Usage: tools/deps.sh [build|test|bench]   (each level includes the ones before it)
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+set -eu
+level=${1:-build}
+
+# pkg-config module -> Debian package
+need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev"
+[ "$level" = build ] || need_pc="$need_pc cmocka:libcmocka-dev"
+# command -> Debian package
+need_cmd="pkg-config:pkg-config cc:gcc make:make"
+[ "$level" = build ] || need_cmd="$need_cmd python3:python3 timeout:coreutils"
+[ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine"
+
+missing=""
+for pair in $need_cmd; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+for pair in $need_pc; do
+  mod=${pair%%:*}; pkg=${pair#*:}
+  pkg-config --exists "$mod" 2>/dev/null || missing="$missing $pkg"
+done
+if [ "$level" = bench ]; then
+  /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing="$missing python3-pil"
+fi
+[ -n "$missing" ] || exit 0
+
+missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
+echo "imgpool: missing Debian packages:$missing" >&2
+cmd="apt-get install -y --no-install-recommends $missing"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "imgpool: running: apt-get update && $cmd" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $cmd >&2
+else
+  echo "imgpool: run as root:  sudo sh -c 'apt-get update && $cmd'" >&2
+  exit 1
+fi
