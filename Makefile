@@ -35,6 +35,7 @@ TESTS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TEST_SRC))
 TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
+.SECONDARY:
 .PHONY: all asan deps test-deps run test unit integration test-asan bench install clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool

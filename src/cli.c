@@ -427,7 +427,7 @@ static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs
             (unsigned long long)r->done, (unsigned long long)r->ok,
             r->jo.dry_run ? "would be processed" : "processed",
             (unsigned long long)r->skipped);
-    if (r->skipped)
+    if (r->up_to_date)
         fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
     fprintf(stderr, ", %llu failed\n", (unsigned long long)r->failed);
     fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"

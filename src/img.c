@@ -84,6 +84,37 @@ static int img_sniff_tga(const unsigned char *b, size_t len)
            (bits == 8 || bits == 15 || bits == 16 || bits == 24 || bits == 32);
 }
 
+/* "BM" alone also starts text ("BMP Suite ..."): the DIB header size that
+ * follows the 14-byte file header must be one of the known ones. */
+static int img_bmp_dib_size_ok(const unsigned char *b)
+{
+    static const uint32_t sizes[] = { 12, 16, 40, 52, 56, 64, 108, 124 };
+    uint32_t dib = (uint32_t)b[14] | (uint32_t)b[15] << 8 | (uint32_t)b[16] << 16 |
+                   (uint32_t)b[17] << 24;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        if (dib == sizes[i])
+            return 1;
+    return 0;
+}
+
+/* The size a PNG or GIF header declares, read directly: stbi_info refuses
+ * huge images with a vague reason, and the user should hear the size. */
+static int img_declared_size(enum img_format fmt, const unsigned char *b, size_t len,
+                             uint64_t *w, uint64_t *h)
+{
+    if (fmt == IMG_FMT_PNG && len >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
+        *w = (uint64_t)b[16] << 24 | (uint64_t)b[17] << 16 | (uint64_t)b[18] << 8 | b[19];
+        *h = (uint64_t)b[20] << 24 | (uint64_t)b[21] << 16 | (uint64_t)b[22] << 8 | b[23];
+        return 1;
+    }
+    if (fmt == IMG_FMT_GIF && len >= 10) {
+        *w = img_le16(b + 6);
+        *h = img_le16(b + 8);
+        return 1;
+    }
+    return 0;
+}
+
 static int img_starts(const unsigned char *buf, size_t len, const char *magic, size_t n)
 {
     return len >= n && memcmp(buf, magic, n) == 0;
@@ -99,7 +130,7 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
         return IMG_FMT_JPG;
     if (img_starts(buf, len, "GIF87a", 6) || img_starts(buf, len, "GIF89a", 6))
         return IMG_FMT_GIF;
-    if (img_starts(buf, len, "BM", 2) && len >= 26)
+    if (img_starts(buf, len, "BM", 2) && len >= 26 && img_bmp_dib_size_ok(buf))
         return IMG_FMT_BMP;
     if (img_starts(buf, len, "8BPS", 4))
         return IMG_FMT_PSD;
@@ -222,6 +253,12 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
     const char *label = img_formats[info->fmt].label;
     if (len > INT_MAX) {
         snprintf(err, errlen, "%s: file too large (%zu bytes)", label, len);
+        return -1;
+    }
+    uint64_t dw, dh;
+    if (max_pixels && img_declared_size(info->fmt, buf, len, &dw, &dh) && dw * dh > max_pixels) {
+        snprintf(err, errlen, "image too large: %llux%llu exceeds --max-pixels %llu",
+                 (unsigned long long)dw, (unsigned long long)dh, (unsigned long long)max_pixels);
         return -1;
     }
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
