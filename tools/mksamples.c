@@ -144,145 +144,162 @@ static void landscape(double u, double v, double aspect, double rgb[3])
     }
 }
 
-static unsigned char *landscape_image(int w, int h)
+/* ---- the samples: one pixel function each ---- */
+
+/* Fills p (the sample's channel count of bytes) for pixel (x, y) of a w x h image. */
+typedef void pixel_fn(int x, int y, int w, int h, unsigned char *p);
+
+static void landscape_px(int x, int y, int w, int h, unsigned char *p)
 {
-    unsigned char *px = malloc((size_t)w * h * 3);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double rgb[3];
-            landscape((x + 0.5) / w, (y + 0.5) / h, (double)w / h, rgb);
-            for (int k = 0; k < 3; k++)
-                px[((size_t)y * w + x) * 3 + k] = to8(rgb[k]);
-        }
-    return px;
+    double rgb[3];
+    landscape((x + 0.5) / w, (y + 0.5) / h, (double)w / h, rgb);
+    for (int k = 0; k < 3; k++)
+        p[k] = to8(rgb[k]);
 }
 
-/* ---- the samples ---- */
-
-static void save_jpg(const char *name, int w, int h, const unsigned char *px, int quality)
+/* Sunset over hills. */
+static void sunset_px(int x, int y, int w, int h, unsigned char *p)
 {
-    struct buf b = {0};
-    stbi_write_jpg_to_func(buf_sink, &b, w, h, 3, px, quality);
-    save(name, &b);
-    free(b.p);
-}
-
-static void save_png(const char *name, int w, int h, int ch, const unsigned char *px)
-{
-    struct buf b = {0};
-    stbi_write_png_to_func(buf_sink, &b, w, h, ch, px, w * ch);
-    save(name, &b);
-    free(b.p);
-}
-
-static void make_photo_jpgs(void)
-{
-    unsigned char *px = landscape_image(800, 600);
-    save_jpg("photo.jpg", 800, 600, px, 85);
-    free(px);
-    px = landscape_image(2000, 1500);
-    save_jpg("large-landscape.jpg", 2000, 1500, px, 80);
-    free(px);
-}
-
-/* Sunset over hills, RGB PNG. */
-static void make_sunset_png(void)
-{
-    enum { W = 480, H = 320 };
-    static unsigned char px[W * H * 3];
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double u = (double)x / W, v = (double)y / H, rgb[3];
-            double sun = smooth(0.13, 0.11, hypot(u - 0.5, (v - 0.62) * H / W));
-            rgb[0] = mix(0.35, 1.0, v) + sun;
-            rgb[1] = mix(0.15, 0.55, v * v) + sun * 0.8;
-            rgb[2] = mix(0.45, 0.25, v) + sun * 0.3;
-            double hill = 0.70 + 0.06 * sin(u * 9.0) + 0.03 * sin(u * 23.0 + 1.0);
-            if (v > hill)
-                rgb[0] = 0.22 - (v - hill) * 0.2, rgb[1] = 0.10, rgb[2] = 0.20;
-            for (int k = 0; k < 3; k++)
-                px[(y * W + x) * 3 + k] = to8(rgb[k]);
-        }
-    save_png("sunset.png", W, H, 3, px);
+    double u = (double)x / w, v = (double)y / h, rgb[3];
+    double sun = smooth(0.13, 0.11, hypot(u - 0.5, (v - 0.62) * h / w));
+    rgb[0] = mix(0.35, 1.0, v) + sun;
+    rgb[1] = mix(0.15, 0.55, v * v) + sun * 0.8;
+    rgb[2] = mix(0.45, 0.25, v) + sun * 0.3;
+    double hill = 0.70 + 0.06 * sin(u * 9.0) + 0.03 * sin(u * 23.0 + 1.0);
+    if (v > hill)
+        rgb[0] = 0.22 - (v - hill) * 0.2, rgb[1] = 0.10, rgb[2] = 0.20;
+    for (int k = 0; k < 3; k++)
+        p[k] = to8(rgb[k]);
 }
 
 /* A round badge with a ring on a transparent background, anti-aliased edges. */
-static void make_badge_png(void)
+static void badge_px(int x, int y, int w, int h, unsigned char *p)
 {
-    enum { S = 256 };
-    static unsigned char px[S * S * 4];
-    for (int y = 0; y < S; y++)
-        for (int x = 0; x < S; x++) {
-            double dx = (x + 0.5 - S / 2.0) / (S / 2.0), dy = (y + 0.5 - S / 2.0) / (S / 2.0);
-            double r = hypot(dx, dy), a = atan2(dy, dx);
-            double alpha = clamp01((0.95 - r) * S / 2.0);
-            double ring = smooth(0.03, 0.0, fabs(r - 0.78));
-            unsigned char *p = px + (y * S + x) * 4;
-            p[0] = to8(mix(0.5 + 0.5 * cos(a), 1.0, ring));
-            p[1] = to8(mix(0.5 + 0.5 * cos(a + 2.094), 1.0, ring));
-            p[2] = to8(mix(0.5 + 0.5 * cos(a + 4.189), 1.0, ring));
-            p[3] = to8(alpha * (r < 0.5 ? 0.6 + 0.4 * r / 0.5 : 1.0));
-        }
-    save_png("badge-alpha.png", S, S, 4, px);
+    double dx = (x + 0.5 - w / 2.0) / (w / 2.0), dy = (y + 0.5 - h / 2.0) / (h / 2.0);
+    double r = hypot(dx, dy), a = atan2(dy, dx);
+    double alpha = clamp01((0.95 - r) * w / 2.0);
+    double ring = smooth(0.03, 0.0, fabs(r - 0.78));
+    p[0] = to8(mix(0.5 + 0.5 * cos(a), 1.0, ring));
+    p[1] = to8(mix(0.5 + 0.5 * cos(a + 2.094), 1.0, ring));
+    p[2] = to8(mix(0.5 + 0.5 * cos(a + 4.189), 1.0, ring));
+    p[3] = to8(alpha * (r < 0.5 ? 0.6 + 0.4 * r / 0.5 : 1.0));
 }
 
 /* Concentric rings that get finer outwards: shows resampling quality. */
-static void make_rings_png(void)
+static void rings_px(int x, int y, int w, int h, unsigned char *p)
 {
-    enum { S = 256 };
-    static unsigned char px[S * S];
-    for (int y = 0; y < S; y++)
-        for (int x = 0; x < S; x++) {
-            double r = hypot(x - S / 2.0 + 0.5, y - S / 2.0 + 0.5);
-            px[y * S + x] = to8(0.5 + 0.5 * cos(r * r / 90.0));
-        }
-    save_png("gray-rings.png", S, S, 1, px);
+    double r = hypot(x - w / 2.0 + 0.5, y - h / 2.0 + 0.5);
+    p[0] = to8(0.5 + 0.5 * cos(r * r / 90.0));
 }
 
-/* A soft drop shadow under a square: grey + alpha. */
-static void make_shadow_png(void)
+/* A soft drop shadow under a square: grey + alpha (128x128). */
+static void shadow_px(int x, int y, int w, int h, unsigned char *p)
 {
-    enum { S = 128 };
-    static unsigned char px[S * S * 2];
-    for (int y = 0; y < S; y++)
-        for (int x = 0; x < S; x++) {
-            double inside = x >= 24 && x < 96 && y >= 24 && y < 96;
-            double dx = fmax(fmax(34.0 - x, x - 105.0), 0), dy = fmax(fmax(34.0 - y, y - 105.0), 0);
-            double shadow = 0.6 * smooth(14, 0, hypot(dx, dy));
-            px[(y * S + x) * 2] = to8(inside ? 0.9 - 0.3 * y / S : 0.0);
-            px[(y * S + x) * 2 + 1] = to8(inside ? 1.0 : shadow);
-        }
-    save_png("shadow-gray-alpha.png", S, S, 2, px);
+    (void)w, (void)h;
+    int inside = x >= 24 && x < 96 && y >= 24 && y < 96;
+    double dx = fmax(fmax(34.0 - x, x - 105.0), 0), dy = fmax(fmax(34.0 - y, y - 105.0), 0);
+    p[0] = to8(inside ? 0.9 - 0.3 * y / 128.0 : 0.0);
+    p[1] = to8(inside ? 1.0 : 0.6 * smooth(14, 0, hypot(dx, dy)));
 }
 
 /* A wide banner: hue sweep with blocks, an extreme aspect ratio. */
-static void make_banner_png(void)
+static void banner_px(int x, int y, int w, int h, unsigned char *p)
 {
-    enum { W = 1200, H = 100 };
-    static unsigned char px[W * H * 3];
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double h = 6.2832 * x / W;
-            int block = (x / 50 + y / 50) % 2;
-            for (int k = 0; k < 3; k++)
-                px[(y * W + x) * 3 + k] = to8((0.55 + 0.35 * cos(h - k * 2.094)) * (block ? 1.0 : 0.8));
-        }
-    save_png("banner-wide.png", W, H, 3, px);
+    (void)h;
+    double hue = 6.2832 * x / w;
+    int block = (x / 50 + y / 50) % 2;
+    for (int k = 0; k < 3; k++)
+        p[k] = to8((0.55 + 0.35 * cos(hue - k * 2.094)) * (block ? 1.0 : 0.8));
 }
 
 /* What exif-rotate6.jpg looks like when shown upright (300x400): sky above,
  * ground below, and a red arrow pointing up. */
-static void upright_scene(int x, int y, unsigned char p[3])
+static void upright_px(int x, int y, int w, int h, unsigned char *p)
 {
-    double rgb[3] = {0.45 + 0.3 * y / 400.0, 0.65 + 0.2 * y / 400.0, 0.95};
-    if (y > 300)
+    double rgb[3] = {0.45 + 0.3 * y / h, 0.65 + 0.2 * y / h, 0.95};
+    if (y > h * 3 / 4)
         rgb[0] = 0.35, rgb[1] = 0.6, rgb[2] = 0.25;
-    int in_head = y >= 60 && y < 160 && abs(x - 150) <= (y - 60);
-    int in_shaft = y >= 160 && y < 330 && abs(x - 150) <= 30;
+    int in_head = y >= 60 && y < 160 && abs(x - w / 2) <= (y - 60);
+    int in_shaft = y >= 160 && y < 330 && abs(x - w / 2) <= 30;
     if (in_head || in_shaft)
         rgb[0] = 0.85, rgb[1] = 0.12, rgb[2] = 0.1;
     for (int k = 0; k < 3; k++)
         p[k] = to8(rgb[k]);
+}
+
+/* The upright scene stored a quarter turn anticlockwise: EXIF orientation 6
+ * ("turn 90 degrees clockwise to show") brings it back. */
+static void rotated6_px(int x, int y, int w, int h, unsigned char *p)
+{
+    upright_px(h - 1 - y, x, h, w, p);
+}
+
+/* Coloured tiles with a diagonal sheen. */
+static void tiles_px(int x, int y, int w, int h, unsigned char *p)
+{
+    (void)w, (void)h;
+    int tx = x / 40, ty = y / 40, edge = x % 40 < 2 || y % 40 < 2;
+    double sheen = 0.15 * sin((x + y) * 0.05);
+    double rgb[3] = {0.3 + 0.1 * tx, 0.2 + 0.12 * ty, 0.8 - 0.08 * (tx + ty)};
+    for (int k = 0; k < 3; k++)
+        p[k] = edge ? 245 : to8(rgb[k] + sheen);
+}
+
+/* Diagonal stripes fading out to the right. */
+static void stripes_px(int x, int y, int w, int h, unsigned char *p)
+{
+    (void)h;
+    int stripe = ((x + y) / 16) % 3;
+    p[0] = stripe == 0 ? 230 : 40;
+    p[1] = stripe == 1 ? 200 : 60;
+    p[2] = stripe == 2 ? 240 : 80;
+    p[3] = to8(1.0 - 0.8 * x / (double)w);
+}
+
+/* The Mandelbrot set in blues and golds. */
+static void mandel_px(int x, int y, int w, int h, unsigned char *p)
+{
+    double cr = -2.2 + 3.0 * x / w, ci = -1.125 + 2.25 * y / h, zr = 0, zi = 0;
+    int i = 0;
+    for (; i < 64 && zr * zr + zi * zi < 4; i++) {
+        double t = zr * zr - zi * zi + cr;
+        zi = 2 * zr * zi + ci;
+        zr = t;
+    }
+    double t = i == 64 ? 0 : sqrt(i / 64.0);
+    p[0] = to8(t);
+    p[1] = to8(t * 0.8);
+    p[2] = to8(0.25 + t * 0.3);
+}
+
+/* Frame bounce_frame of a ball bouncing on grass. */
+static int bounce_frame;
+
+static void bounce_px(int x, int y, int w, int h, unsigned char *p)
+{
+    (void)w, (void)h;
+    double bx = bounce_frame ? 100 : 55, by = bounce_frame ? 80 : 35;
+    double d = hypot(x - bx, y - by), light = hypot(x - bx + 6, y - by + 6);
+    double rgb[3] = {0.5, 0.7, 1.0 - y / 240.0};
+    if (d < 16)
+        rgb[0] = 1.0 - light / 40, rgb[1] = 0.15, rgb[2] = 0.1;
+    else if (y > 96)
+        rgb[0] = 0.2, rgb[1] = 0.6 + 0.2 * ((x / 8) % 2), rgb[2] = 0.2;
+    for (int k = 0; k < 3; k++)
+        p[k] = to8(rgb[k]);
+}
+
+static unsigned char *render(int w, int h, int ch, pixel_fn *fn)
+{
+    unsigned char *px = malloc((size_t)w * h * ch);
+    if (!px) {
+        fprintf(stderr, "mksamples: out of memory\n");
+        exit(1);
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            fn(x, y, w, h, px + ((size_t)y * w + x) * ch);
+    return px;
 }
 
 /* The EXIF APP1 segment: a big-endian TIFF whose IFD0 holds only Orientation. */
@@ -296,89 +313,53 @@ static void put_exif_orientation(struct buf *b, unsigned orientation)
     buf_put(b, entry, sizeof entry);
 }
 
-/* Stored 400x300, rotated a quarter turn anticlockwise; orientation 6 says
- * "turn 90 degrees clockwise to show", which gives the upright 300x400 scene. */
-static void make_exif_jpg(void)
+/* Encodes px by the extension of name; a JPEG with an orientation gets an EXIF
+ * APP1 segment right after its SOI marker. */
+static void encode(struct buf *b, const char *name, int w, int h, int ch,
+                   const unsigned char *px, int quality, unsigned orientation)
 {
-    enum { SW = 400, SH = 300 };
-    static unsigned char px[SW * SH * 3];
-    for (int sy = 0; sy < SH; sy++)
-        for (int sx = 0; sx < SW; sx++)
-            upright_scene(SH - 1 - sy, sx, px + (sy * SW + sx) * 3);
-    struct buf jpg = {0}, out = {0};
-    stbi_write_jpg_to_func(buf_sink, &jpg, SW, SH, 3, px, 90);
-    buf_put(&out, jpg.p, 2);                            /* SOI */
-    put_exif_orientation(&out, 6);
-    buf_put(&out, jpg.p + 2, jpg.len - 2);
-    save("exif-rotate6.jpg", &out);
-    free(jpg.p);
-    free(out.p);
+    const char *ext = strrchr(name, '.');
+    if (strcmp(ext, ".png") == 0) {
+        stbi_write_png_to_func(buf_sink, b, w, h, ch, px, w * ch);
+    } else if (strcmp(ext, ".bmp") == 0) {
+        stbi_write_bmp_to_func(buf_sink, b, w, h, ch, px);
+    } else if (strcmp(ext, ".tga") == 0) {
+        stbi_write_tga_to_func(buf_sink, b, w, h, ch, px);
+    } else if (strcmp(ext, ".ppm") == 0) {
+        char head[32];
+        int n = snprintf(head, sizeof head, "P6\n%d %d\n255\n", w, h);
+        buf_put(b, head, (size_t)n);
+        buf_put(b, px, (size_t)w * h * 3);
+    } else {
+        struct buf jpg = {0};
+        stbi_write_jpg_to_func(buf_sink, &jpg, w, h, ch, px, quality);
+        buf_put(b, jpg.p, 2);                           /* SOI */
+        if (orientation)
+            put_exif_orientation(b, orientation);
+        buf_put(b, jpg.p + 2, jpg.len - 2);
+        free(jpg.p);
+    }
 }
 
-/* Coloured tiles with a diagonal sheen, 24-bit BMP. */
-static void make_tiles_bmp(void)
-{
-    enum { W = 240, H = 180 };
-    static unsigned char px[W * H * 3];
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            int tx = x / 40, ty = y / 40, edge = x % 40 < 2 || y % 40 < 2;
-            double sheen = 0.15 * sin((x + y) * 0.05);
-            double rgb[3] = {0.3 + 0.1 * tx, 0.2 + 0.12 * ty, 0.8 - 0.08 * (tx + ty)};
-            for (int k = 0; k < 3; k++)
-                px[(y * W + x) * 3 + k] = edge ? 245 : to8(rgb[k] + sheen);
-        }
-    struct buf b = {0};
-    stbi_write_bmp_to_func(buf_sink, &b, W, H, 3, px);
-    save("tiles.bmp", &b);
-    free(b.p);
-}
-
-/* Diagonal stripes fading out to the right, RGBA TGA (RLE). */
-static void make_stripes_tga(void)
-{
-    enum { W = 160, H = 120 };
-    static unsigned char px[W * H * 4];
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            unsigned char *p = px + (y * W + x) * 4;
-            int stripe = ((x + y) / 16) % 3;
-            p[0] = stripe == 0 ? 230 : 40;
-            p[1] = stripe == 1 ? 200 : 60;
-            p[2] = stripe == 2 ? 240 : 80;
-            p[3] = to8(1.0 - 0.8 * x / (double)W);
-        }
-    struct buf b = {0};
-    stbi_write_tga_to_func(buf_sink, &b, W, H, 4, px);
-    save("stripes-alpha.tga", &b);
-    free(b.p);
-}
-
-/* The Mandelbrot set in blues and golds, binary PPM (P6). */
-static void make_mandel_ppm(void)
-{
-    enum { W = 240, H = 180 };
-    struct buf b = {0};
-    char head[32];
-    int n = snprintf(head, sizeof head, "P6\n%d %d\n255\n", W, H);
-    buf_put(&b, head, (size_t)n);
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double cr = -2.2 + 3.0 * x / W, ci = -1.125 + 2.25 * y / H, zr = 0, zi = 0;
-            int i = 0;
-            for (; i < 64 && zr * zr + zi * zi < 4; i++) {
-                double t = zr * zr - zi * zi + cr;
-                zi = 2 * zr * zi + ci;
-                zr = t;
-            }
-            double t = i == 64 ? 0 : sqrt(i / 64.0);
-            buf_byte(&b, to8(t * 1.0));
-            buf_byte(&b, to8(t * 0.8));
-            buf_byte(&b, to8(0.25 + t * 0.3));
-        }
-    save("mandel.ppm", &b);
-    free(b.p);
-}
+static const struct sample {
+    const char *name;
+    int w, h, ch;
+    pixel_fn *fn;
+    int quality;            /* JPEG */
+    unsigned orientation;   /* JPEG: EXIF orientation to write, 0 = none */
+} samples[] = {
+    {"sunset.png", 480, 320, 3, sunset_px, 0, 0},
+    {"badge-alpha.png", 256, 256, 4, badge_px, 0, 0},
+    {"gray-rings.png", 256, 256, 1, rings_px, 0, 0},
+    {"shadow-gray-alpha.png", 128, 128, 2, shadow_px, 0, 0},
+    {"banner-wide.png", 1200, 100, 3, banner_px, 0, 0},
+    {"photo.jpg", 800, 600, 3, landscape_px, 85, 0},
+    {"large-landscape.jpg", 2000, 1500, 3, landscape_px, 80, 0},
+    {"exif-rotate6.jpg", 400, 300, 3, rotated6_px, 90, 6},
+    {"tiles.bmp", 240, 180, 3, tiles_px, 0, 0},
+    {"stripes-alpha.tga", 160, 120, 4, stripes_px, 0, 0},
+    {"mandel.ppm", 240, 180, 3, mandel_px, 0, 0},
+};
 
 /* ---- GIF ---- */
 
@@ -396,10 +377,11 @@ static void gif_palette(unsigned char pal[256][3])
     }
 }
 
-static unsigned gif_index(double r, double g, double b)
+/* The nearest colour-cube entry. */
+static unsigned char gif_index(const unsigned char rgb[3])
 {
-    return (unsigned)(to8(r) * 5 + 127) / 255 * 36 + (unsigned)(to8(g) * 5 + 127) / 255 * 6 +
-           (unsigned)(to8(b) * 5 + 127) / 255;
+    return (unsigned char)((rgb[0] * 5 + 127) / 255 * 36 + (rgb[1] * 5 + 127) / 255 * 6 +
+                           (rgb[2] * 5 + 127) / 255);
 }
 
 /* LZW bit writer: codes LSB first, into 255-byte sub-blocks. */
@@ -454,7 +436,7 @@ static void gif_frame(struct buf *b, int w, int h, const unsigned char *idx)
     buf_byte(b, 0);
 }
 
-/* Two frames of a ball bouncing on grass. */
+/* Two frames of a ball bouncing on grass, looping. */
 static void make_bounce_gif(void)
 {
     enum { W = 160, H = 120 };
@@ -472,18 +454,11 @@ static void make_bounce_gif(void)
     buf_byte(&b, 0);
     buf_put(&b, pal, sizeof pal);
     buf_put(&b, loop, sizeof loop);
-    for (int frame = 0; frame < 2; frame++) {
-        double bx = frame ? 100 : 55, by = frame ? 80 : 35;
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) {
-                double d = hypot(x - bx, y - by), light = hypot(x - bx + 6, y - by + 6);
-                if (d < 16)
-                    idx[y * W + x] = (unsigned char)gif_index(1.0 - light / 40, 0.15, 0.1);
-                else if (y > 96)
-                    idx[y * W + x] = (unsigned char)gif_index(0.2, 0.6 + 0.2 * ((x / 8) % 2), 0.2);
-                else
-                    idx[y * W + x] = (unsigned char)gif_index(0.5, 0.7, 1.0 - y / 240.0);
-            }
+    for (bounce_frame = 0; bounce_frame < 2; bounce_frame++) {
+        unsigned char *rgb = render(W, H, 3, bounce_px);
+        for (int i = 0; i < W * H; i++)
+            idx[i] = gif_index(rgb + i * 3);
+        free(rgb);
         gif_frame(&b, W, H, idx);
     }
     buf_byte(&b, 0x3b);
@@ -498,16 +473,15 @@ int main(int argc, char **argv)
         return 2;
     }
     out_dir = argv[1];
-    make_sunset_png();
-    make_badge_png();
-    make_rings_png();
-    make_shadow_png();
-    make_banner_png();
-    make_photo_jpgs();
-    make_exif_jpg();
-    make_tiles_bmp();
-    make_stripes_tga();
-    make_mandel_ppm();
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        const struct sample *s = &samples[i];
+        struct buf b = {0};
+        unsigned char *px = render(s->w, s->h, s->ch, s->fn);
+        encode(&b, s->name, s->w, s->h, s->ch, px, s->quality, s->orientation);
+        save(s->name, &b);
+        free(px);
+        free(b.p);
+    }
     make_bounce_gif();
     return 0;
 }
