@@ -537,6 +537,51 @@ static void test_img__corpus_gif_bomb_refused(void **state)
     free(buf);
 }
 
+/* ---- samples/ (committed output of tools/mksamples.c) ---- */
+
+static void test_img__samples_decode(void **state)
+{
+    (void)state;
+    static const struct { const char *name; enum img_format f; unsigned w, h, ch; int anim; } s[] = {
+        {"sunset.png", IMG_FMT_PNG, 480, 320, 3, 0},
+        {"badge-alpha.png", IMG_FMT_PNG, 256, 256, 4, 0},
+        {"gray-rings.png", IMG_FMT_PNG, 256, 256, 1, 0},
+        {"shadow-gray-alpha.png", IMG_FMT_PNG, 128, 128, 2, 0},
+        {"banner-wide.png", IMG_FMT_PNG, 1200, 100, 3, 0},
+        {"photo.jpg", IMG_FMT_JPG, 800, 600, 3, 0},
+        {"large-landscape.jpg", IMG_FMT_JPG, 2000, 1500, 3, 0},
+        {"exif-rotate6.jpg", IMG_FMT_JPG, 300, 400, 3, 0},
+        {"tiles.bmp", IMG_FMT_BMP, 240, 180, 3, 0},
+        {"stripes-alpha.tga", IMG_FMT_TGA, 160, 120, 4, 0},
+        {"mandel.ppm", IMG_FMT_PNM, 240, 180, 3, 0},
+        {"bounce.gif", IMG_FMT_GIF, 160, 120, 4, 1},
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        char path[256];
+        size_t len;
+        snprintf(path, sizeof path, "samples/%s", s[i].name);
+        unsigned char *buf = read_all(path, &len);
+        if (!buf)
+            fail_msg("cannot read %s (tests run from the repository root)", path);
+        struct img_info info;
+        struct img im = decode_ok(buf, len, 1, &info);
+        if (info.fmt != s[i].f || im.w != s[i].w || im.h != s[i].h || im.ch != s[i].ch ||
+            info.animated != s[i].anim)
+            fail_msg("%s: %s %ux%ux%u animated %d", s[i].name, img_format_name(info.fmt),
+                     im.w, im.h, im.ch, info.animated);
+        if (strcmp(s[i].name, "exif-rotate6.jpg") == 0) {
+            /* Upright: sky at the top, the red arrow's head above centre, grass below. */
+            const unsigned char *sky = px_at(&im, 150, 20), *arrow = px_at(&im, 150, 100),
+                                *grass = px_at(&im, 20, 380);
+            assert_true(sky[2] > 200 && sky[0] < 160);
+            assert_true(arrow[0] > 180 && arrow[1] < 80);
+            assert_true(grass[1] > 120 && grass[2] < 100);
+        }
+        img_free(&im);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_img__encode_errors),
         cmocka_unit_test(test_img__corpus),
         cmocka_unit_test(test_img__corpus_gif_bomb_refused),
+        cmocka_unit_test(test_img__samples_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
