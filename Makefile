@@ -70,7 +70,7 @@ $(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
 	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 run: all
-	./$(B)/imgpool samples --procs 4 --out build/samples-out
+	./$(B)/imgpool samples --procs 4 --resize '640x640>' --force --out build/samples-out --trace build/samples-trace.json
 
 # Unit tests (cmocka) then integration tests (the built binary), release
 # build first, then the same under ASan+UBSan.
