@@ -38,6 +38,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "imgpool/pool.h"
+
 #define FETCH_BACKOFF_CAP_MS 30000u
 #define FETCH_SLEEP_SLICE_MS 50
 
@@ -55,13 +57,6 @@ struct fetch_client {
     size_t len, cap, max;
     bool too_big;
 };
-
-static int64_t fetch_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 const char *fetch_user_agent(void)
 {
@@ -307,14 +302,14 @@ int fetch_get(struct fetch_client *c, const char *url, size_t max_bytes,
               struct fetch_result *res)
 {
     memset(res, 0, sizeof *res);
-    res->start_ns = fetch_now_ns();
+    res->start_ns = pool_now_ns();
     c->max = max_bytes;
     if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK
         || curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE,
                             (curl_off_t)max_bytes) != CURLE_OK) {
         res->outcome = FETCH_REFUSED;
         snprintf(res->msg, sizeof res->msg, "refused: bad URL");
-        res->end_ns = fetch_now_ns();
+        res->end_ns = pool_now_ns();
         return -1;
     }
     unsigned delay = c->opt.retry_delay_ms ? c->opt.retry_delay_ms : 500;
@@ -326,7 +321,7 @@ int fetch_get(struct fetch_client *c, const char *url, size_t max_bytes,
         }
         delay = delay > FETCH_BACKOFF_CAP_MS / 2 ? FETCH_BACKOFF_CAP_MS : delay * 2;
     }
-    res->end_ns = fetch_now_ns();
+    res->end_ns = pool_now_ns();
     if (res->outcome != FETCH_OK)
         return -1;
     const char *ct = NULL;

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imgpool/pool.h"
+
 #define XKCD_DEFAULT_THREADS 8
 #define XKCD_DEFAULT_MAX_JSON ((size_t)1 << 20)
 #define XKCD_DEFAULT_MAX_IMAGE ((size_t)32 << 20)
@@ -490,6 +492,7 @@ struct xkcd_run {
     unsigned nthreads;           /* threads planned, one client each */
     unsigned started;            /* threads created (to join) */
     pthread_t *tids;
+    struct fetch_share *share;   /* outlives the clients that use it */
     struct fetch_client **clients;
     atomic_size_t next;
     atomic_int stop;
@@ -682,13 +685,6 @@ out:
     free(img.body);
 }
 
-static int64_t xkcd_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void xkcd_count(struct xkcd_run *r, int status)
 {
     atomic_size_t *ctr[] = {
@@ -731,9 +727,9 @@ static void *xkcd_thread(void *argp)
             break;
         struct xkcd_comic *c = &r->comics[i];
         c->thread = arg->index;
-        c->start_ns = xkcd_now_ns();
+        c->start_ns = pool_now_ns();
         xkcd_comic_fetch(r, fc, i, c);
-        c->end_ns = xkcd_now_ns();
+        c->end_ns = pool_now_ns();
         if (c->status == XKCD_PENDING)
             break;   /* interrupted */
         xkcd_count(r, c->status);
@@ -755,9 +751,8 @@ static char *xkcd_strip_slash(const char *s)
 }
 
 /* Allocates r and everything it owns except threads. */
-static int xkcd_run_alloc(const struct xkcd_options *opt, struct fetch_share *share,
-                          const long *nums, size_t n, struct xkcd_run *r,
-                          char *err, size_t errlen)
+static int xkcd_run_alloc(const struct xkcd_options *opt, const long *nums, size_t n,
+                          struct xkcd_run *r, char *err, size_t errlen)
 {
     r->opt = *opt;
     r->opt.max_json = opt->max_json ? opt->max_json : XKCD_DEFAULT_MAX_JSON;
@@ -782,16 +777,18 @@ static int xkcd_run_alloc(const struct xkcd_options *opt, struct fetch_share *sh
     for (size_t i = 0; i < n; i++) {
         r->nums[i] = nums[i];
         r->comics[i].num = nums[i];
+        r->comics[i].index = i;
     }
+    if (fetch_share_create(&r->share, err, errlen) != 0)
+        return -1;
     for (unsigned k = 0; k < r->nthreads; k++)
-        if (fetch_client_create(&r->opt.fetch, share, &r->clients[k], err, errlen) != 0)
+        if (fetch_client_create(&r->opt.fetch, r->share, &r->clients[k], err, errlen) != 0)
             return -1;
     return 0;
 }
 
-int xkcd_start(const struct xkcd_options *opt, struct fetch_share *share,
-               const long *nums, size_t n, struct xkcd_run **out,
-               char *err, size_t errlen)
+int xkcd_start(const struct xkcd_options *opt, const long *nums, size_t n,
+               struct xkcd_run **out, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(opt->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -810,7 +807,7 @@ int xkcd_start(const struct xkcd_options *opt, struct fetch_share *share,
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&r->lock, NULL);
     r->joined = true;   /* nothing to join yet */
-    if (xkcd_run_alloc(opt, share, nums, n, r, err, errlen) != 0) {
+    if (xkcd_run_alloc(opt, nums, n, r, err, errlen) != 0) {
         xkcd_destroy(r);
         return -1;
     }
@@ -909,6 +906,7 @@ void xkcd_destroy(struct xkcd_run *r)
     }
     for (unsigned k = 0; r->clients && k < r->nthreads; k++)
         fetch_client_destroy(r->clients[k]);
+    fetch_share_destroy(r->share);
     for (size_t i = 0; r->sidecars && i < r->n; i++)
         free(r->sidecars[i]);
     pthread_mutex_destroy(&r->lock);

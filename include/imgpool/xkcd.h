@@ -120,6 +120,7 @@ enum xkcd_status {
  * on_comic in that thread, or after xkcd_wait returned 1. */
 struct xkcd_comic {
     long num;
+    size_t index;               /* position in the nums given to xkcd_start */
     int status;                 /* enum xkcd_status */
     unsigned thread;            /* download thread, 0..threads-1 */
     char file[XKCD_NAME_MAX];   /* OK, CACHED: image file name in out_dir */
@@ -176,13 +177,13 @@ struct xkcd_options {
 struct xkcd_run;
 
 /* Starts the download of nums (n numbers, ascending and distinct, as
- * xkcd_range_parse gives them; copied) with min(threads, n) threads sharing
- * `share` (may be NULL). fetch_global_init must have run. Returns 0 and *out
- * (free with xkcd_destroy), or -1 and a message if nothing started. Call from
- * one thread (the one that waits). */
-int xkcd_start(const struct xkcd_options *opt, struct fetch_share *share,
-               const long *nums, size_t n, struct xkcd_run **out,
-               char *err, size_t errlen);
+ * xkcd_range_parse gives them; copied) with min(threads, n) threads, whose
+ * clients share one fetch_share (DNS, TLS sessions) owned by the run.
+ * fetch_global_init must have run. Returns 0 and *out (free with
+ * xkcd_destroy), or -1 and a message if nothing started. Call from one
+ * thread (the one that waits). */
+int xkcd_start(const struct xkcd_options *opt, const long *nums, size_t n,
+               struct xkcd_run **out, char *err, size_t errlen);
 
 /* Waits up to timeout_ms. Returns 1 once every thread has ended (joined),
  * 0 if they are still running. */
@@ -195,8 +196,8 @@ void xkcd_progress(const struct xkcd_run *r, struct xkcd_progress *out);
  * once xkcd_wait returned 1. Owned by r. */
 const struct xkcd_comic *xkcd_comics(const struct xkcd_run *r);
 
-/* Stops the threads if still running (they finish their current request,
- * bounded by the fetch timeouts), joins them and frees r. NULL: no-op. */
+/* Stops the threads if still running (a transfer in flight is aborted
+ * within about a second), joins them and frees r. NULL: no-op. */
 void xkcd_destroy(struct xkcd_run *r);
 
 /* Looks up the latest comic's number (GET base_url/info.0.json) with a
