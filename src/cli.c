@@ -6,8 +6,11 @@
  */
 #include "cli.h"
 
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <gmp.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +214,10 @@ static void cli_usage(FILE *to)
 static void cli_version(void)
 {
     printf("imgpool %s\n", IMGPOOL_VERSION);
+    printf("  stb_image 2.27 (Debian libstb)\n");
+    printf("  %s\n", curl_version());
+    printf("  cJSON %s\n", cJSON_Version());
+    printf("  GMP %s\n", gmp_version);
 }
 
 /* ---- option parsing ---------------------------------------------------- */
