@@ -1,8 +1,12 @@
 /* imgpool — batch image processing with a fork-based process pool.
  * main only dispatches to the subcommands; see cli.h. */
+#include <string.h>
+
 #include "cli.h"
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return cli_report_main(argc - 1, argv + 1);
     return cli_folder_main(argc, argv);
 }
