@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export IMGPOOL="$root/$b/imgpool" BUILD="$root/$b" ROOT="$root"
 export SHARED="${SHARED:-$root/../shared}"
 pass=0; fail=0; skip=0; failed=""
-for t in "$root"/tests/integration/$pattern.sh; do
+for t in "$root"/tests/integration/[0-9][0-9]-$pattern.sh; do
   [ -f "$t" ] || continue
   name=$(basename "$t" .sh)
   log=$(mktemp)

@@ -95,6 +95,9 @@ struct pool_options {
     size_t arg_max;        /* bytes of argument per task (pool_publish);
                               0: tasks carry no argument */
     unsigned tick_ms;      /* on_tick interval; 0: 100 ms */
+    unsigned task_timeout_ms; /* a task running longer gets its worker
+                              SIGKILLed and is reported crashed ("timed
+                              out"); 0: no limit */
     unsigned grace_ms;     /* on interrupt, how long workers may finish their
                               task after SIGTERM before SIGKILL; 0: 2000 ms */
 
@@ -154,8 +157,10 @@ void pool_worker(const struct pool *p, unsigned worker,
                  struct pool_worker_info *out);
 unsigned pool_procs(const struct pool *p);
 
-/* Async-signal-safe: asks pool_wait to stop. */
+/* Async-signal-safe: asks pool_wait to stop. The request stays until
+ * pool_clear_stop(), so a Ctrl-C that comes before pool_wait is not lost. */
 void pool_request_stop(void);
+void pool_clear_stop(void);
 /* Installs SIGINT/SIGTERM handlers that call pool_request_stop (and ignore
  * SIGPIPE). Returns the signal number received so far, 0 if none. */
 void pool_catch_signals(void);

@@ -1,0 +1,101 @@
+/* img.h — decode, convert, resize and encode images in memory (stb_image 2.27).
+ *
+ *   struct img_load_opts o = { .max_pixels = 100000000, .autorotate = 1 };
+ *   struct img im; struct img_info info; char err[256];
+ *   if (img_decode(buf, len, &o, &im, &info, err, sizeof err) != 0) ...report err...;
+ *   img_resize(&im, 256, 192, err, sizeof err);
+ *   img_encode(&im, IMG_FMT_PNG, 0, fd, err, sizeof err);
+ *   img_free(&im);
+ *
+ * Input is treated as hostile: the format comes from the bytes (never the file
+ * name), the header is checked and the pixel count limited before any pixel
+ * memory is allocated, and every failure leaves a non-empty message.
+ *
+ * Threads and processes: every function may be called from any process, and
+ * from several threads at once (stb_image keeps its failure reason and flip
+ * flag thread-local; this module never sets the flip flag). Nothing here prints.
+ */
+#ifndef IMGPOOL_IMG_H
+#define IMGPOOL_IMG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest width or height img_probe accepts, whatever max_pixels says
+ * (stb_image's own STBI_MAX_DIMENSIONS). */
+#define IMG_MAX_SIDE (1u << 24)
+
+enum img_format { IMG_FMT_UNKNOWN = 0, IMG_FMT_PNG, IMG_FMT_JPG, IMG_FMT_BMP, IMG_FMT_TGA,
+                  IMG_FMT_GIF, IMG_FMT_PNM, IMG_FMT_PSD, IMG_FMT_HDR, IMG_FMT_PIC };
+
+/* 8 bits per sample, rows top to bottom, channels interleaved: 1 grey, 2 grey+alpha,
+ * 3 RGB, 4 RGBA (alpha not premultiplied). px is owned: free with img_free. */
+struct img { unsigned char *px; unsigned w, h, ch; };
+
+struct img_info {
+    unsigned w, h, ch;      /* after img_decode: the decoded image's (rotated) size and
+                               channels; after img_probe: what the header says */
+    enum img_format fmt;
+    int orientation;        /* EXIF orientation 1..8 of a JPEG, 1 if none or another format */
+    int animated;           /* GIF with more than one frame (only the first is decoded) */
+};
+
+struct img_load_opts {
+    uint64_t max_pixels;    /* refuse images with w*h above this; 0 = no limit */
+    int autorotate;         /* apply the EXIF orientation, so the result looks upright */
+    unsigned target_w, target_h; /* hint only: the final size wanted, 0 = full size.
+                               Reserved for decoding JPEG at a reduced scale; ignored today. */
+};
+
+/* The format of buf by its first bytes (PNG, JPEG, BMP, GIF, PSD, HDR, PIC,
+ * PNM P1-P6 by magic; TGA, which has none, by a plausible header). */
+enum img_format img_sniff(const unsigned char *buf, size_t len);
+
+/* Reads only the header: sniffs the format, asks stb_image for the size, and checks
+ * it (w, h >= 1 and <= IMG_MAX_SIDE, channels 1..4, w*h <= max_pixels unless 0).
+ * Also reads the EXIF orientation (JPEG) and whether a GIF is animated.
+ * Returns 0 and fills *info, or -1 with a message in err, e.g. "not an image
+ * (unknown format)" or "image too large: 100000x100000 exceeds --max-pixels 100000000". */
+int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
+              struct img_info *info, char *err, size_t errlen);
+
+/* Decodes buf: img_probe first (the size limit applies before any pixel is
+ * allocated), then stb_image (the first frame of a GIF). 16-bit and HDR sources
+ * come out 8-bit. With o->autorotate the EXIF orientation is applied, so a
+ * 90-degree orientation swaps w and h. o may be NULL (no limit, no rotation).
+ * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),
+ * or -1 with a non-empty message in err and *out zeroed. */
+int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+               struct img *out, struct img_info *info, char *err, size_t errlen);
+
+/* In place, to luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B, rounded), alpha
+ * kept: 3 -> 1 and 4 -> 2 channels; 1 and 2 channels are left as they are.
+ * Returns 0, or -1 with a message. */
+int img_gray(struct img *im, char *err, size_t errlen);
+
+/* Resizes to exactly w x h (both >= 1) with stb_image_resize in sRGB space; an
+ * alpha channel weights the colours, so transparent pixels do not bleed.
+ * Replaces im->px (the old buffer is freed) on success; on failure im is unchanged.
+ * Same size: nothing to do, returns 0. Returns 0, or -1 with a message. */
+int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen);
+
+/* Encodes im into the open file descriptor fd (written with write(), not closed).
+ * fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
+ * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
+ * composited onto white first (a transparent logo stays readable). Returns the
+ * number of bytes written, or -1 with a message (write error with strerror,
+ * unsupported format, bad quality). After an error fd may hold partial output:
+ * write into an outfile and abort it. */
+long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
+                     char *err, size_t errlen);
+
+/* Frees im->px and zeroes *im. NULL-safe. */
+void img_free(struct img *im);
+
+const char *img_format_name(enum img_format f);   /* "png", "jpg", ..., "unknown" */
+const char *img_format_ext(enum img_format f);    /* ".png", ".jpg", ...; "" if unknown */
+enum img_format img_format_parse(const char *name); /* "png" "jpg" "jpeg" "bmp" "tga"
+                                                       (any case); else IMG_FMT_UNKNOWN */
+int img_format_writable(enum img_format f);       /* 1 for PNG JPG BMP TGA, else 0 */
+
+#endif

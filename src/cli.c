@@ -1,0 +1,619 @@
+/* cli.c — `imgpool [OPTIONS] DIR|FILE...`: the folder job.
+ *
+ * scan the inputs -> plan output names and order -> pool of workers running
+ * job_file -> per-record messages, report, trace -> summary and exit code.
+ * Everything the user sees is printed here; the modules below only return.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imgpool/geom.h"
+#include "imgpool/plan.h"
+#include "imgpool/pool.h"
+#include "imgpool/progress.h"
+#include "imgpool/report.h"
+#include "imgpool/scan.h"
+#include "imgpool/trace.h"
+
+#define CLI_FIRST_ERRORS 5
+
+struct cli_run {
+    /* options */
+    struct job_options jo;
+    unsigned procs;
+    const char *out_dir;
+    struct scan_options so;
+    int quiet;
+    const char *trace_path, *report_path;
+    uint64_t max_memory;
+    unsigned timeout_s;
+    /* run state (parent) */
+    struct plan *plan;
+    struct report *report;
+    struct trace *trace;
+    int tty, bar_shown;
+    int64_t start_ns, cpu_ns;
+    uint64_t done, ok, failed, skipped, up_to_date;
+    char first_errors[CLI_FIRST_ERRORS][POOL_MSG_MAX + 256];
+    unsigned nerrors;
+};
+
+/* ---- shared processing options ---------------------------------------- */
+
+void cli_job_defaults(struct job_options *jo)
+{
+    memset(jo, 0, sizeof *jo);
+    jo->autorotate = 1;
+    jo->max_pixels = 100000000;
+    jo->max_file_bytes = 1ull << 30;
+}
+
+static int cli_parse_u64(const char *opt, const char *arg, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || v > max) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (a whole number up to %llu)\n",
+                opt, arg, (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out)
+{
+    uint64_t v;
+    if (cli_parse_u64(opt, arg, max, &v) != 0)
+        return -1;
+    if (v == 0) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (at least 1)\n", opt, arg);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* "512M", "2G", "1048576" -> bytes. */
+static int cli_parse_bytes(const char *opt, const char *arg, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k') shift = 10, end++;
+    else if (*end == 'M' || *end == 'm') shift = 20, end++;
+    else if (*end == 'G' || *end == 'g') shift = 30, end++;
+    if (errno || end == arg || *end || arg[0] == '-' || v > (UINT64_MAX >> shift)) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (bytes, with K, M or G)\n",
+                opt, arg);
+        return -1;
+    }
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int cli_add_op(struct job_options *jo, const struct job_op *op)
+{
+    if (jo->nops >= JOB_OPS_MAX) {
+        fprintf(stderr, "imgpool: too many operations (at most %d)\n", JOB_OPS_MAX);
+        return -1;
+    }
+    jo->ops[jo->nops++] = *op;
+    return 1;
+}
+
+int cli_job_option(int c, const char *arg, struct job_options *jo)
+{
+    char err[200];
+    struct job_op op = {0};
+    uint64_t v;
+    switch (c) {
+    case CLI_OPT_GRAY:
+        op.kind = JOB_OP_GRAY;
+        return cli_add_op(jo, &op);
+    case CLI_OPT_RESIZE:
+        if (geom_parse(arg, &op.geom, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: invalid geometry '%s': %s\n", arg, err);
+            return -1;
+        }
+        op.kind = JOB_OP_RESIZE;
+        return cli_add_op(jo, &op);
+    case CLI_OPT_FORMAT:
+        jo->format = img_format_parse(arg);
+        if (!img_format_writable(jo->format)) {
+            fprintf(stderr, "imgpool: invalid --format '%s' (png, jpg, bmp or tga)\n", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_QUALITY:
+        if (cli_parse_u64("--quality", arg, 100, &v) != 0 || v == 0) {
+            if (v == 0)
+                fprintf(stderr, "imgpool: invalid value for --quality: '%s' (1 to 100)\n", arg);
+            return -1;
+        }
+        jo->quality = (int)v;
+        return 1;
+    case CLI_OPT_NO_AUTOROTATE:
+        jo->autorotate = 0;
+        return 1;
+    case CLI_OPT_MAX_PIXELS:
+        return cli_parse_u64("--max-pixels", arg, UINT64_MAX, &jo->max_pixels) == 0 ? 1 : -1;
+    case CLI_OPT_FORCE:
+        jo->force = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void cli_print_file_msg(FILE *to, const char *path, const char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    if (colon)
+        fprintf(to, "imgpool: %.*s '%s': %s\n", (int)(colon - msg), msg, path, colon + 2);
+    else
+        fprintf(to, "imgpool: '%s': %s\n", path, msg);
+}
+
+/* ---- usage ------------------------------------------------------------- */
+
+static void cli_usage(FILE *to)
+{
+    fputs(
+"Usage: imgpool [OPTIONS] DIR|FILE...\n"
+"       imgpool xkcd RANGE [OPTIONS]      download xkcd comics (imgpool xkcd --help)\n"
+"       imgpool demo NAME [OPTIONS]       lecture demos (imgpool demo list)\n"
+"\n"
+"Processes every image in the given folders and files with a pool of worker\n"
+"processes. Outputs mirror the inputs' relative paths under --out.\n"
+"\n"
+"Operations (applied in the order given):\n"
+"      --gray             to grayscale (ITU-R BT.601 luma), alpha kept\n"
+"      --resize GEOMETRY  256x256 (fit inside), 50%, 800x, x600, WxH! (exact),\n"
+"                         WxH> (only shrink), WxH< (only enlarge)\n"
+"Output:\n"
+"  -o, --out DIR          output folder (default: imgpool-out); never the inputs\n"
+"      --format FMT       png, jpg, bmp or tga (default: the input's, else png)\n"
+"      --quality Q        JPEG quality 1-100 (default 90)\n"
+"      --force            redo outputs that are already up to date\n"
+"      --no-autorotate    keep JPEG pixels as stored (ignore EXIF orientation)\n"
+"Inputs:\n"
+"  -r, --recursive        descend into sub-folders (mirrored under --out)\n"
+"      --hidden           include hidden files and folders (.name)\n"
+"Pool:\n"
+"  -j, --procs N          worker processes (default: online CPUs)\n"
+"      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none)\n"
+"      --max-pixels N     refuse larger images before decoding (default 100000000)\n"
+"      --timeout SECONDS  kill a worker stuck on one file (default 120; 0: none)\n"
+"Reporting:\n"
+"  -n, --dry-run          say what would be done, write nothing\n"
+"  -q, --quiet            only errors; no progress bar, no summary\n"
+"      --report FILE      JSON record per file (schema imgpool-report/1)\n"
+"      --trace FILE       Chrome trace (open in ui.perfetto.dev): one span per file\n"
+"  -h, --help             this help\n"
+"  -V, --version          version and libraries\n"
+"\n"
+"Exit status: 0 all done, 1 some files failed, 2 usage error, 130 interrupted.\n",
+          to);
+}
+
+static void cli_version(void)
+{
+    printf("imgpool %s\n", IMGPOOL_VERSION);
+}
+
+/* ---- option parsing ---------------------------------------------------- */
+
+enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT, CLI_OPT_REPORT,
+       CLI_OPT_TRACE };
+
+static int cli_parse(struct cli_run *r, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_JOB_LONGOPTS,
+        {"procs", required_argument, 0, 'j'},
+        {"out", required_argument, 0, 'o'},
+        {"recursive", no_argument, 0, 'r'},
+        {"hidden", no_argument, 0, CLI_OPT_HIDDEN},
+        {"max-memory", required_argument, 0, CLI_OPT_MAX_MEMORY},
+        {"timeout", required_argument, 0, CLI_OPT_TIMEOUT},
+        {"dry-run", no_argument, 0, 'n'},
+        {"quiet", no_argument, 0, 'q'},
+        {"report", required_argument, 0, CLI_OPT_REPORT},
+        {"trace", required_argument, 0, CLI_OPT_TRACE},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0},
+    };
+    uint64_t v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":j:o:rnqhV", longopts, NULL)) != -1) {
+        int job = cli_job_option(c, optarg, &r->jo);
+        if (job < 0)
+            return -1;
+        if (job > 0)
+            continue;
+        switch (c) {
+        case 'j':
+            if (cli_parse_count("--procs", optarg, 1024, &r->procs) != 0)
+                return -1;
+            break;
+        case 'o': r->out_dir = optarg; break;
+        case 'r': r->so.recursive = 1; break;
+        case CLI_OPT_HIDDEN: r->so.hidden = 1; break;
+        case CLI_OPT_MAX_MEMORY:
+            if (cli_parse_bytes("--max-memory", optarg, &r->max_memory) != 0)
+                return -1;
+            break;
+        case CLI_OPT_TIMEOUT:
+            if (cli_parse_u64("--timeout", optarg, 86400, &v) != 0)
+                return -1;
+            r->timeout_s = (unsigned)v;
+            break;
+        case 'n': r->jo.dry_run = 1; break;
+        case 'q': r->quiet = 1; break;
+        case CLI_OPT_REPORT: r->report_path = optarg; break;
+        case CLI_OPT_TRACE: r->trace_path = optarg; break;
+        case 'h': cli_usage(stdout); return 1;
+        case 'V': cli_version(); return 1;
+        case ':':
+            fprintf(stderr, "imgpool: option '%s' needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            fprintf(stderr, "imgpool: unknown option '%s'\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "imgpool: no input given (a folder or files)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static void cli_bar_clear(struct cli_run *r)
+{
+    if (r->bar_shown) {
+        fputs("\r\033[K", stderr);
+        r->bar_shown = 0;
+    }
+}
+
+static unsigned cli_term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+static void cli_tick(void *ctx, struct pool *p)
+{
+    struct cli_run *r = ctx;
+    if (!r->tty || r->quiet)
+        return;
+    struct pool_stats st;
+    pool_stats(p, &st);
+    struct progress_view v = {
+        st.ok + st.failed + st.skipped + st.crashed, plan_count(r->plan),
+        st.failed + st.crashed, pool_now_ns() - r->start_ns, st.busy, st.procs,
+    };
+    char line[256];
+    progress_line(&v, cli_term_width() - 1, line, sizeof line);
+    fprintf(stderr, "\r%s\033[K", line);
+    r->bar_shown = 1;
+}
+
+static const char *cli_status_name(int status)
+{
+    static const char *const names[] = { "ok", "failed", "skipped", "crashed" };
+    return status >= 0 && status <= POOL_CRASHED ? names[status] : "failed";
+}
+
+static void cli_trace_record(struct cli_run *r, const struct plan_item *it,
+                             const struct pool_record *rec)
+{
+    int pid = getpid(), tid = (int)rec->worker + 1;
+    trace_span(r->trace, it->in->rel, cli_status_name(rec->status), pid, tid,
+               rec->start_ns, rec->end_ns);
+    if (rec->status != POOL_OK || rec->data_len < sizeof(struct job_result))
+        return;
+    const struct job_result *jr = (const void *)rec->data;
+    int64_t t = rec->end_ns - jr->decode_ns - jr->ops_ns - jr->encode_ns;
+    trace_span(r->trace, "decode", "stage", pid, tid, t, t + jr->decode_ns);
+    t += jr->decode_ns;
+    trace_span(r->trace, "operations", "stage", pid, tid, t, t + jr->ops_ns);
+    t += jr->ops_ns;
+    trace_span(r->trace, "encode+write", "stage", pid, tid, t, t + jr->encode_ns);
+}
+
+static void cli_report_record(struct cli_run *r, const struct plan_item *it,
+                              const struct pool_record *rec)
+{
+    const struct job_result *jr = rec->data_len >= sizeof(struct job_result)
+                                  ? (const void *)rec->data : NULL;
+    struct report_file f = {
+        .path = it->in->path,
+        .output = rec->status == POOL_OK && !r->jo.dry_run ? it->out : NULL,
+        .status = cli_status_name(rec->status),
+        .error = rec->status == POOL_OK ? NULL : rec->msg,
+        .bytes_in = rec->bytes_in, .bytes_out = rec->bytes_out,
+        .width = jr ? jr->in_w : 0, .height = jr ? jr->in_h : 0,
+        .out_width = jr ? jr->out_w : 0, .out_height = jr ? jr->out_h : 0,
+        .ms = (rec->end_ns - rec->start_ns) / 1e6,
+        .worker_pid = rec->pid, .worker = rec->worker,
+    };
+    report_add(r->report, &f);
+}
+
+static void cli_note_failure(struct cli_run *r, const char *path, const char *msg)
+{
+    cli_bar_clear(r);
+    cli_print_file_msg(stderr, path, msg);
+    if (r->nerrors < CLI_FIRST_ERRORS)
+        snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s", path, msg);
+}
+
+static void cli_result(void *ctx, const struct pool_record *rec)
+{
+    struct cli_run *r = ctx;
+    const struct plan_item *it = plan_get(r->plan, rec->task);
+    r->done++;
+    r->cpu_ns += rec->cpu_ns;
+    if (rec->status == POOL_OK) {
+        r->ok++;
+        if (rec->msg[0] && !r->quiet) {   /* a note, e.g. animated GIF */
+            cli_bar_clear(r);
+            cli_print_file_msg(stderr, it->in->path, rec->msg);
+        }
+        if (r->jo.dry_run) {
+            const struct job_result *jr = (const void *)rec->data;
+            cli_bar_clear(r);
+            printf("%s -> %s (%ux%u)\n", it->in->path, it->out, jr->in_w, jr->in_h);
+        }
+    } else if (rec->status == POOL_SKIPPED) {
+        r->skipped++;
+        if (strcmp(rec->msg, "skipped: up to date") == 0) {
+            r->up_to_date++;
+        } else if (!r->quiet) {
+            cli_bar_clear(r);
+            cli_print_file_msg(stderr, it->in->path, rec->msg);
+        }
+    } else {
+        r->failed++;
+        cli_note_failure(r, it->in->path, rec->msg);
+    }
+    if (r->report)
+        cli_report_record(r, it, rec);
+    if (r->trace)
+        cli_trace_record(r, it, rec);
+}
+
+static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
+                    struct pool_record *rec)
+{
+    struct cli_run *r = ctx;
+    (void)arg; (void)len;
+    const struct plan_item *it = plan_get(r->plan, task);
+    if (it->clash_with) {
+        snprintf(rec->msg, sizeof rec->msg,
+                 "cannot write: output name '%.100s' is taken by '%.100s'",
+                 it->out, it->clash_with);
+        return POOL_FAILED;
+    }
+    return job_file(&r->jo, it->in->path, it->out, rec);
+}
+
+static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs)
+{
+    double wall = (pool_now_ns() - r->start_ns) / 1e9;
+    double cpu = r->cpu_ns / 1e9;
+    fprintf(stderr, "imgpool: %s%llu files: %llu %s, %llu skipped",
+            interrupted ? "interrupted after " : "",
+            (unsigned long long)r->done, (unsigned long long)r->ok,
+            r->jo.dry_run ? "would be processed" : "processed",
+            (unsigned long long)r->skipped);
+    if (r->skipped)
+        fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
+    fprintf(stderr, ", %llu failed\n", (unsigned long long)r->failed);
+    fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"
+            " = %.2fx speed-up\n", wall, wall > 0 ? r->done / wall : 0.0, procs,
+            procs == 1 ? "" : "s", cpu, wall > 0 ? cpu / wall : 0.0);
+    if (r->nerrors) {
+        fprintf(stderr, "imgpool: first errors:\n");
+        for (unsigned i = 0; i < r->nerrors; i++)
+            fprintf(stderr, "  %s\n", r->first_errors[i]);
+    }
+    if (r->up_to_date && !r->jo.force)
+        fprintf(stderr, "imgpool: up-to-date outputs were kept; --force redoes them\n");
+}
+
+/* The output folder: made (unless dry run) and checked before any work, so
+ * an unwritable one is one message, not one per file. */
+static int cli_prepare_out(struct cli_run *r)
+{
+    struct stat st;
+    if (!r->jo.dry_run && mkdir(r->out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "imgpool: cannot create output folder '%s': %s\n", r->out_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(r->out_dir, &st) != 0) {
+        if (r->jo.dry_run)
+            return 0;
+        fprintf(stderr, "imgpool: cannot use output folder '%s': %s\n", r->out_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "imgpool: output '%s' is not a folder\n", r->out_dir);
+        return -1;
+    }
+    if (!r->jo.dry_run && access(r->out_dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "imgpool: cannot write to output folder '%s': %s\n", r->out_dir,
+                strerror(errno));
+        return -1;
+    }
+    r->so.skip_dir = 1;
+    r->so.skip_dev = st.st_dev;
+    r->so.skip_ino = st.st_ino;
+    return 0;
+}
+
+static int cli_scan(struct cli_run *r, int argc, char **argv, struct scan **out)
+{
+    char err[4200];
+    if (scan_create(&r->so, out) != 0) {
+        fprintf(stderr, "imgpool: out of memory\n");
+        return -1;
+    }
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        if (scan_add(*out, argv[i], err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; !r->quiet && i < scan_note_count(*out); i++)
+        fprintf(stderr, "imgpool: %s\n", scan_note(*out, i));
+    return rc;
+}
+
+static int cli_open_outputs(struct cli_run *r)
+{
+    char err[4200];
+    if (r->report_path && report_create(r->report_path, &r->report, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    if (r->trace_path && trace_create(r->trace_path, &r->trace, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cli_close_outputs(struct cli_run *r, int interrupted, unsigned procs)
+{
+    char err[4200];
+    int rc = 0;
+    if (r->report) {
+        struct report_summary s = {
+            r->done, r->ok, r->failed, r->skipped, 0,
+            (pool_now_ns() - r->start_ns) / 1e6, r->cpu_ns / 1e6, procs, interrupted,
+        };
+        if (report_close(r->report, &s, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            rc = -1;
+        }
+        r->report = NULL;
+    }
+    if (r->trace) {
+        int pid = getpid();
+        trace_process_name(r->trace, pid, "imgpool workers");
+        for (unsigned w = 0; w < procs; w++) {
+            char name[32];
+            snprintf(name, sizeof name, "worker %u", w);
+            trace_thread_name(r->trace, pid, (int)w + 1, name);
+        }
+        if (trace_close(r->trace, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            rc = -1;
+        }
+        r->trace = NULL;
+    }
+    return rc;
+}
+
+static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
+{
+    struct pool_options o = {0};
+    o.procs = r->procs;
+    o.max_memory = r->max_memory;
+    o.task_timeout_ms = r->timeout_s * 1000;
+    o.task = cli_task;
+    o.on_result = cli_result;
+    o.on_tick = cli_tick;
+    o.ctx = r;
+    size_t n = plan_count(r->plan);
+    struct pool *p;
+    if (pool_create(&o, n, &p) != 0) {
+        fprintf(stderr, "imgpool: cannot start worker processes: %s\n", strerror(errno));
+        return -1;
+    }
+    *procs_out = pool_procs(p);
+    const size_t *order = plan_order(r->plan);
+    for (size_t i = 0; i < n; i++)
+        pool_publish(p, order[i], NULL, 0);
+    pool_close(p);
+    int end = pool_wait(p);
+    pool_destroy(p);
+    cli_bar_clear(r);
+    return end;
+}
+
+int cli_folder_main(int argc, char **argv)
+{
+    struct cli_run r = {0};
+    cli_job_defaults(&r.jo);
+    r.out_dir = "imgpool-out";
+    r.max_memory = 2ull << 30;
+    r.timeout_s = 120;
+    int prc = cli_parse(&r, argc, argv);
+    if (prc != 0)
+        return prc > 0 ? CLI_OK : CLI_USAGE;
+    r.tty = isatty(STDERR_FILENO);
+    r.start_ns = pool_now_ns();
+    pool_catch_signals();
+
+    struct scan *scan = NULL;
+    int rc = CLI_FAILED;
+    if (cli_prepare_out(&r) != 0)
+        goto out;
+    if (cli_scan(&r, argc, argv, &scan) != 0) {
+        rc = CLI_USAGE;
+        goto out;
+    }
+    char err[4200];
+    if (plan_create(scan, r.out_dir, &r.jo, &r.plan, err, sizeof err) != 0 ||
+        (!r.jo.dry_run && plan_make_dirs(r.plan, err, sizeof err) != 0)) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        goto out;
+    }
+    if (plan_count(r.plan) == 0) {
+        if (!r.quiet)
+            fprintf(stderr, "imgpool: nothing to do: no files found\n");
+        rc = CLI_OK;
+        goto out;
+    }
+    if (cli_open_outputs(&r) != 0)
+        goto out;
+    unsigned procs = 0;
+    int end = pool_stop_signal() ? POOL_INTERRUPTED : cli_run_pool(&r, &procs);
+    if (end < 0)
+        goto out;
+    if (!r.quiet || end == POOL_INTERRUPTED)
+        cli_summary(&r, end == POOL_INTERRUPTED, procs);
+    int closed = cli_close_outputs(&r, end == POOL_INTERRUPTED, procs);
+    rc = end == POOL_INTERRUPTED ? CLI_INTERRUPTED
+         : (r.failed || closed != 0) ? CLI_FAILED : CLI_OK;
+out:
+    cli_close_outputs(&r, 1, 0);
+    plan_destroy(r.plan);
+    scan_destroy(scan);
+    return rc;
+}

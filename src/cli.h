@@ -1,0 +1,47 @@
+/* cli.h — the command-line layer: the only code that parses options and
+ * prints. Each subcommand has one entry point taking (argc, argv) with
+ * argv[0] = the subcommand's name, returning the process exit code. */
+#ifndef IMGPOOL_CLI_H
+#define IMGPOOL_CLI_H
+
+#include <stdio.h>
+
+#include "imgpool/job.h"
+
+/* Exit codes, documented in the README. */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
+
+/* `imgpool [OPTIONS] DIR|FILE...` */
+int cli_folder_main(int argc, char **argv);
+/* `imgpool xkcd RANGE [OPTIONS]` (src/cli_xkcd.c) */
+int cli_xkcd_main(int argc, char **argv);
+
+/* The processing options the folder job and xkcd share. getopt_long codes: */
+enum {
+    CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
+    CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE,
+};
+/* Their long option entries, for a struct option table:
+ *   CLI_JOB_LONGOPTS, {"procs", required_argument, 0, 'j'}, ... */
+#define CLI_JOB_LONGOPTS \
+    {"gray", no_argument, 0, CLI_OPT_GRAY}, \
+    {"grey", no_argument, 0, CLI_OPT_GRAY}, \
+    {"resize", required_argument, 0, CLI_OPT_RESIZE}, \
+    {"format", required_argument, 0, CLI_OPT_FORMAT}, \
+    {"quality", required_argument, 0, CLI_OPT_QUALITY}, \
+    {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
+    {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
+    {"force", no_argument, 0, CLI_OPT_FORCE}
+
+/* Defaults: autorotate on, 100 megapixels, 1 GiB per file. */
+void cli_job_defaults(struct job_options *jo);
+/* Applies one processing option. Returns 1 if c was one (value good), 0 if
+ * c is not a processing option, -1 after printing a message for a bad value. */
+int cli_job_option(int c, const char *arg, struct job_options *jo);
+/* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
+int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
+
+/* Prints "imgpool: VERB 'path': REASON" from a record message "VERB: REASON". */
+void cli_print_file_msg(FILE *to, const char *path, const char *msg);
+
+#endif

@@ -1,0 +1,498 @@
+/* img.c — the image layer over stb_image 2.27, stb_image_resize and stb_image_write.
+ *
+ * Design note. Decoding treats every file as hostile, in the order stb's own
+ * fuzzer uses: sniff the magic bytes, read the header with stbi_info, bound the
+ * size, and only then let stbi_load allocate pixels. Two stb 2.27 traps shape
+ * the code: stbi_info can return nonsense sizes (negative, 2^31-1) for files
+ * stbi_load then rejects, so its numbers are range-checked; and the multi-frame
+ * GIF API reads out of bounds on dispose-to-previous GIFs, so only the first
+ * frame is decoded (plain stbi_load) and animation is detected by walking the
+ * GIF blocks here. stbi_failure_reason() is copied at once and may be empty,
+ * so every failure message has a fallback.
+ *
+ * EXIF orientation: the APP1 segment is found with a bounded JPEG marker walk
+ * and only that segment is handed to libexif. Rotation and mirroring are one
+ * table of (start, step along a row, step down a column) into the source.
+ */
+#include "imgpool/img.h"
+
+#include <errno.h>
+#include <libexif/exif-data.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+#include <stb/stb_image_write.h>
+
+static const struct {
+    const char *name, *ext, *label;
+    int writable;
+} img_formats[] = {
+    [IMG_FMT_UNKNOWN] = {"unknown", "", "unknown format", 0},
+    [IMG_FMT_PNG] = {"png", ".png", "PNG", 1},
+    [IMG_FMT_JPG] = {"jpg", ".jpg", "JPEG", 1},
+    [IMG_FMT_BMP] = {"bmp", ".bmp", "BMP", 1},
+    [IMG_FMT_TGA] = {"tga", ".tga", "TGA", 1},
+    [IMG_FMT_GIF] = {"gif", ".gif", "GIF", 0},
+    [IMG_FMT_PNM] = {"pnm", ".pnm", "PNM", 0},
+    [IMG_FMT_PSD] = {"psd", ".psd", "PSD", 0},
+    [IMG_FMT_HDR] = {"hdr", ".hdr", "HDR", 0},
+    [IMG_FMT_PIC] = {"pic", ".pic", "PIC", 0},
+};
+
+static enum img_format img_format_valid(enum img_format f)
+{
+    return (unsigned)f < sizeof img_formats / sizeof img_formats[0] ? f : IMG_FMT_UNKNOWN;
+}
+
+const char *img_format_name(enum img_format f) { return img_formats[img_format_valid(f)].name; }
+const char *img_format_ext(enum img_format f) { return img_formats[img_format_valid(f)].ext; }
+int img_format_writable(enum img_format f) { return img_formats[img_format_valid(f)].writable; }
+
+enum img_format img_format_parse(const char *name)
+{
+    if (!name)
+        return IMG_FMT_UNKNOWN;
+    if (strcasecmp(name, "jpeg") == 0)
+        return IMG_FMT_JPG;
+    for (size_t f = 1; f < sizeof img_formats / sizeof img_formats[0]; f++)
+        if (img_formats[f].writable && strcasecmp(name, img_formats[f].name) == 0)
+            return (enum img_format)f;
+    return IMG_FMT_UNKNOWN;
+}
+
+static unsigned img_le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+static unsigned img_be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+/* TGA has no magic number: accept a header whose fields are all in range. */
+static int img_sniff_tga(const unsigned char *b, size_t len)
+{
+    unsigned cmap = b[1], type = b[2], cmap_bits = b[7], bits = b[16];
+    if (len < 18 || cmap > 1 || img_le16(b + 12) == 0 || img_le16(b + 14) == 0)
+        return 0;
+    if (cmap == 1) {
+        int cmap_ok = cmap_bits == 8 || cmap_bits == 15 || cmap_bits == 16 ||
+                      cmap_bits == 24 || cmap_bits == 32;
+        return (type == 1 || type == 9) && cmap_ok && (bits == 8 || bits == 16);
+    }
+    return (type == 2 || type == 3 || type == 10 || type == 11) &&
+           (bits == 8 || bits == 15 || bits == 16 || bits == 24 || bits == 32);
+}
+
+static int img_starts(const unsigned char *buf, size_t len, const char *magic, size_t n)
+{
+    return len >= n && memcmp(buf, magic, n) == 0;
+}
+
+enum img_format img_sniff(const unsigned char *buf, size_t len)
+{
+    if (!buf)
+        return IMG_FMT_UNKNOWN;
+    if (img_starts(buf, len, "\x89PNG\r\n\x1a\n", 8))
+        return IMG_FMT_PNG;
+    if (img_starts(buf, len, "\xff\xd8\xff", 3))
+        return IMG_FMT_JPG;
+    if (img_starts(buf, len, "GIF87a", 6) || img_starts(buf, len, "GIF89a", 6))
+        return IMG_FMT_GIF;
+    if (img_starts(buf, len, "BM", 2) && len >= 26)
+        return IMG_FMT_BMP;
+    if (img_starts(buf, len, "8BPS", 4))
+        return IMG_FMT_PSD;
+    if (img_starts(buf, len, "#?RADIANCE\n", 11) || img_starts(buf, len, "#?RGBE\n", 7))
+        return IMG_FMT_HDR;
+    if (img_starts(buf, len, "\x53\x80\xf6\x34", 4) && len >= 92 && memcmp(buf + 88, "PICT", 4) == 0)
+        return IMG_FMT_PIC;
+    if (len >= 3 && buf[0] == 'P' && buf[1] >= '1' && buf[1] <= '6' &&
+        (strchr(" \t\n\v\f\r#", buf[2]) && buf[2]))
+        return IMG_FMT_PNM;
+    if (len >= 18 && img_sniff_tga(buf, len))
+        return IMG_FMT_TGA;
+    return IMG_FMT_UNKNOWN;
+}
+
+/* Skips GIF data sub-blocks starting at pos; returns the position after the
+ * terminator (or past len when the file is truncated). */
+static size_t img_gif_skip_blocks(const unsigned char *b, size_t len, size_t pos)
+{
+    while (pos < len) {
+        unsigned n = b[pos++];
+        if (n == 0)
+            break;
+        pos += n;
+    }
+    return pos;
+}
+
+/* 1 if the GIF has a second image descriptor. Walks the blocks with bounds
+ * checks; a truncated or odd file counts as not animated. */
+static int img_gif_animated(const unsigned char *b, size_t len)
+{
+    size_t pos = 13;
+    int frames = 0;
+    if (len < 13)
+        return 0;
+    if (b[10] & 0x80)
+        pos += 3u << ((b[10] & 7) + 1);
+    while (pos < len) {
+        if (b[pos] == 0x2c) {                   /* image descriptor */
+            if (++frames > 1)
+                return 1;
+            if (pos + 10 > len)
+                return 0;
+            unsigned flags = b[pos + 9];
+            pos += 10;
+            if (flags & 0x80)
+                pos += 3u << ((flags & 7) + 1);
+            pos = img_gif_skip_blocks(b, len, pos + 1);   /* +1: LZW code size */
+        } else if (b[pos] == 0x21) {            /* extension: label, sub-blocks */
+            pos = img_gif_skip_blocks(b, len, pos + 2);
+        } else {
+            break;                              /* trailer 0x3b or garbage */
+        }
+    }
+    return 0;
+}
+
+/* Finds the "Exif\0\0" APP1 segment of a JPEG before the first scan. */
+static const unsigned char *img_jpeg_exif(const unsigned char *b, size_t len, size_t *seglen)
+{
+    size_t pos = 2;
+    while (pos + 4 <= len && b[pos] == 0xff) {
+        unsigned marker = b[pos + 1];
+        if (marker == 0xff) {                   /* fill byte */
+            pos++;
+            continue;
+        }
+        if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+            pos += 2;
+            continue;
+        }
+        if (marker == 0xda || marker == 0xd9)
+            break;
+        size_t n = img_be16(b + pos + 2);
+        if (n < 2 || pos + 2 + n > len)
+            break;
+        if (marker == 0xe1 && n >= 8 && memcmp(b + pos + 4, "Exif\0\0", 6) == 0) {
+            *seglen = n - 2;
+            return b + pos + 4;
+        }
+        pos += 2 + n;
+    }
+    return NULL;
+}
+
+/* EXIF orientation 1..8 of a JPEG; 1 when absent or out of range. */
+static int img_jpeg_orientation(const unsigned char *b, size_t len)
+{
+    size_t n = 0;
+    const unsigned char *seg = img_jpeg_exif(b, len, &n);
+    int orientation = 1;
+    if (!seg)
+        return 1;
+    ExifData *ed = exif_data_new();
+    if (!ed)
+        return 1;
+    exif_data_load_data(ed, seg, (unsigned)n);
+    ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+    if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->data && e->size >= 2) {
+        int v = exif_get_short(e->data, exif_data_get_byte_order(ed));
+        if (v >= 1 && v <= 8)
+            orientation = v;
+    }
+    exif_data_unref(ed);
+    return orientation;
+}
+
+int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
+              struct img_info *info, char *err, size_t errlen)
+{
+    int w = 0, h = 0, c = 0;
+    memset(info, 0, sizeof *info);
+    info->orientation = 1;
+    info->fmt = img_sniff(buf, len);
+    if (info->fmt == IMG_FMT_UNKNOWN) {
+        snprintf(err, errlen, "not an image (unknown format)");
+        return -1;
+    }
+    const char *label = img_formats[info->fmt].label;
+    if (len > INT_MAX) {
+        snprintf(err, errlen, "%s: file too large (%zu bytes)", label, len);
+        return -1;
+    }
+    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
+        const char *why = stbi_failure_reason();
+        snprintf(err, errlen, "%s: bad header (%s)", label, why && *why ? why : "unreadable");
+        return -1;
+    }
+    if (info->fmt == IMG_FMT_BMP && h < 0 && h != INT_MIN)
+        h = -h;                         /* top-down BMP: stbi_info keeps the sign */
+    if (w < 1 || h < 1 || (unsigned)w > IMG_MAX_SIDE || (unsigned)h > IMG_MAX_SIDE ||
+        c < 1 || c > 4) {
+        snprintf(err, errlen, "%s: corrupt header (size %dx%d, %d channels)", label, w, h, c);
+        return -1;
+    }
+    if (max_pixels && (uint64_t)w * (uint64_t)h > max_pixels) {
+        snprintf(err, errlen, "image too large: %dx%d exceeds --max-pixels %llu",
+                 w, h, (unsigned long long)max_pixels);
+        return -1;
+    }
+    info->w = (unsigned)w;
+    info->h = (unsigned)h;
+    info->ch = (unsigned)c;
+    if (info->fmt == IMG_FMT_JPG)
+        info->orientation = img_jpeg_orientation(buf, len);
+    else if (info->fmt == IMG_FMT_GIF)
+        info->animated = img_gif_animated(buf, len);
+    return 0;
+}
+
+/* Where dest pixel (x, y) comes from, per EXIF orientation: source index =
+ * start + x * step_x + y * step_y, in pixels; w, h are the source size. */
+static void img_orient_steps(int orientation, ptrdiff_t w, ptrdiff_t h,
+                             ptrdiff_t *start, ptrdiff_t *step_x, ptrdiff_t *step_y)
+{
+    const ptrdiff_t last_row = (h - 1) * w, last_col = w - 1;
+    switch (orientation) {
+    case 2: *start = last_col;            *step_x = -1; *step_y = w;  break; /* mirror */
+    case 3: *start = last_row + last_col; *step_x = -1; *step_y = -w; break; /* 180 */
+    case 4: *start = last_row;            *step_x = 1;  *step_y = -w; break; /* flip */
+    case 5: *start = 0;                   *step_x = w;  *step_y = 1;  break; /* transpose */
+    case 6: *start = last_row;            *step_x = -w; *step_y = 1;  break; /* 90 CW */
+    case 7: *start = last_row + last_col; *step_x = -w; *step_y = -1; break; /* transverse */
+    case 8: *start = last_col;            *step_x = w;  *step_y = -1; break; /* 90 CCW */
+    default: *start = 0;                  *step_x = 1;  *step_y = w;  break;
+    }
+}
+
+/* Applies an EXIF orientation (2..8) to im, swapping w and h for 5..8. */
+static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
+{
+    ptrdiff_t start, sx, sy;
+    int swap = orientation >= 5;
+    unsigned ow = swap ? im->h : im->w, oh = swap ? im->w : im->h, ch = im->ch;
+    unsigned char *out;
+
+    if (orientation < 2 || orientation > 8)
+        return 0;
+    out = malloc((size_t)ow * oh * ch);
+    if (!out) {
+        snprintf(err, errlen, "out of memory rotating a %ux%u image", im->w, im->h);
+        return -1;
+    }
+    img_orient_steps(orientation, im->w, im->h, &start, &sx, &sy);
+    unsigned char *d = out;
+    for (unsigned y = 0; y < oh; y++) {
+        const unsigned char *row = im->px + (start + (ptrdiff_t)y * sy) * (ptrdiff_t)ch;
+        for (unsigned x = 0; x < ow; x++, d += ch)
+            memcpy(d, row + (ptrdiff_t)x * sx * (ptrdiff_t)ch, ch);
+    }
+    free(im->px);
+    im->px = out;
+    im->w = ow;
+    im->h = oh;
+    return 0;
+}
+
+int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+               struct img *out, struct img_info *info, char *err, size_t errlen)
+{
+    struct img_info local;
+    struct img_load_opts none = {0};
+    int w = 0, h = 0, c = 0;
+
+    if (!info)
+        info = &local;
+    if (!o)
+        o = &none;
+    memset(out, 0, sizeof *out);
+    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+        return -1;
+    const char *label = img_formats[info->fmt].label;
+    unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
+    if (!px) {
+        const char *why = stbi_failure_reason();
+        snprintf(err, errlen, "%s: %s", label, why && *why ? why : "corrupt or unsupported data");
+        return -1;
+    }
+    /* stbi_info and stbi_load may disagree (channels for tRNS PNGs; in theory
+     * sizes): trust what was decoded, and re-check it. */
+    if (w < 1 || h < 1 || c < 1 || c > 4 ||
+        (o->max_pixels && (uint64_t)w * (uint64_t)h > o->max_pixels)) {
+        snprintf(err, errlen, "%s: decoder returned a bad image (%dx%d, %d channels)",
+                 label, w, h, c);
+        stbi_image_free(px);
+        return -1;
+    }
+    /* stbi_image_free is free() in libstb: the buffer may go to img_free. */
+    *out = (struct img){px, (unsigned)w, (unsigned)h, (unsigned)c};
+    if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
+        img_free(out);
+        return -1;
+    }
+    info->w = out->w;
+    info->h = out->h;
+    info->ch = out->ch;
+    return 0;
+}
+
+int img_gray(struct img *im, char *err, size_t errlen)
+{
+    unsigned ch = im->ch, och = ch == 4 ? 2 : 1;
+    size_t n = (size_t)im->w * im->h;
+    (void)err;
+    (void)errlen;
+    if (ch < 3)
+        return 0;
+    /* Forward in place: the write position never passes the read position. */
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *s = im->px + i * ch;
+        unsigned char *d = im->px + i * och;
+        unsigned luma = (299u * s[0] + 587u * s[1] + 114u * s[2] + 500u) / 1000u;
+        unsigned char alpha = ch == 4 ? s[3] : 0;
+        d[0] = (unsigned char)luma;
+        if (och == 2)
+            d[1] = alpha;
+    }
+    im->ch = och;
+    unsigned char *smaller = realloc(im->px, n * och);
+    if (smaller)                    /* shrinking failed: the old block still works */
+        im->px = smaller;
+    return 0;
+}
+
+/* 1 if a w x h x ch buffer and its row stride fit stb's int arguments. */
+static int img_size_ok(unsigned w, unsigned h, unsigned ch)
+{
+    return w >= 1 && h >= 1 && w <= IMG_MAX_SIDE && h <= IMG_MAX_SIDE &&
+           (uint64_t)w * ch <= INT_MAX && (uint64_t)w * h * ch <= SIZE_MAX / 2;
+}
+
+int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
+{
+    if (w == im->w && h == im->h)
+        return 0;
+    if (!img_size_ok(w, h, im->ch)) {
+        snprintf(err, errlen, "cannot resize to %ux%u: bad size", w, h);
+        return -1;
+    }
+    unsigned char *out = malloc((size_t)w * h * im->ch);
+    if (!out) {
+        snprintf(err, errlen, "out of memory resizing to %ux%u", w, h);
+        return -1;
+    }
+    int alpha = im->ch == 2 || im->ch == 4 ? (int)im->ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
+    if (!stbir_resize_uint8_srgb(im->px, (int)im->w, (int)im->h, 0, out, (int)w, (int)h, 0,
+                                 (int)im->ch, alpha, 0)) {
+        free(out);
+        snprintf(err, errlen, "cannot resize %ux%u to %ux%u (out of memory?)", im->w, im->h, w, h);
+        return -1;
+    }
+    free(im->px);
+    im->px = out;
+    im->w = w;
+    im->h = h;
+    return 0;
+}
+
+/* stb_image_write's output sink: writes everything to fd, remembers the first error. */
+struct img_sink {
+    int fd;
+    int error;          /* errno of the first failed write, 0 if none */
+    long long bytes;
+};
+
+static void img_sink_write(void *ctx, void *data, int size)
+{
+    struct img_sink *s = ctx;
+    const unsigned char *p = data;
+    while (size > 0 && !s->error) {
+        ssize_t n = write(s->fd, p, (size_t)size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            s->error = n < 0 ? errno : EIO;
+            return;
+        }
+        p += n;
+        size -= (int)n;
+        s->bytes += n;
+    }
+}
+
+/* A copy of im without its alpha channel, composited onto white. */
+static unsigned char *img_flatten_white(const struct img *im)
+{
+    unsigned och = im->ch - 1;
+    size_t n = (size_t)im->w * im->h;
+    unsigned char *out = malloc(n * och);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *s = im->px + i * im->ch;
+        unsigned a = s[och];
+        for (unsigned k = 0; k < och; k++)
+            out[i * och + k] = (unsigned char)((s[k] * a + 255u * (255u - a) + 127u) / 255u);
+    }
+    return out;
+}
+
+long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
+                     char *err, size_t errlen)
+{
+    struct img_sink sink = {fd, 0, 0};
+    const unsigned char *px = im->px;
+    unsigned char *flat = NULL;
+    int w = (int)im->w, h = (int)im->h, ch = (int)im->ch, ok = 0;
+
+    if (!img_format_writable(fmt)) {
+        snprintf(err, errlen, "cannot write %s images (use png, jpg, bmp or tga)",
+                 img_format_name(fmt));
+        return -1;
+    }
+    if (!im->px || im->ch < 1 || im->ch > 4 || !img_size_ok(im->w, im->h, im->ch)) {
+        snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h, im->ch);
+        return -1;
+    }
+    if (quality < 0 || quality > 100) {
+        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", quality);
+        return -1;
+    }
+    if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
+        if (!(flat = img_flatten_white(im))) {
+            snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+            return -1;
+        }
+        px = flat;
+        ch--;
+    }
+    switch (fmt) {
+    case IMG_FMT_PNG: ok = stbi_write_png_to_func(img_sink_write, &sink, w, h, ch, px, w * ch); break;
+    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, &sink, w, h, ch, px, quality ? quality : 90); break;
+    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, &sink, w, h, ch, px); break;
+    default:          ok = stbi_write_tga_to_func(img_sink_write, &sink, w, h, ch, px); break;
+    }
+    free(flat);
+    if (sink.error) {
+        snprintf(err, errlen, "write error: %s", strerror(sink.error));
+        return -1;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "cannot encode %ux%u as %s (out of memory?)", im->w, im->h,
+                 img_format_name(fmt));
+        return -1;
+    }
+    return sink.bytes;
+}
+
+void img_free(struct img *im)
+{
+    if (!im)
+        return;
+    free(im->px);
+    memset(im, 0, sizeof *im);
+}

@@ -1,0 +1,230 @@
+/* job.c — one image through the chain, inside a pool worker.
+ *
+ * Order matters for hostile input: the file size is checked before reading,
+ * the header (img_probe inside img_decode) before any pixel is allocated,
+ * and the output goes to an unnamed temp file that becomes visible only when
+ * it is complete (outfile). Messages are "verb: reason"; the CLI puts the
+ * file name between them.
+ */
+#include "imgpool/job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imgpool/outfile.h"
+
+enum img_format job_output_format(const struct job_options *o, enum img_format in)
+{
+    if (o->format != IMG_FMT_UNKNOWN)
+        return o->format;
+    return img_format_writable(in) ? in : IMG_FMT_PNG;
+}
+
+/* Reads the whole file; the caller frees *buf. */
+static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
+                    unsigned char **buf, size_t *len, struct pool_record *rec)
+{
+    if (max_bytes && (uint64_t)st->st_size > max_bytes) {
+        snprintf(rec->msg, sizeof rec->msg, "file too large: %lld bytes exceeds %llu",
+                 (long long)st->st_size, (unsigned long long)max_bytes);
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    size_t cap = (size_t)st->st_size, n = 0;
+    unsigned char *b = malloc(cap ? cap : 1);
+    int err = b ? 0 : ENOMEM;
+    while (!err && n < cap) {
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            err = errno;
+        else if (r == 0)
+            break;   /* shrank while we read: take what is there */
+        else
+            n += (size_t)r;
+    }
+    close(fd);
+    if (err) {
+        free(b);
+        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(err));
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* A name that promises an image makes unrecognised content an error; any
+ * other non-image (README.txt, .DS_Store) is skipped with a note. */
+static int job_not_an_image(const char *path, struct pool_record *rec)
+{
+    static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
+                                        ".ppm", ".pgm", ".pnm", ".psd", ".hdr", ".pic" };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof exts / sizeof *exts; i++) {
+        if (strcasecmp(dot, exts[i]) == 0) {
+            snprintf(rec->msg, sizeof rec->msg,
+                     "cannot decode: not an image (content does not match its %s name)", exts[i]);
+            return POOL_FAILED;
+        }
+    }
+    snprintf(rec->msg, sizeof rec->msg, "skipped: not an image");
+    return POOL_SKIPPED;
+}
+
+static int job_apply_ops(const struct job_options *o, struct img *im, struct pool_record *rec)
+{
+    char err[200];
+    for (unsigned i = 0; i < o->nops; i++) {
+        const struct job_op *op = &o->ops[i];
+        int rc = 0;
+        if (op->kind == JOB_OP_GRAY) {
+            rc = img_gray(im, err, sizeof err);
+        } else {
+            unsigned w, h;
+            geom_apply(&op->geom, im->w, im->h, &w, &h);
+            if (w != im->w || h != im->h)
+                rc = img_resize(im, w, h, err, sizeof err);
+        }
+        if (rc != 0) {
+            snprintf(rec->msg, sizeof rec->msg, "cannot process: %s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int job_write(const struct job_options *o, const struct img *im, enum img_format fmt,
+                     const char *out_path, struct pool_record *rec)
+{
+    char err[200];
+    struct outfile *f;
+    if (outfile_open(out_path, &f, err, sizeof err) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
+        return -1;
+    }
+    long long n = img_encode(im, fmt, o->quality, outfile_fd(f), err, sizeof err);
+    if (n < 0) {
+        outfile_abort(f);
+        snprintf(rec->msg, sizeof rec->msg, "cannot encode: %s", err);
+        return -1;
+    }
+    if (outfile_commit(f, err, sizeof err) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
+        return -1;
+    }
+    rec->bytes_out = (uint64_t)n;
+    return 0;
+}
+
+static int job_newer(const struct stat *a, const struct stat *b)
+{
+    if (a->st_mtim.tv_sec != b->st_mtim.tv_sec)
+        return a->st_mtim.tv_sec > b->st_mtim.tv_sec;
+    return a->st_mtim.tv_nsec >= b->st_mtim.tv_nsec;
+}
+
+/* Skip or refuse before any decoding: 1 = decided (status in *status). */
+static int job_check_output(const struct job_options *o, const struct stat *in,
+                            const char *out_path, struct pool_record *rec, int *status)
+{
+    struct stat out;
+    if (stat(out_path, &out) != 0)
+        return 0;
+    if (out.st_dev == in->st_dev && out.st_ino == in->st_ino) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot write: output would overwrite the input");
+        *status = POOL_FAILED;
+        return 1;
+    }
+    if (!o->force && S_ISREG(out.st_mode) && out.st_size > 0 && job_newer(&out, in)) {
+        snprintf(rec->msg, sizeof rec->msg, "skipped: up to date");
+        *status = POOL_SKIPPED;
+        return 1;
+    }
+    return 0;
+}
+
+static void job_fill_result(struct pool_record *rec, const struct img_info *info,
+                            const struct img *im, enum img_format out_fmt)
+{
+    struct job_result *r = (struct job_result *)rec->data;
+    r->in_w = info->w;
+    r->in_h = info->h;
+    r->in_ch = info->ch;
+    r->in_fmt = (uint8_t)info->fmt;
+    r->out_fmt = (uint8_t)out_fmt;
+    r->animated = (uint8_t)(info->animated != 0);
+    r->orientation = (uint8_t)info->orientation;
+    if (im) {
+        r->out_w = im->w;
+        r->out_h = im->h;
+        r->out_ch = im->ch;
+    }
+    rec->data_len = sizeof *r;
+    if (info->animated)
+        snprintf(rec->msg, sizeof rec->msg, "note: animated GIF, first frame only");
+}
+
+int job_file(const struct job_options *o, const char *in_path, const char *out_path,
+             struct pool_record *rec)
+{
+    struct stat st;
+    if (stat(in_path, &st) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(errno));
+        return POOL_FAILED;
+    }
+    int status;
+    if (job_check_output(o, &st, out_path, rec, &status))
+        return status;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (job_read(in_path, &st, o->max_file_bytes, &buf, &len, rec) != 0)
+        return POOL_FAILED;
+    rec->bytes_in = len;
+    struct job_result *res = (struct job_result *)rec->data;
+    if (img_sniff(buf, len) == IMG_FMT_UNKNOWN) {
+        free(buf);
+        return job_not_an_image(in_path, rec);
+    }
+
+    char err[200];
+    struct img_info info;
+    struct img im = {0};
+    struct img_load_opts lo = { o->max_pixels, o->autorotate, 0, 0 };
+    int64_t t0 = pool_now_ns();
+    int rc = o->dry_run ? img_probe(buf, len, o->max_pixels, &info, err, sizeof err)
+                        : img_decode(buf, len, &lo, &im, &info, err, sizeof err);
+    free(buf);
+    if (rc != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
+        return POOL_FAILED;
+    }
+    enum img_format fmt = job_output_format(o, info.fmt);
+    if (o->dry_run) {
+        job_fill_result(rec, &info, NULL, fmt);
+        return POOL_OK;
+    }
+    int64_t t1 = pool_now_ns();
+    rc = job_apply_ops(o, &im, rec);
+    int64_t t2 = pool_now_ns();
+    if (rc == 0)
+        rc = job_write(o, &im, fmt, out_path, rec);
+    if (rc == 0)
+        job_fill_result(rec, &info, &im, fmt);
+    res->decode_ns = t1 - t0;
+    res->ops_ns = t2 - t1;
+    res->encode_ns = pool_now_ns() - t2;
+    img_free(&im);
+    return rc == 0 ? POOL_OK : POOL_FAILED;
+}

@@ -1,0 +1,200 @@
+/* plan.c — output names, clash resolution and work order (see plan.h). */
+#include "imgpool/plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct plan {
+    char *dir;                /* the output folder */
+    struct plan_item *items;
+    size_t n;
+    size_t *order;
+};
+
+/* The format by the first bytes; UNKNOWN if unreadable or not an image. */
+static enum img_format plan_peek(const char *path)
+{
+    unsigned char head[64];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return IMG_FMT_UNKNOWN;
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 ? img_sniff(head, (size_t)n) : IMG_FMT_UNKNOWN;
+}
+
+/* Where the extension of rel starts (the last '.' of the base name, not a
+ * leading one), or the end of rel. */
+static size_t plan_stem_len(const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base ? (size_t)(dot - rel) : strlen(rel);
+}
+
+static char *plan_name(const char *dir, const char *rel, size_t keep, const char *ext)
+{
+    size_t n = strlen(dir) + keep + strlen(ext) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%.*s%s", dir, (int)keep, rel, ext);
+    return s;
+}
+
+static int plan_cmp_out(const void *a, const void *b, void *items)
+{
+    const struct plan_item *it = items;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(it[x].out, it[y].out);
+    return c ? c : strcmp(it[x].in->rel, it[y].in->rel);
+}
+
+static int plan_cmp_size(const void *a, const void *b, void *items)
+{
+    const struct plan_item *it = items;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (it[x].in->size != it[y].in->size)
+        return it[x].in->size > it[y].in->size ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts `order` by output name and calls fn on each run of equal names.
+ * Returns how many items were in clashing runs. */
+static size_t plan_clashes(struct plan *p, void (*fn)(struct plan *, size_t *, size_t))
+{
+    size_t clashing = 0;
+    qsort_r(p->order, p->n, sizeof *p->order, plan_cmp_out, p->items);
+    for (size_t i = 0; i < p->n;) {
+        size_t j = i + 1;
+        while (j < p->n && strcmp(p->items[p->order[i]].out, p->items[p->order[j]].out) == 0)
+            j++;
+        if (j - i > 1) {
+            clashing += j - i;
+            fn(p, p->order + i, j - i);
+        }
+        i = j;
+    }
+    return clashing;
+}
+
+static void plan_keep_ext(struct plan *p, size_t *idx, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        struct plan_item *it = &p->items[idx[k]];
+        const char *out_ext = strrchr(it->out, '.');
+        size_t stem = plan_stem_len(it->in->rel);
+        const char *in_ext = it->in->rel + stem;
+        if (!out_ext || strcmp(in_ext, out_ext) == 0)
+            continue;
+        char *s = plan_name(p->dir, it->in->rel, strlen(it->in->rel), out_ext);
+        if (s) {
+            free(it->out);
+            it->out = s;
+        }
+    }
+}
+
+static void plan_refuse(struct plan *p, size_t *idx, size_t n)
+{
+    for (size_t k = 1; k < n; k++)   /* idx is in path order within the run */
+        p->items[idx[k]].clash_with = p->items[idx[0]].in->path;
+}
+
+int plan_create(const struct scan *s, const char *out_dir, const struct job_options *jo,
+                struct plan **out, char *err, size_t errlen)
+{
+    struct plan *p = calloc(1, sizeof *p);
+    size_t n = scan_count(s);
+    if (p) {
+        p->n = n;
+        p->items = calloc(n ? n : 1, sizeof *p->items);
+        p->order = calloc(n ? n : 1, sizeof *p->order);
+        p->dir = strdup(out_dir);
+    }
+    if (!p || !p->items || !p->order || !p->dir) {
+        plan_destroy(p);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct plan_item *it = &p->items[i];
+        it->in = scan_get(s, i);
+        enum img_format in = jo->format != IMG_FMT_UNKNOWN ? IMG_FMT_UNKNOWN
+                                                           : plan_peek(it->in->path);
+        enum img_format fmt = job_output_format(jo, in);
+        it->out = plan_name(p->dir, it->in->rel, plan_stem_len(it->in->rel),
+                            img_format_ext(fmt));
+        p->order[i] = i;
+        if (!it->out) {
+            plan_destroy(p);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    if (plan_clashes(p, plan_keep_ext))
+        plan_clashes(p, plan_refuse);
+    for (size_t i = 0; i < n; i++)
+        p->order[i] = i;
+    qsort_r(p->order, n, sizeof *p->order, plan_cmp_size, p->items);
+    *out = p;
+    return 0;
+}
+
+void plan_destroy(struct plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; p->items && i < p->n; i++)
+        free(p->items[i].out);
+    free(p->items);
+    free(p->order);
+    free(p->dir);
+    free(p);
+}
+
+size_t plan_count(const struct plan *p) { return p->n; }
+const struct plan_item *plan_get(const struct plan *p, size_t i) { return &p->items[i]; }
+const size_t *plan_order(const struct plan *p) { return p->order; }
+
+/* mkdir -p for the folder part of path. */
+static int plan_mkdirs(char *path, char *err, size_t errlen)
+{
+    for (char *s = path + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        int rc = mkdir(path, 0777);
+        int e = errno;
+        *s = '/';
+        if (rc != 0 && e != EEXIST) {
+            *s = '\0';
+            snprintf(err, errlen, "cannot create folder '%s': %s", path, strerror(e));
+            *s = '/';
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int plan_make_dirs(const struct plan *p, char *err, size_t errlen)
+{
+    char last[4096] = "";
+    for (size_t i = 0; i < p->n; i++) {
+        const char *out = p->items[i].out;
+        const char *slash = strrchr(out, '/');
+        size_t len = slash ? (size_t)(slash - out) + 1 : 0;
+        if (len == 0 || len >= sizeof last || (strncmp(last, out, len) == 0 && last[len] == '\0'))
+            continue;   /* same folder as the previous file: made already */
+        memcpy(last, out, len);
+        last[len] = '\0';
+        if (plan_mkdirs(last, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}

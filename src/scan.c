@@ -1,0 +1,193 @@
+/* scan.c — walking the inputs. Loops are caught by remembering every
+ * directory entered (device and inode), which also keeps two symlinks to one
+ * folder from producing every file twice. */
+#include "imgpool/scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct scan_dir_id { dev_t dev; ino_t ino; };
+
+struct scan {
+    struct scan_options opt;
+    struct scan_entry *e;
+    size_t n, cap;
+    char **notes;
+    size_t nnotes, capnotes;
+    struct scan_dir_id *dirs;
+    size_t ndirs, capdirs;
+};
+
+static int scan_grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 64;
+    while (nc < need)
+        nc *= 2;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+int scan_create(const struct scan_options *o, struct scan **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return -1;
+    (*out)->opt = *o;
+    return 0;
+}
+
+void scan_destroy(struct scan *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->e[i].path);
+        free(s->e[i].rel);
+    }
+    for (size_t i = 0; i < s->nnotes; i++)
+        free(s->notes[i]);
+    free(s->e);
+    free(s->notes);
+    free(s->dirs);
+    free(s);
+}
+
+static void scan_note_add(struct scan *s, const char *fmt, const char *path, const char *why)
+{
+    char buf[4200];
+    snprintf(buf, sizeof buf, fmt, path, why);
+    if (scan_grow((void **)&s->notes, &s->capnotes, s->nnotes + 1, sizeof *s->notes) == 0 &&
+        (s->notes[s->nnotes] = strdup(buf)) != NULL)
+        s->nnotes++;
+}
+
+static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t size)
+{
+    if (scan_grow((void **)&s->e, &s->cap, s->n + 1, sizeof *s->e) != 0)
+        return -1;
+    struct scan_entry *e = &s->e[s->n];
+    e->path = strdup(path);
+    e->rel = strdup(rel);
+    e->size = size;
+    if (!e->path || !e->rel) {
+        free(e->path);
+        free(e->rel);
+        return -1;
+    }
+    s->n++;
+    return 0;
+}
+
+/* 1 if the directory was seen before, 0 if new (now remembered), -1 OOM. */
+static int scan_seen(struct scan *s, const struct stat *st)
+{
+    for (size_t i = 0; i < s->ndirs; i++)
+        if (s->dirs[i].dev == st->st_dev && s->dirs[i].ino == st->st_ino)
+            return 1;
+    if (scan_grow((void **)&s->dirs, &s->capdirs, s->ndirs + 1, sizeof *s->dirs) != 0)
+        return -1;
+    s->dirs[s->ndirs++] = (struct scan_dir_id){ st->st_dev, st->st_ino };
+    return 0;
+}
+
+static int scan_name_cmp(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int scan_dir(struct scan *s, const char *path, const char *rel);
+
+/* One directory entry: a file is taken, a folder entered (with -r). */
+static int scan_entry_at(struct scan *s, const char *path, const char *rel)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        scan_note_add(s, "cannot read '%s': %s", path, strerror(errno));
+        return 0;
+    }
+    if (S_ISREG(st.st_mode))
+        return scan_push(s, path, rel, (uint64_t)st.st_size);
+    if (S_ISDIR(st.st_mode) && s->opt.recursive)
+        return scan_dir(s, path, rel);
+    return 0;   /* devices, fifos, sockets; folders without -r */
+}
+
+static int scan_dir(struct scan *s, const char *path, const char *rel)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (s->opt.skip_dir && st.st_dev == s->opt.skip_dev && st.st_ino == s->opt.skip_ino)
+        return 0;   /* our own output folder inside the input */
+    int seen = scan_seen(s, &st);
+    if (seen < 0)
+        return -1;
+    if (seen) {
+        scan_note_add(s, "skipped '%s': %s", path, "folder already scanned (symlink loop?)");
+        return 0;
+    }
+    struct dirent **list;
+    int n = scandir(path, &list, NULL, scan_name_cmp);
+    if (n < 0) {
+        scan_note_add(s, "cannot read folder '%s': %s", path, strerror(errno));
+        return 0;
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        if (rc == 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+            (s->opt.hidden || name[0] != '.')) {
+            size_t lp = strlen(path), lr = strlen(rel), ln = strlen(name);
+            char *p = malloc(lp + ln + 2), *r = malloc(lr + ln + 2);
+            if (!p || !r) {
+                rc = -1;
+            } else {
+                sprintf(p, "%s%s%s", path, lp && path[lp - 1] == '/' ? "" : "/", name);
+                sprintf(r, "%s%s%s", rel, lr ? "/" : "", name);
+                rc = scan_entry_at(s, p, r);
+            }
+            free(p);
+            free(r);
+        }
+        free(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
+int scan_add(struct scan *s, const char *arg, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", arg, strerror(errno));
+        return -1;
+    }
+    int rc;
+    if (S_ISDIR(st.st_mode)) {
+        rc = scan_dir(s, arg, "");   /* its sub-folders only with -r */
+    } else if (S_ISREG(st.st_mode)) {
+        const char *base = strrchr(arg, '/');
+        rc = scan_push(s, arg, base ? base + 1 : arg, (uint64_t)st.st_size);
+    } else {
+        snprintf(err, errlen, "cannot use '%s': not a file or folder", arg);
+        return -1;
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory while scanning '%s'", arg);
+    return rc;
+}
+
+size_t scan_count(const struct scan *s) { return s->n; }
+const struct scan_entry *scan_get(const struct scan *s, size_t i) { return &s->e[i]; }
+size_t scan_note_count(const struct scan *s) { return s->nnotes; }
+const char *scan_note(const struct scan *s, size_t i) { return s->notes[i]; }

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Every kind of bad input gets a message naming the file and the reason, the
+# right exit code, and leaves every other file alone.
+. "$ROOT/tests/integration/lib.sh"
+in="$T/in"; mkdir -p "$in"
+$MKIMG png 40 30 "$in/good.png"
+: > "$in/zero.png"
+$MKIMG truncate "$in/good.png" 60 "$in/truncated.png"
+jpg="$SHARED/corpus/jpeg/libjpeg-turbo/testorig.jpg"
+if [ -f "$jpg" ]; then $MKIMG truncate "$jpg" 700 "$in/truncated.jpg"; fi
+echo "just some text" > "$in/text.png"
+$MKIMG bigheader 100000 100000 "$in/huge.png"
+echo "notes" > "$in/notes.txt"
+
+# 1. A mixed folder: good files done, each bad one named with its reason.
+expect_exit 1 "$IMGPOOL" -j 2 -o "$T/o1" "$in"
+expect_err "cannot decode '$in/zero.png': not an image"
+expect_err "cannot decode '$in/truncated.png': "
+expect_err "cannot decode '$in/text.png': not an image"
+expect_err "cannot decode '$in/huge.png': .*too large.*100000x100000"
+expect_err "skipped '$in/notes.txt': not an image"
+[ ! -f "$jpg" ] || expect_err "cannot decode '$in/truncated.jpg': "
+[ -s "$T/o1/good.png" ] || fail "good file not processed"
+[ "$(ls "$T/o1" | wc -l)" -eq 1 ] || fail "outputs for bad files: $(ls "$T/o1")"
+[ -z "$(ls -A "$T/o1" | grep '^\.')" ] || fail "temp files left in output"
+
+# 2. Usage errors: exit 2, nothing written.
+expect_exit 2 "$IMGPOOL" -o "$T/o2" "$T/does-not-exist"
+expect_err "cannot open '$T/does-not-exist': No such file"
+expect_exit 2 "$IMGPOOL" --bogus "$in"
+expect_err "unknown option '--bogus'"
+expect_exit 2 "$IMGPOOL" --resize 12x-3 "$in"
+expect_err "invalid geometry '12x-3'"
+expect_exit 2 "$IMGPOOL" --procs 0 "$in"
+expect_exit 2 "$IMGPOOL" --format webp "$in"
+expect_exit 2 "$IMGPOOL"
+expect_exit 0 "$IMGPOOL" --help
+grep -q "Exit status" "$T/out" || fail "--help lacks exit codes"
+
+# 3. A folder without images: a clear note, exit 0.
+mkdir "$T/empty"
+expect_exit 0 "$IMGPOOL" -o "$T/o3" "$T/empty"
+expect_err "nothing to do"
+
+# 4. Output folder that cannot be written: one message, exit 1.
+touch "$T/afile"
+expect_exit 1 "$IMGPOOL" -o "$T/afile/sub" "$in/good.png"
+expect_err "cannot create output folder '$T/afile/sub'"
+
+# 5. Two inputs, one output name: neither overwrites the other.
+mkdir "$T/clash"
+$MKIMG png 10 10 "$T/clash/photo.png"
+$MKIMG png 20 10 "$T/clash/photo.bmp.src" && mv "$T/clash/photo.bmp.src" "$T/clash/photo.ppm"
+expect_exit 0 "$IMGPOOL" --format png -o "$T/o5" "$T/clash"
+[ -s "$T/o5/photo.png" ] && [ -s "$T/o5/photo.ppm.png" ] || fail "clash not resolved: $(ls "$T/o5")"
+
+# 6. Never the input: output folder = input folder, same format.
+cp "$in/good.png" "$T/self.png"
+mkdir "$T/self" && cp "$in/good.png" "$T/self/x.png"
+before=$(cksum < "$T/self/x.png")
+expect_exit 1 "$IMGPOOL" --force -o "$T/self" "$T/self"
+expect_err "output would overwrite the input"
+[ "$(cksum < "$T/self/x.png")" = "$before" ] || fail "input overwritten"
+
+# 7. Unreadable file: needs a non-root user (root reads everything).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  mkdir "$T/perm" && cp "$in/good.png" "$T/perm/a.png" && cp "$in/good.png" "$T/perm/b.png"
+  chmod 000 "$T/perm/b.png"; chmod 755 "$T" "$T/perm"; chmod 644 "$T/perm/a.png"
+  mkdir "$T/o7" && chmod 777 "$T/o7"
+  expect_exit 1 $as_user "$IMGPOOL" -o "$T/o7" "$T/perm"
+  expect_err "cannot read '$T/perm/b.png': Permission denied"
+  [ -s "$T/o7/a.png" ] || fail "readable file not processed"
+elif [ "$(id -u)" -ne 0 ]; then
+  mkdir "$T/perm" && cp "$in/good.png" "$T/perm/b.png" && chmod 000 "$T/perm/b.png"
+  expect_exit 1 "$IMGPOOL" -o "$T/o7" "$T/perm"
+  expect_err "cannot read '$T/perm/b.png': Permission denied"
+fi
+exit 0
