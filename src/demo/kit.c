@@ -11,11 +11,13 @@
  */
 #include "demo.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -347,6 +349,40 @@ void demo_clock_print(const struct demo_ctx *ctx, const struct demo_clock *c,
 unsigned long long demo_fib(unsigned n)
 {
     return n < 2 ? n : demo_fib(n - 1) + demo_fib(n - 2);
+}
+
+pid_t demo_fork(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fprintf(stderr, "imgpool demo: cannot fork: %s\n", strerror(errno));
+    return pid;
+}
+
+_Noreturn void demo_child_exit(int status)
+{
+    fflush(NULL);
+    _exit(status);
+}
+
+int demo_reap(pid_t pid)
+{
+    int st;
+    pid_t r;
+    while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        fprintf(stderr, "imgpool demo: waitpid %d: %s\n", (int)pid, strerror(errno));
+        return -1;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    if (WIFSIGNALED(st))
+        fprintf(stderr, "imgpool demo: process %d killed by signal %d\n", (int)pid, WTERMSIG(st));
+    else
+        fprintf(stderr, "imgpool demo: process %d exited with %d\n", (int)pid, WEXITSTATUS(st));
+    return -1;
 }
 
 int demo_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)

@@ -23,6 +23,12 @@ DEMO_ENTRY(interleave, "interleave");
 DEMO_ENTRY(iterations, "iterations");
 DEMO_ENTRY(lock, "lock");
 DEMO_ENTRY(primes, "primes");
+DEMO_ENTRY(process, "process");
+DEMO_ENTRY(fib_procs, "fib-procs");
+DEMO_ENTRY(fib_map, "fib-map");
+DEMO_ENTRY(shared_memory, "shared-memory");
+DEMO_ENTRY(pipe, "pipe");
+DEMO_ENTRY(queue, "queue");
 
 const struct demo_entry demo_registry[] = {
     { &demo_thread, demo_src_thread },
@@ -30,6 +36,12 @@ const struct demo_entry demo_registry[] = {
     { &demo_iterations, demo_src_iterations },
     { &demo_lock, demo_src_lock },
     { &demo_primes, demo_src_primes },
+    { &demo_process, demo_src_process },
+    { &demo_fib_procs, demo_src_fib_procs },
+    { &demo_fib_map, demo_src_fib_map },
+    { &demo_shared_memory, demo_src_shared_memory },
+    { &demo_pipe, demo_src_pipe },
+    { &demo_queue, demo_src_queue },
 };
 
 const unsigned demo_count = sizeof demo_registry / sizeof demo_registry[0];
