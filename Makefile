@@ -35,6 +35,7 @@ TESTS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TEST_SRC))
 TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
+.SECONDARY:
 .PHONY: all asan deps test-deps run test unit integration test-asan bench install clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
@@ -73,7 +74,7 @@ $(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
 $(call objs,$(B),src/demo/registry.c) $(call objs,$(A),src/demo/registry.c): $(wildcard src/demo/*.c)
 
 run: all
-	./$(B)/imgpool samples --procs 4 --out build/samples-out
+	./$(B)/imgpool samples --procs 4 --resize '640x640>' --force --out build/samples-out --trace build/samples-trace.json
 
 # Unit tests (cmocka) then integration tests (the built binary), release
 # build first, then the same under ASan+UBSan.

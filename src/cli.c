@@ -6,8 +6,11 @@
  */
 #include "cli.h"
 
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <gmp.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +214,10 @@ static void cli_usage(FILE *to)
 static void cli_version(void)
 {
     printf("imgpool %s\n", IMGPOOL_VERSION);
+    printf("  stb_image 2.27 (Debian libstb)\n");
+    printf("  %s\n", curl_version());
+    printf("  cJSON %s\n", cJSON_Version());
+    printf("  GMP %s\n", gmp_version);
 }
 
 /* ---- option parsing ---------------------------------------------------- */
@@ -427,7 +434,7 @@ static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs
             (unsigned long long)r->done, (unsigned long long)r->ok,
             r->jo.dry_run ? "would be processed" : "processed",
             (unsigned long long)r->skipped);
-    if (r->skipped)
+    if (r->up_to_date)
         fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
     fprintf(stderr, ", %llu failed\n", (unsigned long long)r->failed);
     fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"

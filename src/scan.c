@@ -127,8 +127,9 @@ static int scan_dir(struct scan *s, const char *path, const char *rel)
     struct stat st;
     if (stat(path, &st) != 0)
         return 0;
-    if (s->opt.skip_dir && st.st_dev == s->opt.skip_dev && st.st_ino == s->opt.skip_ino)
-        return 0;   /* our own output folder inside the input */
+    if (rel[0] && s->opt.skip_dir && st.st_dev == s->opt.skip_dev &&
+        st.st_ino == s->opt.skip_ino)
+        return 0;   /* our own output folder inside an input folder */
     int seen = scan_seen(s, &st);
     if (seen < 0)
         return -1;

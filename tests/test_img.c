@@ -134,6 +134,9 @@ static void test_img__sniff_by_content(void **state)
         {"#?RADIANCE\n", 11, IMG_FMT_HDR},
         {"P6\n3 2\n255\n", 11, IMG_FMT_PNM},
         {"P5 1 1 255 ", 11, IMG_FMT_PNM},
+        {"P1 is a paper size", 18, IMG_FMT_UNKNOWN},
+        {"BMP Suite\nVersion 2.8\n\nThis", 26, IMG_FMT_UNKNOWN},
+        {"\x53\x80\xf6\x34", 4, IMG_FMT_PIC},
         /* uncompressed true-colour TGA header, 2x2, 24 bits */
         {"\0\0\2\0\0\0\0\0\0\0\0\0\2\0\2\0\x18\0", 18, IMG_FMT_TGA},
         {"\x89PNG\r\n\x1a", 7, IMG_FMT_UNKNOWN},
@@ -179,6 +182,16 @@ static void test_img__probe_limits_before_decoding(void **state)
     assert_int_equal(img_decode(png, len, &o, &out, &info, err, sizeof err), -1);
     assert_null(out.px);
     assert_non_null(strstr(err, "too large"));
+
+    /* A header stbi_info refuses (w*h*3 overflows an int): the size still shows. */
+    unsigned char huge[33];
+    memcpy(huge, png, sizeof huge);
+    memcpy(huge + 16, "\0\1\x86\xa0\0\1\x86\xa0", 8);            /* 100000 x 100000 */
+    assert_int_equal(img_probe(huge, sizeof huge, IMG_TEST_MAX_PIXELS, &info, err, sizeof err), -1);
+    assert_string_equal(err, "image too large: 100000x100000 exceeds --max-pixels 100000000");
+    memcpy(huge + 16, "\x01\x31\x2d\0\0\0\0\1", 8);               /* 20000000 x 1 */
+    assert_int_equal(img_probe(huge, sizeof huge, 0, &info, err, sizeof err), -1);
+    assert_string_equal(err, "image too large: 20000000x1 exceeds the 16777216-pixel side limit");
 
     assert_int_equal(img_probe(png, 20, 0, &info, err, sizeof err), -1);   /* truncated */
     assert_true(err[0] != '\0');
@@ -537,6 +550,51 @@ static void test_img__corpus_gif_bomb_refused(void **state)
     free(buf);
 }
 
+/* ---- samples/ (committed output of tools/mksamples.c) ---- */
+
+static void test_img__samples_decode(void **state)
+{
+    (void)state;
+    static const struct { const char *name; enum img_format f; unsigned w, h, ch; int anim; } s[] = {
+        {"sunset.png", IMG_FMT_PNG, 480, 320, 3, 0},
+        {"badge-alpha.png", IMG_FMT_PNG, 256, 256, 4, 0},
+        {"gray-rings.png", IMG_FMT_PNG, 256, 256, 1, 0},
+        {"shadow-gray-alpha.png", IMG_FMT_PNG, 128, 128, 2, 0},
+        {"banner-wide.png", IMG_FMT_PNG, 1200, 100, 3, 0},
+        {"photo.jpg", IMG_FMT_JPG, 800, 600, 3, 0},
+        {"large-landscape.jpg", IMG_FMT_JPG, 2000, 1500, 3, 0},
+        {"exif-rotate6.jpg", IMG_FMT_JPG, 300, 400, 3, 0},
+        {"tiles.bmp", IMG_FMT_BMP, 240, 180, 3, 0},
+        {"stripes-alpha.tga", IMG_FMT_TGA, 160, 120, 4, 0},
+        {"mandel.ppm", IMG_FMT_PNM, 240, 180, 3, 0},
+        {"bounce.gif", IMG_FMT_GIF, 160, 120, 4, 1},
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        char path[256];
+        size_t len;
+        snprintf(path, sizeof path, "samples/%s", s[i].name);
+        unsigned char *buf = read_all(path, &len);
+        if (!buf)
+            fail_msg("cannot read %s (tests run from the repository root)", path);
+        struct img_info info;
+        struct img im = decode_ok(buf, len, 1, &info);
+        if (info.fmt != s[i].f || im.w != s[i].w || im.h != s[i].h || im.ch != s[i].ch ||
+            info.animated != s[i].anim)
+            fail_msg("%s: %s %ux%ux%u animated %d", s[i].name, img_format_name(info.fmt),
+                     im.w, im.h, im.ch, info.animated);
+        if (strcmp(s[i].name, "exif-rotate6.jpg") == 0) {
+            /* Upright: sky at the top, the red arrow's head above centre, grass below. */
+            const unsigned char *sky = px_at(&im, 150, 20), *arrow = px_at(&im, 150, 100),
+                                *grass = px_at(&im, 20, 380);
+            assert_true(sky[2] > 200 && sky[0] < 160);
+            assert_true(arrow[0] > 180 && arrow[1] < 80);
+            assert_true(grass[1] > 120 && grass[2] < 100);
+        }
+        img_free(&im);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_img__encode_errors),
         cmocka_unit_test(test_img__corpus),
         cmocka_unit_test(test_img__corpus_gif_bomb_refused),
+        cmocka_unit_test(test_img__samples_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

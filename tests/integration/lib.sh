@@ -15,3 +15,24 @@ expect_exit() {
 }
 expect_err() { grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "stderr lacks '$1'"; }; }
 is_asan() { case "$BUILD" in *asan*) return 0;; esac; return 1; }
+
+# make_workload DIR N: N copies of a 1000x1000 PNG, slow enough with
+# --resize 300% that a run can be interrupted in the middle.
+make_workload() {
+  mkdir -p "$1"
+  $MKIMG png 1000 1000 "$1/img-00.png"
+  i=1
+  while [ $i -lt "$2" ]; do cp "$1/img-00.png" "$1/img-$(printf %02d $i).png"; i=$((i+1)); done
+}
+# wait_for_file PATTERN_DIR: waits (at most 60 s) until DIR has a file.
+wait_for_output() {
+  n=0
+  while [ -z "$(ls "$1" 2>/dev/null)" ]; do
+    n=$((n+1)); [ $n -lt 600 ] || fail "no output appeared in $1"
+    sleep 0.1
+  done
+}
+# png_complete FILE: the file ends with an IEND chunk (not cut short).
+png_complete() {
+  python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if d.startswith(b"\x89PNG") and d[-8:-4]==b"IEND" else 1)' "$1"
+}

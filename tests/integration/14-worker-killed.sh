@@ -1,0 +1,23 @@
+#!/bin/sh
+# A worker killed with SIGKILL mid-run (as the OOM killer would): its file is
+# reported once as crashed, a replacement worker finishes the run.
+. "$ROOT/tests/integration/lib.sh"
+make_workload "$T/in" 16
+"$IMGPOOL" -j 2 --gray --resize 300% -o "$T/o" --report "$T/r.json" "$T/in" 2>"$T/err1" &
+pid=$!
+wait_for_output "$T/o"
+victim=$(pgrep -P "$pid" | head -n 1)
+[ -n "$victim" ] || fail "no worker found"
+kill -KILL "$victim"
+wait "$pid"; rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/err1"; fail "exit $rc, expected 1"; }
+[ "$(grep -c 'worker crashed: signal 9' "$T/err1")" -eq 1 ] || { cat "$T/err1"; fail "crash not reported once"; }
+python3 - "$T/r.json" <<'PY' || fail "report wrong"
+import json, sys
+files = json.load(open(sys.argv[1]))["files"]
+paths = [f["path"] for f in files]
+assert len(paths) == 16 and len(set(paths)) == 16, paths
+st = sorted(f["status"] for f in files)
+assert st.count("crashed") == 1 and st.count("ok") == 15, st
+PY
+[ "$(ls "$T/o" | wc -l)" -eq 15 ] || fail "expected 15 outputs: $(ls "$T/o" | wc -l)"
