@@ -28,16 +28,19 @@ struct demo_text {
     const char *en, *de;
 };
 
-/* A numeric option `--name N` with the slide's value as default. */
+/* An option `--name N` with the slide's value as default, or, if `text` is
+ * set, `--name TEXT` with *text as its default (NULL: none). */
 struct demo_param {
     const char *name;
     long long def, min, max;
     const char *help;
+    const char *const *text;
 };
 
 enum demo_flag {
     DEMO_TIMELINE = 1,    /* records spans: --timeline and --trace work */
     DEMO_GIL = 2,         /* CPU-bound threads: --gil works */
+    DEMO_PASS = 4,        /* arguments after `--` go to the demo (ctx->rest) */
 };
 
 struct demo_ctx;
@@ -62,6 +65,9 @@ struct demo_ctx {
     int de;                          /* German texts (--lang de) */
     int gil;                         /* --gil */
     long long val[DEMO_MAX_PARAMS];  /* option values, in params[] order */
+    const char *str[DEMO_MAX_PARAMS];  /* values of text options, same order */
+    int nrest;                       /* DEMO_PASS: arguments after `--` */
+    char **rest;
     struct demo_rec *rec;            /* NULL unless --timeline or --trace */
 };
 

@@ -51,9 +51,17 @@ static void demo_help(const struct demo_ctx *ctx)
            demo_tr(ctx, d->intro.en, d->intro.de), demo_tr(ctx, "options", "Optionen"));
     for (const struct demo_param *p = d->params; p->name; p++) {
         char opt[40];
-        snprintf(opt, sizeof opt, "--%s N", p->name);
-        printf("  %-16s %s (default %lld)\n", opt, p->help, p->def);
+        snprintf(opt, sizeof opt, "--%s %s", p->name, p->text ? "TEXT" : "N");
+        if (!p->text)
+            printf("  %-16s %s (default %lld)\n", opt, p->help, p->def);
+        else if (*p->text)
+            printf("  %-16s %s (default %s)\n", opt, p->help, *p->text);
+        else
+            printf("  %-16s %s\n", opt, p->help);
     }
+    if (d->flags & DEMO_PASS)
+        printf("  %-16s %s\n", "-- ARGS...", demo_tr(ctx, "passed on to the demo's job",
+                                                     "an den Auftrag der Demo weitergegeben"));
     if (d->flags & DEMO_GIL)
         printf("  %-16s %s\n", "--gil", demo_tr(ctx,
                "emulate Python's GIL: one lock, handed over every 5 ms",
@@ -135,10 +143,20 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
         for (; d->params[k].name; k++)
             if (demo_match(argc, argv, &i, d->params[k].name, &val))
                 break;
-        if (d->params[k].name) {
+        if (d->params[k].name && d->params[k].text) {
+            if (!val || !*val) {
+                fprintf(stderr, "imgpool demo: --%s needs a value\n", d->params[k].name);
+                return 2;
+            }
+            ctx->str[k] = val;
+        } else if (d->params[k].name) {
             if (demo_number(d->params[k].name, val, d->params[k].min, d->params[k].max,
                             &ctx->val[k]) != 0)
                 return 2;
+        } else if ((d->flags & DEMO_PASS) && strcmp(a, "--") == 0) {
+            ctx->nrest = argc - i - 1;
+            ctx->rest = argv + i + 1;
+            break;
         } else if (demo_flag(a, "help") || strcmp(a, "-h") == 0) {
             o->help = 1;
         } else if (demo_flag(a, "show-code")) {
@@ -241,8 +259,10 @@ int demo_main(int argc, char **argv)
         demo_usage(stderr, &ctx);
         return 2;
     }
-    for (int k = 0; ctx.demo->params[k].name; k++)
+    for (int k = 0; ctx.demo->params[k].name; k++) {
         ctx.val[k] = ctx.demo->params[k].def;
+        ctx.str[k] = ctx.demo->params[k].text ? *ctx.demo->params[k].text : NULL;
+    }
     struct demo_opts o = { 0 };
     int rc = demo_parse(argc, argv, &ctx, &o);
     if (rc != 0)

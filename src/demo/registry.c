@@ -26,9 +26,11 @@ DEMO_ENTRY(primes, "primes");
 DEMO_ENTRY(process, "process");
 DEMO_ENTRY(fib_procs, "fib-procs");
 DEMO_ENTRY(fib_map, "fib-map");
+DEMO_ENTRY(pool_map, "pool-map");
 DEMO_ENTRY(shared_memory, "shared-memory");
 DEMO_ENTRY(pipe, "pipe");
 DEMO_ENTRY(queue, "queue");
+DEMO_ENTRY(image_pool, "image-pool");
 
 const struct demo_entry demo_registry[] = {
     { &demo_thread, demo_src_thread },
@@ -39,9 +41,11 @@ const struct demo_entry demo_registry[] = {
     { &demo_process, demo_src_process },
     { &demo_fib_procs, demo_src_fib_procs },
     { &demo_fib_map, demo_src_fib_map },
+    { &demo_pool_map, demo_src_pool_map },
     { &demo_shared_memory, demo_src_shared_memory },
     { &demo_pipe, demo_src_pipe },
     { &demo_queue, demo_src_queue },
+    { &demo_image_pool, demo_src_image_pool },
 };
 
 const unsigned demo_count = sizeof demo_registry / sizeof demo_registry[0];
