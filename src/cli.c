@@ -699,15 +699,15 @@ int cli_folder_main(int argc, char **argv)
         fprintf(stderr, "imgpool: shard %u/%u (from %s): %llu of %zu files\n",
                 r.shard.index + 1, r.shard.count, r.shard.source,
                 (unsigned long long)r.total, plan_count(r.plan));
-    if (r.total == 0) {
+    if (cli_open_outputs(&r) != 0)
+        goto out;
+    if (r.total == 0) {   /* still a (empty) report: a merge step expects one per shard */
         if (!r.quiet)
             fprintf(stderr, "imgpool: nothing to do: no files found%s\n",
                     r.shard.count > 1 ? " in this shard" : "");
-        rc = r.list_errors ? CLI_FAILED : CLI_OK;
+        rc = cli_close_outputs(&r, 0, 0) != 0 || r.list_errors ? CLI_FAILED : CLI_OK;
         goto out;
     }
-    if (cli_open_outputs(&r) != 0)
-        goto out;
     unsigned procs = 0;
     int end = pool_stop_signal() ? POOL_INTERRUPTED : cli_run_pool(&r, &procs);
     if (end < 0)
