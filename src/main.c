@@ -7,6 +7,8 @@
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "xkcd") == 0)
+        return cli_xkcd_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "demo") == 0)
         return demo_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "report") == 0)
