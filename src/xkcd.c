@@ -594,7 +594,7 @@ static void xkcd_fetch_failed(struct xkcd_comic *c, bool record,
 {
     if (record && res->outcome == FETCH_NOT_FOUND) {
         c->status = XKCD_NOT_FOUND;
-        snprintf(c->msg, sizeof c->msg, "no such comic (HTTP %ld)", res->status);
+        snprintf(c->msg, sizeof c->msg, "not found (HTTP %ld)", res->status);
         return;
     }
     c->status = res->outcome == FETCH_ABORTED ? XKCD_PENDING : XKCD_FAILED;

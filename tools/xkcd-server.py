@@ -21,7 +21,7 @@ Faults per comic (--fault, repeatable):
   cut           the image declares its full length, sends half and closes the connection
   slow[:BPS]    the image trickles at BPS bytes/s (default 200)
   html          an HTML page where the image should be
-  hostile[:V]   a hostile img URL and title; V = dotdot, pct, abs, long, ctrl, file, ftp
+  hostile[:V]   a hostile img URL and title; V = dotdot, pct, abs, long, ctrl, file, ftp, esc
   emptyimg[:V]  no usable image: V = folder (the bare comics/ URL, default) or empty ("")
 GET /_stats returns what the server saw as JSON: requests by kind, connections, TLS session
 reuse, user agents and the peak number of requests in progress at once (which tests use to
@@ -42,13 +42,11 @@ import math
 import os
 import posixpath
 import random
-import socketserver
 import ssl
 import struct
 import sys
 import threading
 import time
-import urllib.parse
 import zlib
 
 IMG_HOSTS = ("https://imgs.xkcd.com/", "http://imgs.xkcd.com/")
@@ -62,6 +60,7 @@ HOSTILE = {
     "ctrl": "comics/evil%0a%0d%1b%5b31m%00%7f.png",
     "file": "file:///etc/passwd",
     "ftp": "ftp://127.0.0.1/comics/evil.png",
+    "esc": "gopher://x/\x1b[2J\x1b]0;pwned\x07\r\n.png",   # raw terminal escapes
 }
 HOSTILE_TITLE = "../../..//etc/passwd\n\x1b[31m\u202eevil\u0000"
 
@@ -509,9 +508,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route(self, site, path):
         parts = path.strip("/").split("/")
         if parts == ["info.0.json"]:
-            return self.send_json(site, site.latest, "json")
+            return self.send_json(site, site.latest)
         if len(parts) == 2 and parts[1] == "info.0.json" and parts[0].isdigit():
-            return self.send_json(site, int(parts[0]), "json")
+            return self.send_json(site, int(parts[0]))
         num = site.image_for_path(path)
         if num is None:
             with site.lock:
@@ -535,9 +534,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, body, ctype, trickle=int(f["slow"] or 200))
         self.reply(200, body, ctype)
 
-    def send_json(self, site, num, kind):
+    def send_json(self, site, num):
         with site.lock:
-            site.stats[kind] += 1
+            site.stats["json"] += 1
         f = site.faults.get(num, {})
         if site.entry(num) is None or "404" in f:
             return self.not_found()

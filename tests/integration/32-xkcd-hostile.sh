@@ -7,10 +7,10 @@
 
 start_server hostile --fault 100:hostile:dotdot --fault 101:hostile:pct \
   --fault 102:hostile:abs --fault 103:hostile:long --fault 104:hostile:ctrl \
-  --fault 105:hostile:file --fault 106:hostile:ftp
+  --fault 105:hostile:file --fault 106:hostile:ftp --fault 107:hostile:esc
 mkdir -p "$T/a/b"
 touch "$T/before"
-expect_exit 1 "$IMGPOOL" xkcd 100-106 --base-url "$URL" --out "$T/a/b/dl" --retries 0 -v
+expect_exit 1 "$IMGPOOL" xkcd 100-107 --base-url "$URL" --out "$T/a/b/dl" --retries 0 -v
 
 # the five http(s) ones downloaded, under safe names, inside --out
 [ "$(ls "$T/a/b/dl" | wc -l)" -eq 10 ] || fail "expected 10 files: $(ls "$T/a/b/dl")"
@@ -23,10 +23,11 @@ outside=$(find "$T" -newer "$T/before" -type f ! -path "$T/a/b/dl/*" ! -name '*.
 for f in /tmp/xkcd-evil-abs.png "$T/xkcd-evil-dotdot.png" "$T/a/xkcd-evil-dotdot.png"; do
   [ ! -e "$f" ] || fail "$f exists"
 done
-# the two non-http schemes are refused, one line each
+# the non-http schemes are refused, one line each
 expect_err "xkcd 105: img is not an http(s) URL: 'file:///etc/passwd'"
 expect_err "xkcd 106: img is not an http(s) URL: 'ftp://"
-[ "$(grep -c 'imgpool: xkcd [0-9]*: ' "$T/err")" -eq 2 ] || fail "expected exactly two error lines"
+expect_err "xkcd 107: img is not an http(s) URL: 'gopher://x/?\[2J?\]0;pwned???.png'"
+[ "$(grep -c 'imgpool: xkcd [0-9]*: ' "$T/err")" -eq 3 ] || fail "expected exactly three error lines"
 # no escape, carriage return or other control byte from the server was printed
 if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/err" "$T/out"; then
   fail "control bytes reached the terminal"
