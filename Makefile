@@ -92,8 +92,12 @@ bench: all
 	@sh tools/bench.sh $(B)/imgpool
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(B)/imgpool $(DESTDIR)$(PREFIX)/bin/imgpool
+	install -m 644 doc/imgpool.1 $(DESTDIR)$(PREFIX)/share/man/man1/imgpool.1
+	install -m 644 tools/completion/imgpool.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/imgpool
 
 clean:
 	rm -rf build

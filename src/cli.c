@@ -25,6 +25,7 @@
 #include "imgpool/progress.h"
 #include "imgpool/report.h"
 #include "imgpool/scan.h"
+#include "imgpool/shard.h"
 #include "imgpool/trace.h"
 
 #define CLI_FIRST_ERRORS 5
@@ -39,13 +40,18 @@ struct cli_run {
     const char *trace_path, *report_path;
     uint64_t max_memory;
     unsigned timeout_s;
+    struct shard shard;
+    unsigned shards;             /* --shards N, for JOB_COMPLETION_INDEX */
+    const char *files_from;      /* --files-from FILE, "-" = stdin */
+    int nul;                     /* -0: the list is NUL-separated */
     /* run state (parent) */
     struct plan *plan;
     struct report *report;
     struct trace *trace;
     int tty, bar_shown;
     int64_t start_ns, cpu_ns;
-    uint64_t done, ok, failed, skipped, up_to_date;
+    uint64_t total;              /* tasks of this run (this shard) */
+    uint64_t done, ok, failed, skipped, up_to_date, list_errors;
     char first_errors[CLI_FIRST_ERRORS][POOL_MSG_MAX + 256];
     unsigned nerrors;
 };
@@ -175,6 +181,7 @@ static void cli_usage(FILE *to)
 {
     fputs(
 "Usage: imgpool [OPTIONS] DIR|FILE...\n"
+"       imgpool report merge REPORT.json... [-o OUT.json]\n"
 "       imgpool xkcd RANGE [OPTIONS]      download xkcd comics (imgpool xkcd --help)\n"
 "       imgpool demo NAME [OPTIONS]       lecture demos (imgpool demo list)\n"
 "\n"
@@ -194,6 +201,12 @@ static void cli_usage(FILE *to)
 "Inputs:\n"
 "  -r, --recursive        descend into sub-folders (mirrored under --out)\n"
 "      --hidden           include hidden files and folders (.name)\n"
+"      --files-from FILE  also take the paths listed in FILE (- for stdin), one a line\n"
+"  -0, --null             the list is NUL-separated (find -print0)\n"
+"Many machines:\n"
+"      --shard K/N        process only shard K of N (a stable hash of each path)\n"
+"      --shards N         shard count for Kubernetes' JOB_COMPLETION_INDEX\n"
+"                         (Slurm's SLURM_ARRAY_TASK_ID/COUNT are read by themselves)\n"
 "Pool:\n"
 "  -j, --procs N          worker processes (default: online CPUs)\n"
 "      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none)\n"
@@ -223,7 +236,25 @@ static void cli_version(void)
 /* ---- option parsing ---------------------------------------------------- */
 
 enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT, CLI_OPT_REPORT,
-       CLI_OPT_TRACE };
+       CLI_OPT_TRACE, CLI_OPT_SHARD, CLI_OPT_SHARDS, CLI_OPT_FILES_FROM };
+
+/* --shard wins; else a scheduler's environment; else everything. */
+static int cli_resolve_shard(struct cli_run *r)
+{
+    char err[256];
+    if (r->shard.source)
+        return 0;
+    if (shard_from_env(getenv, r->shards, &r->shard, err, sizeof err) < 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    if (r->shards && !r->shard.source) {
+        fprintf(stderr, "imgpool: --shards needs JOB_COMPLETION_INDEX in the environment"
+                " (or use --shard K/N)\n");
+        return -1;
+    }
+    return 0;
+}
 
 static int cli_parse(struct cli_run *r, int argc, char **argv)
 {
@@ -239,6 +270,10 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"report", required_argument, 0, CLI_OPT_REPORT},
         {"trace", required_argument, 0, CLI_OPT_TRACE},
+        {"shard", required_argument, 0, CLI_OPT_SHARD},
+        {"shards", required_argument, 0, CLI_OPT_SHARDS},
+        {"files-from", required_argument, 0, CLI_OPT_FILES_FROM},
+        {"null", no_argument, 0, '0'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -246,7 +281,7 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
     uint64_t v;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:o:rnqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:o:rnqhV0", longopts, NULL)) != -1) {
         int job = cli_job_option(c, optarg, &r->jo);
         if (job < 0)
             return -1;
@@ -273,6 +308,20 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         case 'q': r->quiet = 1; break;
         case CLI_OPT_REPORT: r->report_path = optarg; break;
         case CLI_OPT_TRACE: r->trace_path = optarg; break;
+        case CLI_OPT_SHARD: {
+            char err[200];
+            if (shard_parse(optarg, &r->shard, err, sizeof err) != 0) {
+                fprintf(stderr, "imgpool: %s\n", err);
+                return -1;
+            }
+            break;
+        }
+        case CLI_OPT_SHARDS:
+            if (cli_parse_count("--shards", optarg, SHARD_MAX, &r->shards) != 0)
+                return -1;
+            break;
+        case CLI_OPT_FILES_FROM: r->files_from = optarg; break;
+        case '0': r->nul = 1; break;
         case 'h': cli_usage(stdout); return 1;
         case 'V': cli_version(); return 1;
         case ':':
@@ -283,11 +332,11 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
             return -1;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !r->files_from) {
         fprintf(stderr, "imgpool: no input given (a folder or files)\n");
         return -1;
     }
-    return 0;
+    return cli_resolve_shard(r);
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -316,7 +365,7 @@ static void cli_tick(void *ctx, struct pool *p)
     struct pool_stats st;
     pool_stats(p, &st);
     struct progress_view v = {
-        st.ok + st.failed + st.skipped + st.crashed, plan_count(r->plan),
+        st.ok + st.failed + st.skipped + st.crashed, r->total,
         st.failed + st.crashed, pool_now_ns() - r->start_ns, st.busy, st.procs,
     };
     char line[256];
@@ -481,6 +530,34 @@ static int cli_prepare_out(struct cli_run *r)
     return 0;
 }
 
+/* --files-from: one path per line (or per NUL with -0). A missing listed
+ * file is a per-file error (exit 1), not a usage error. */
+static int cli_read_list(struct cli_run *r, struct scan *s)
+{
+    FILE *f = strcmp(r->files_from, "-") == 0 ? stdin : fopen(r->files_from, "r");
+    if (!f) {
+        fprintf(stderr, "imgpool: cannot open list '%s': %s\n", r->files_from, strerror(errno));
+        return -1;
+    }
+    char *line = NULL, err[4200];
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getdelim(&line, &cap, r->nul ? '\0' : '\n', f)) > 0) {
+        if (line[n - 1] == (r->nul ? '\0' : '\n'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (scan_add_listed(s, line, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            r->list_errors++;
+        }
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return 0;
+}
+
 static int cli_scan(struct cli_run *r, int argc, char **argv, struct scan **out)
 {
     char err[4200];
@@ -495,6 +572,8 @@ static int cli_scan(struct cli_run *r, int argc, char **argv, struct scan **out)
             rc = -1;
         }
     }
+    if (rc == 0 && r->files_from)
+        rc = cli_read_list(r, *out);
     for (size_t i = 0; !r->quiet && i < scan_note_count(*out); i++)
         fprintf(stderr, "imgpool: %s\n", scan_note(*out, i));
     return rc;
@@ -546,6 +625,12 @@ static int cli_close_outputs(struct cli_run *r, int interrupted, unsigned procs)
     return rc;
 }
 
+static int cli_in_shard(const struct cli_run *r, size_t item)
+{
+    return r->shard.count <= 1 ||
+           shard_of(plan_get(r->plan, item)->in->rel, r->shard.count) == r->shard.index;
+}
+
 static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
 {
     struct pool_options o = {0};
@@ -557,6 +642,12 @@ static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
     o.on_tick = cli_tick;
     o.ctx = r;
     size_t n = plan_count(r->plan);
+    if (!o.procs) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o.procs = cpus > 0 ? (unsigned)cpus : 1;
+    }
+    if (o.procs > r->total)   /* the pool caps by capacity, which counts every shard */
+        o.procs = (unsigned)r->total;
     struct pool *p;
     if (pool_create(&o, n, &p) != 0) {
         fprintf(stderr, "imgpool: cannot start worker processes: %s\n", strerror(errno));
@@ -565,7 +656,8 @@ static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
     *procs_out = pool_procs(p);
     const size_t *order = plan_order(r->plan);
     for (size_t i = 0; i < n; i++)
-        pool_publish(p, order[i], NULL, 0);
+        if (cli_in_shard(r, order[i]))
+            pool_publish(p, order[i], NULL, 0);
     pool_close(p);
     int end = pool_wait(p);
     pool_destroy(p);
@@ -601,10 +693,17 @@ int cli_folder_main(int argc, char **argv)
         fprintf(stderr, "imgpool: %s\n", err);
         goto out;
     }
-    if (plan_count(r.plan) == 0) {
+    for (size_t i = 0; i < plan_count(r.plan); i++)
+        r.total += cli_in_shard(&r, i);
+    if (r.shard.count > 1 && !r.quiet)
+        fprintf(stderr, "imgpool: shard %u/%u (from %s): %llu of %zu files\n",
+                r.shard.index + 1, r.shard.count, r.shard.source,
+                (unsigned long long)r.total, plan_count(r.plan));
+    if (r.total == 0) {
         if (!r.quiet)
-            fprintf(stderr, "imgpool: nothing to do: no files found\n");
-        rc = CLI_OK;
+            fprintf(stderr, "imgpool: nothing to do: no files found%s\n",
+                    r.shard.count > 1 ? " in this shard" : "");
+        rc = r.list_errors ? CLI_FAILED : CLI_OK;
         goto out;
     }
     if (cli_open_outputs(&r) != 0)
@@ -617,7 +716,7 @@ int cli_folder_main(int argc, char **argv)
         cli_summary(&r, end == POOL_INTERRUPTED, procs);
     int closed = cli_close_outputs(&r, end == POOL_INTERRUPTED, procs);
     rc = end == POOL_INTERRUPTED ? CLI_INTERRUPTED
-         : (r.failed || closed != 0) ? CLI_FAILED : CLI_OK;
+         : (r.failed || r.list_errors || closed != 0) ? CLI_FAILED : CLI_OK;
 out:
     cli_close_outputs(&r, 1, 0);
     plan_destroy(r.plan);
