@@ -26,6 +26,7 @@
 #include "imgpool/report.h"
 #include "imgpool/scan.h"
 #include "imgpool/shard.h"
+#include "imgpool/timeline.h"
 #include "imgpool/trace.h"
 
 #define CLI_FIRST_ERRORS 5
@@ -36,7 +37,7 @@ struct cli_run {
     unsigned procs;
     const char *out_dir;
     struct scan_options so;
-    int quiet;
+    int quiet, timeline;
     const char *trace_path, *report_path;
     uint64_t max_memory;
     unsigned timeout_s;
@@ -54,6 +55,8 @@ struct cli_run {
     uint64_t done, ok, failed, skipped, up_to_date, list_errors;
     char first_errors[CLI_FIRST_ERRORS][POOL_MSG_MAX + 256];
     unsigned nerrors;
+    struct timeline_span *spans;   /* --timeline: one per file */
+    size_t nspans, capspans;
 };
 
 /* ---- shared processing options ---------------------------------------- */
@@ -217,6 +220,7 @@ static void cli_usage(FILE *to)
 "  -q, --quiet            only errors; no progress bar, no summary\n"
 "      --report FILE      JSON record per file (schema imgpool-report/1)\n"
 "      --trace FILE       Chrome trace (open in ui.perfetto.dev): one span per file\n"
+"      --timeline         at the end, draw one row per worker: who worked on what when\n"
 "  -h, --help             this help\n"
 "  -V, --version          version and libraries\n"
 "\n"
@@ -236,7 +240,7 @@ static void cli_version(void)
 /* ---- option parsing ---------------------------------------------------- */
 
 enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT, CLI_OPT_REPORT,
-       CLI_OPT_TRACE, CLI_OPT_SHARD, CLI_OPT_SHARDS, CLI_OPT_FILES_FROM };
+       CLI_OPT_TRACE, CLI_OPT_SHARD, CLI_OPT_SHARDS, CLI_OPT_FILES_FROM, CLI_OPT_TIMELINE };
 
 /* --shard wins; else a scheduler's environment; else everything. */
 static int cli_resolve_shard(struct cli_run *r)
@@ -270,6 +274,7 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"report", required_argument, 0, CLI_OPT_REPORT},
         {"trace", required_argument, 0, CLI_OPT_TRACE},
+        {"timeline", no_argument, 0, CLI_OPT_TIMELINE},
         {"shard", required_argument, 0, CLI_OPT_SHARD},
         {"shards", required_argument, 0, CLI_OPT_SHARDS},
         {"files-from", required_argument, 0, CLI_OPT_FILES_FROM},
@@ -308,6 +313,7 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         case 'q': r->quiet = 1; break;
         case CLI_OPT_REPORT: r->report_path = optarg; break;
         case CLI_OPT_TRACE: r->trace_path = optarg; break;
+        case CLI_OPT_TIMELINE: r->timeline = 1; break;
         case CLI_OPT_SHARD: {
             char err[200];
             if (shard_parse(optarg, &r->shard, err, sizeof err) != 0) {
@@ -424,6 +430,42 @@ static void cli_note_failure(struct cli_run *r, const char *path, const char *ms
         snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s", path, msg);
 }
 
+static void cli_timeline_record(struct cli_run *r, const struct pool_record *rec)
+{
+    if (r->nspans == r->capspans) {
+        size_t cap = r->capspans ? 2 * r->capspans : 256;
+        struct timeline_span *sp = realloc(r->spans, cap * sizeof *sp);
+        if (!sp)
+            return;   /* the picture loses a span, the run goes on */
+        r->spans = sp;
+        r->capspans = cap;
+    }
+    static const char marks[] = { '#', 'x', '-', 'X' };
+    r->spans[r->nspans++] = (struct timeline_span){
+        rec->worker, rec->start_ns, rec->end_ns,
+        marks[rec->status >= 0 && rec->status <= POOL_CRASHED ? rec->status : 1],
+    };
+}
+
+static void cli_timeline_print(const struct cli_run *r, unsigned procs)
+{
+    static const struct timeline_legend legend[] = {
+        { '#', "processed" }, { '-', "skipped" }, { 'x', "failed" }, { 'X', "crashed" },
+    };
+    char names[64][16];
+    const char *labels[64];
+    unsigned rows = procs < 64 ? procs : 64;
+    for (unsigned w = 0; w < rows; w++) {
+        snprintf(names[w], sizeof names[w], "worker %u", w);
+        labels[w] = names[w];
+    }
+    char *pic = timeline_render(labels, rows, r->spans, r->nspans, legend, 4, r->start_ns,
+                                pool_now_ns(), cli_term_width() > 40 ? cli_term_width() - 20 : 60);
+    if (pic)
+        fputs(pic, stderr);
+    free(pic);
+}
+
 static void cli_result(void *ctx, const struct pool_record *rec)
 {
     struct cli_run *r = ctx;
@@ -457,6 +499,8 @@ static void cli_result(void *ctx, const struct pool_record *rec)
         cli_report_record(r, it, rec);
     if (r->trace)
         cli_trace_record(r, it, rec);
+    if (r->timeline)
+        cli_timeline_record(r, rec);
 }
 
 static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
@@ -712,6 +756,8 @@ int cli_folder_main(int argc, char **argv)
     int end = pool_stop_signal() ? POOL_INTERRUPTED : cli_run_pool(&r, &procs);
     if (end < 0)
         goto out;
+    if (r.timeline)
+        cli_timeline_print(&r, procs);
     if (!r.quiet || end == POOL_INTERRUPTED)
         cli_summary(&r, end == POOL_INTERRUPTED, procs);
     int closed = cli_close_outputs(&r, end == POOL_INTERRUPTED, procs);
@@ -721,5 +767,6 @@ out:
     cli_close_outputs(&r, 1, 0);
     plan_destroy(r.plan);
     scan_destroy(scan);
+    free(r.spans);
     return rc;
 }

@@ -42,6 +42,25 @@ static void demo_usage(FILE *f, const struct demo_ctx *ctx)
     demo_list(f, ctx);
 }
 
+/* The options every demo (with the right flags) takes, for --help. */
+static const struct demo_common_opt {
+    unsigned needs;   /* enum demo_flag bits the demo must have */
+    const char *opt, *en, *de;
+} demo_common[] = {
+    { DEMO_GIL, "--gil", "emulate Python's GIL: one lock, handed over every 5 ms",
+      "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht" },
+    { DEMO_TIMELINE, "--timeline", "draw who ran when, one row per thread/process",
+      "zeichnen, wer wann lief, eine Zeile pro Thread/Prozess" },
+    { DEMO_TIMELINE, "--trace FILE", "write the same as Chrome trace JSON (ui.perfetto.dev)",
+      "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)" },
+    { DEMO_TIMELINE, "--width N", "timeline columns (default 64)",
+      "Spalten der Zeitleiste (Standard 64)" },
+    { 0, "--show-code", "print the C code of the demo's core and exit",
+      "den C-Code des Kerns der Demo zeigen und beenden" },
+    { 0, "--lang de|en", "language of the explanations (default from LANG)",
+      "Sprache der Erklärungen (Standard aus LANG)" },
+};
+
 static void demo_help(const struct demo_ctx *ctx)
 {
     const struct demo *d = ctx->demo;
@@ -62,26 +81,11 @@ static void demo_help(const struct demo_ctx *ctx)
     if (d->flags & DEMO_PASS)
         printf("  %-16s %s\n", "-- ARGS...", demo_tr(ctx, "passed on to the demo's job",
                                                      "an den Auftrag der Demo weitergegeben"));
-    if (d->flags & DEMO_GIL)
-        printf("  %-16s %s\n", "--gil", demo_tr(ctx,
-               "emulate Python's GIL: one lock, handed over every 5 ms",
-               "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht"));
-    if (d->flags & DEMO_TIMELINE) {
-        printf("  %-16s %s\n", "--timeline", demo_tr(ctx,
-               "draw who ran when, one row per thread/process",
-               "zeichnen, wer wann lief, eine Zeile pro Thread/Prozess"));
-        printf("  %-16s %s\n", "--trace FILE", demo_tr(ctx,
-               "write the same as Chrome trace JSON (ui.perfetto.dev)",
-               "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)"));
-        printf("  %-16s %s\n", "--width N", demo_tr(ctx,
-               "timeline columns (default 64)", "Spalten der Zeitleiste (Standard 64)"));
+    for (size_t i = 0; i < sizeof demo_common / sizeof demo_common[0]; i++) {
+        const struct demo_common_opt *c = &demo_common[i];
+        if ((d->flags & c->needs) == c->needs)
+            printf("  %-16s %s\n", c->opt, demo_tr(ctx, c->en, c->de));
     }
-    printf("  %-16s %s\n", "--show-code", demo_tr(ctx,
-           "print the C code of the demo's core and exit",
-           "den C-Code des Kerns der Demo zeigen und beenden"));
-    printf("  %-16s %s\n", "--lang de|en", demo_tr(ctx,
-           "language of the explanations (default from LANG)",
-           "Sprache der Erklärungen (Standard aus LANG)"));
 }
 
 /* Parses a number for --name; 0 or -1 (printed). */

@@ -23,6 +23,7 @@ DEMO_ENTRY(interleave, "interleave");
 DEMO_ENTRY(iterations, "iterations");
 DEMO_ENTRY(lock, "lock");
 DEMO_ENTRY(primes, "primes");
+DEMO_ENTRY(xkcd, "xkcd");
 DEMO_ENTRY(process, "process");
 DEMO_ENTRY(fib_procs, "fib-procs");
 DEMO_ENTRY(fib_map, "fib-map");
@@ -38,6 +39,7 @@ const struct demo_entry demo_registry[] = {
     { &demo_iterations, demo_src_iterations },
     { &demo_lock, demo_src_lock },
     { &demo_primes, demo_src_primes },
+    { &demo_xkcd, demo_src_xkcd },
     { &demo_process, demo_src_process },
     { &demo_fib_procs, demo_src_fib_procs },
     { &demo_fib_map, demo_src_fib_map },

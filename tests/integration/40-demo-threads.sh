@@ -5,7 +5,7 @@ set -u
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 "$IMGPOOL" demo list >"$t/list" 2>&1
-grep -q '^  thread ' "$t/list" || { echo "imgpool has no 'demo' command in this build"; exit 77; }
+grep -q '^  thread ' "$t/list" || fail "imgpool demo list: $(cat "$t/list" 2>/dev/null)"
 
 # list, --help, --show-code for every demo
 for d in $(awk '{print $1}' "$t/list"); do

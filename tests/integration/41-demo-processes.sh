@@ -3,7 +3,7 @@
 set -u
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-"$IMGPOOL" demo list 2>&1 | grep -q '^  process ' || { echo "imgpool has no 'demo' command in this build"; exit 77; }
+"$IMGPOOL" demo list 2>&1 | grep -q '^  process ' || fail "imgpool demo list: $(cat "$t/list" 2>/dev/null)"
 # fib(n) computed independently of imgpool
 fib() { python3 -c "a, b = 0, 1
 for _ in range($1): a, b = b, a + b

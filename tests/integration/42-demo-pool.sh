@@ -3,7 +3,7 @@
 set -u
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-"$IMGPOOL" demo list 2>&1 | grep -q '^  pool-map ' || { echo "imgpool has no 'demo' command in this build"; exit 77; }
+"$IMGPOOL" demo list 2>&1 | grep -q '^  pool-map ' || fail "imgpool demo list: $(cat "$t/list" 2>/dev/null)"
 
 # pool-map: fib(1000..1099) exactly, in input order, computed independently
 "$IMGPOOL" demo pool-map --timeline >"$t/out" || fail "pool-map run"

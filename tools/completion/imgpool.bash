@@ -4,7 +4,7 @@ _imgpool() {
   _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
   local opts="--gray --grey --resize --format --quality --no-autorotate --max-pixels --force
     --procs -j --out -o --recursive -r --hidden --files-from --null -0 --shard --shards
-    --max-memory --timeout --dry-run -n --quiet -q --report --trace --help -h --version -V"
+    --max-memory --timeout --dry-run -n --quiet -q --report --trace --timeline --help -h --version -V"
   case $prev in
     --format) COMPREPLY=($(compgen -W "png jpg bmp tga" -- "$cur")); return;;
     --out|-o|--report|--trace|--files-from) COMPREPLY=($(compgen -f -- "$cur")); return;;
