@@ -98,6 +98,8 @@ install: all
 	install -m 644 doc/imgpool.1 $(DESTDIR)$(PREFIX)/share/man/man1/imgpool.1
 	install -m 644 tools/completion/imgpool.bash \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/imgpool
+	install -d $(DESTDIR)$(PREFIX)/share/imgpool
+	install -m 755 tools/xkcd-server.py $(DESTDIR)$(PREFIX)/share/imgpool/xkcd-server.py
 
 clean:
 	rm -rf build

@@ -41,6 +41,7 @@ enum demo_flag {
     DEMO_TIMELINE = 1,    /* records spans: --timeline and --trace work */
     DEMO_GIL = 2,         /* CPU-bound threads: --gil works */
     DEMO_PASS = 4,        /* arguments after `--` go to the demo (ctx->rest) */
+    DEMO_OFFLINE = 8,     /* --offline: use the local stand-in server */
 };
 
 struct demo_ctx;
@@ -64,6 +65,7 @@ struct demo_ctx {
     const struct demo *demo;
     int de;                          /* German texts (--lang de) */
     int gil;                         /* --gil */
+    int offline;                     /* --offline (DEMO_OFFLINE) */
     long long val[DEMO_MAX_PARAMS];  /* option values, in params[] order */
     const char *str[DEMO_MAX_PARAMS];  /* values of text options, same order */
     int nrest;                       /* DEMO_PASS: arguments after `--` */

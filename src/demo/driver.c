@@ -47,6 +47,8 @@ static const struct demo_common_opt {
     unsigned needs;   /* enum demo_flag bits the demo must have */
     const char *opt, *en, *de;
 } demo_common[] = {
+    { DEMO_OFFLINE, "--offline", "use the local xkcd stand-in server (no internet needed)",
+      "den lokalen xkcd-Ersatzserver nutzen (kein Internet nötig)" },
     { DEMO_GIL, "--gil", "emulate Python's GIL: one lock, handed over every 5 ms",
       "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht" },
     { DEMO_TIMELINE, "--timeline", "draw who ran when, one row per thread/process",
@@ -168,6 +170,8 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
         } else if (demo_match(argc, argv, &i, "lang", &val)) {
             if (demo_lang(val, &ctx->de) != 0)
                 return 2;
+        } else if ((d->flags & DEMO_OFFLINE) && demo_flag(a, "offline")) {
+            ctx->offline = 1;
         } else if ((d->flags & DEMO_GIL) && demo_flag(a, "gil")) {
             ctx->gil = 1;
         } else if ((d->flags & DEMO_TIMELINE) && demo_flag(a, "timeline")) {
