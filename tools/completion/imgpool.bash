@@ -21,12 +21,15 @@ _imgpool() {
       if [ "$COMP_CWORD" -eq 2 ]; then
         COMPREPLY=($(compgen -W "list $(imgpool demo list 2>/dev/null | awk '{print $1}')" -- "$cur"))
       else
-        COMPREPLY=($(compgen -W "--help --lang --show-code --timeline --trace --gil" -- "$cur"))
+        COMPREPLY=($(compgen -W "--help --lang --show-code --timeline --trace --gil --offline
+          --width" -- "$cur"))
       fi
       return;;
     report) COMPREPLY=($(compgen -W "merge" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")); return;;
-    xkcd) COMPREPLY=($(compgen -W "--threads --sequential --compare --out --base-url --retries
-      --cacert --force --trace $opts" -- "$cur")); return;;
+    xkcd) COMPREPLY=($(compgen -W "--threads -t --sequential --compare --out -o --base-url
+      --cacert --retries --retry-delay --connect-timeout --timeout --low-speed-limit
+      --low-speed-time --force --trace --verbose -v --quiet -q --gray --resize --format
+      --quality --procs -j --help" -- "$cur")); return;;
   esac
   case $cur in
     -*) COMPREPLY=($(compgen -W "$opts" -- "$cur"));;
