@@ -2,8 +2,10 @@
 # bench.sh — imgpool against the tools users would pick instead, side by side.
 #
 #   tools/bench.sh build/imgpool        what `make bench` runs
-#   BENCH_REPEAT=3 tools/bench.sh ...   3 runs per cell, median wall and CPU (default 1)
-#   BENCH_QUICK=1 tools/bench.sh ...    smoke run: imgpool and the stb floor, fit job only
+#   BENCH_REPEAT=5 tools/bench.sh ...   5 runs per cell, median wall and CPU (default:
+#                                       1 for full-size gray, mogrify alone takes ~90 s;
+#                                       3 for the fit jobs, which take seconds)
+#   BENCH_QUICK=1 tools/bench.sh ...    smoke run: imgpool and the stb floor, fit job, 1 run
 #   BENCH_JOBS="fit grayfit" BENCH_TOOLS="imgpool2 vips" tools/bench.sh ...   a subset
 #     jobs: gray fit grayfit; tools: imgpool2 imgpool1 mogrify vips pillow stb
 #
@@ -177,8 +179,8 @@ table() {
         if ($9 != "ok") bad[k] = 1
     }
     END {
-        print "| job | tool | wall s | images/s | CPU s | peak RSS MiB | output MB | wall vs imgpool --procs 2 |"
-        print "|---|---|---:|---:|---:|---:|---:|---:|"
+        print "| job | tool | runs | wall s | images/s | CPU s | peak RSS MiB | output MB | wall vs imgpool --procs 2 |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
         for (i = 1; i <= nk; i++) {
             split(order[i], jt, SUBSEP)
             w = median(wall[order[i]])
@@ -186,8 +188,8 @@ table() {
             ratio = (ref in wall) ? sprintf("%.2fx", w / median(wall[ref])) : "-"
             note = (bad[order[i]] || files[order[i]] != nfiles) ? \
                 sprintf(" (FAILED: %d of %d files)", files[order[i]], nfiles) : ""
-            printf "| %s | %s%s | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", label[jt[1]], \
-                label[jt[2]], note, w, nfiles / w, median(cpu[order[i]]), rss[order[i]] / 1024, \
+            printf "| %s | %s%s | %d | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", label[jt[1]], \
+                label[jt[2]], note, split(wall[order[i]], tmp, " "), w, nfiles / w, median(cpu[order[i]]), rss[order[i]] / 1024, \
                 bytes[order[i]] / 1e6, ratio
         }
         print ""
@@ -230,7 +232,7 @@ machine() {
     echo "- $("$BENCH_IMGPOOL" --version | head -n 1); $(convert -version | head -n 1 | cut -d' ' -f2-3);" \
         "$(vips --version); Pillow $(/usr/bin/python3 -c 'import PIL; print(PIL.__version__)');" \
         "stb $(dpkg-query -W -f '${Version}' libstb-dev 2>/dev/null)"
-    echo "- corpus: $nfiles files, $(du -sm "$corpus" | cut -f1) MB, $corpus_note; repetitions per cell: $repeat (median)"
+    echo "- corpus: $nfiles files, $(du -sm "$corpus" | cut -f1) MB, $corpus_note"
 }
 
 notes() {
@@ -268,7 +270,6 @@ bench_main() {
         echo "bench: skip: $shared not found (the corpus recipe lives in ../shared/bench)"
         exit 77
     fi
-    repeat=${BENCH_REPEAT:-1}
     jobs="gray fit grayfit"
     tools="imgpool2 imgpool1 mogrify vips pillow stb"
     if [ -n "${BENCH_QUICK:-}" ]; then
@@ -289,6 +290,7 @@ bench_main() {
     : >"$raw"
     rm -f "$bdir"/logs/*.log
     for job in $jobs; do
+        repeat=${BENCH_REPEAT:-$( [ "$job" = gray ] || [ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)}
         rep=1
         while [ "$rep" -le "$repeat" ]; do
             for tool in $tools; do

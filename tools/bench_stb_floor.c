@@ -5,9 +5,10 @@
  * Every regular file in IN_DIR becomes OUT_DIR/<stem>.png: stbi_load, then
  * (gray) BT.601 luma with alpha kept, (fit) stbir_resize_uint8_srgb to fit
  * inside 256x256, then stbi_write_png straight to the final name. PROCS
- * (default 2) forked processes split the sorted file list dynamically: each
- * takes the next index from one atomic counter in a MAP_SHARED page, so a
- * big wallpaper never holds up a queue of small files behind it.
+ * (default 2) forked processes split the file list dynamically: each takes
+ * the next index from one atomic counter in a MAP_SHARED page. The list is
+ * largest file first (ties by name), imgpool's order, so the two differ in
+ * what they do per file, not in how the work is dealt out.
  *
  * Design note: this is deliberately what imgpool does minus imgpool: no size
  * check before decoding, no EXIF orientation, no temp-then-rename, no result
@@ -32,28 +33,45 @@
 #define FLOOR_FIT 256
 #define FLOOR_PROCS_MAX 64
 
+struct floor_file {
+    char *name;
+    off_t size;
+};
+
 struct floor_job {
     int gray, fit;
     const char *in_dir, *out_dir;
-    char **names;
+    struct floor_file *files;
     size_t n;
 };
 
+/* Largest first, then by name. */
 static int floor_cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct floor_file *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    return strcmp(x->name, y->name);
 }
 
-/* The sorted names of the regular files in dir; -1 on error. */
-static int floor_list(const char *dir, char ***out, size_t *n)
+static void floor_free(struct floor_file *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+/* The regular files in dir, largest first; -1 on error (errno set). */
+static int floor_list(const char *dir, struct floor_file **out, size_t *n)
 {
     DIR *d = opendir(dir);
     if (!d)
         return -1;
-    char **v = NULL;
+    struct floor_file *v = NULL;
     size_t len = 0, cap = 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
         char path[4096];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -61,16 +79,24 @@ static int floor_list(const char *dir, char ***out, size_t *n)
             continue;
         if (len == cap) {
             cap = cap ? cap * 2 : 256;
-            char **bigger = realloc(v, cap * sizeof *v);
-            if (!bigger)
+            struct floor_file *bigger = realloc(v, cap * sizeof *v);
+            if (!bigger) {
+                rc = -1;
                 break;
+            }
             v = bigger;
         }
-        if (!(v[len] = strdup(e->d_name)))
-            break;
-        len++;
+        v[len].size = st.st_size;
+        if (!(v[len].name = strdup(e->d_name)))
+            rc = -1;
+        else
+            len++;
     }
     closedir(d);
+    if (rc != 0) {
+        floor_free(v, len);
+        return -1;
+    }
     qsort(v, len, sizeof *v, floor_cmp);
     *out = v;
     *n = len;
@@ -158,7 +184,7 @@ static int floor_worker(const struct floor_job *j, atomic_size_t *next)
         size_t i = atomic_fetch_add_explicit(next, 1, memory_order_relaxed);
         if (i >= j->n)
             return status;
-        if (floor_file(j, j->names[i]) != 0)
+        if (floor_file(j, j->files[i].name) != 0)
             status = 1;
     }
 }
@@ -180,8 +206,12 @@ int main(int argc, char **argv)
                 FLOOR_PROCS_MAX);
         return 2;
     }
-    if (floor_list(j.in_dir, &j.names, &j.n) != 0) {
+    if (floor_list(j.in_dir, &j.files, &j.n) != 0) {
         perror("bench_stb_floor: cannot list input folder");
+        return 1;
+    }
+    if (j.n == 0) {
+        fprintf(stderr, "bench_stb_floor: no files in '%s'\n", j.in_dir);
         return 1;
     }
     /* The counter lives in shared memory so both children see one sequence;
@@ -209,8 +239,6 @@ int main(int argc, char **argv)
         if (wait(&ws) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
             status = 1;
     }
-    for (size_t i = 0; i < j.n; i++)
-        free(j.names[i]);
-    free(j.names);
+    floor_free(j.files, j.n);
     return status;
 }
