@@ -188,9 +188,9 @@ table() {
             ratio = (ref in wall) ? sprintf("%.2fx", w / median(wall[ref])) : "-"
             note = (bad[order[i]] || files[order[i]] != nfiles) ? \
                 sprintf(" (FAILED: %d of %d files)", files[order[i]], nfiles) : ""
-            printf "| %s | %s%s | %d | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", label[jt[1]], \
-                label[jt[2]], note, split(wall[order[i]], tmp, " "), w, nfiles / w, median(cpu[order[i]]), rss[order[i]] / 1024, \
-                bytes[order[i]] / 1e6, ratio
+            printf "| %s | %s%s | %d | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", \
+                label[jt[1]], label[jt[2]], note, split(wall[order[i]], tmp, " "), w, nfiles / w, \
+                median(cpu[order[i]]), rss[order[i]] / 1024, bytes[order[i]] / 1e6, ratio
         }
         print ""
         for (i = 1; i <= nj; i++) {
@@ -208,16 +208,17 @@ EOF
 pool_overhead() {
     echo "| program, 2 workers, no-op tasks | tasks | wall s | µs per task | peak RSS KB | whose RSS |"
     echo "|---|---:|---:|---:|---:|---|"
-    for n in 10000 1000 100000; do
+    for n in 1000 10000 100000; do
         /usr/bin/time -f '%e %M' -o "$bdir/time.txt" "$root/build/tests/tool_pool" -j 2 -n "$n" \
-            sleep=0 >/dev/null || return 1
+            sleep=0 >/dev/null || { echo "bench: tool_pool -n $n failed" >&2; return 1; }
         # shellcheck disable=SC2046
         set -- $(tail -n 1 "$bdir/time.txt")
-        echo "$n $1 $2" | awk '{ printf "| tests/tool_pool sleep=0 | %d | %.2f | %.1f | %d | largest of parent and workers (/usr/bin/time %%M) |\n", $1, $2, $2 * 1e6 / $1, $3 }'
+        echo "$n $1 $2" | awk '{ printf "| tests/tool_pool sleep=0 | %d | %.2f | %.1f | %d | %s |\n",
+            $1, $2, $2 * 1e6 / $1, $3, "largest of parent and workers (/usr/bin/time %M)" }'
     done
     for n in 1000 10000 100000; do
         # tasks N procs P wall_s W us_per_task U parent_maxrss_kb R workers_maxrss_kb C
-        line=$("$bdir/pool_overhead" -j 2 -n "$n") || return 1
+        line=$("$bdir/pool_overhead" -j 2 -n "$n") || { echo "bench: pool_overhead failed" >&2; return 1; }
         # shellcheck disable=SC2086
         set -- $line
         printf '| tools/bench_pool_overhead | %s | %s | %s | %s | parent only (getrusage SELF); largest worker %s KB |\n' \
@@ -227,7 +228,9 @@ pool_overhead() {
 
 machine() {
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(nproc) CPUs,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), Linux $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+    ram=$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)
+    echo "- machine: $(nproc) CPUs, $cpu, Linux $(uname -r), $ram"
     echo "- load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- $("$BENCH_IMGPOOL" --version | head -n 1); $(convert -version | head -n 1 | cut -d' ' -f2-3);" \
         "$(vips --version); Pillow $(/usr/bin/python3 -c 'import PIL; print(PIL.__version__)');" \
@@ -240,7 +243,8 @@ notes() {
 
 How each contender runs (2 processes of one thread each, PNG out, fresh output folder):
 - imgpool: `imgpool CORPUS --procs N [--gray] [--resize 256x256] --format png -o OUT -q`.
-- ImageMagick: `ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path OUT -format png [-colorspace Gray] [-resize 256x256]`.
+- ImageMagick (files largest first, 10 per process): `ls -S | MAGICK_THREAD_LIMIT=1
+  xargs -P2 -n 10 mogrify -path OUT -format png [-colorspace Gray] [-resize 256x256]`.
 - libvips: fit is `vipsthumbnail --size 256x256` (shrink-on-load) via the same xargs; gray is
   `vips colourspace IN OUT.png b-w` per file; gray + fit is vipsthumbnail to a .v file, then
   `vips colourspace` to PNG (the CLI runs one operation per process). VIPS_CONCURRENCY=1.
@@ -250,6 +254,7 @@ How each contender runs (2 processes of one thread each, PNG out, fresh output f
   counter: stbi_load, BT.601 gray, stbir_resize_uint8_srgb, stbi_write_png. No size check,
   EXIF orientation, temp file or crash handling: the gap to imgpool is their price.
 
+Ratio: the tool's median wall time over imgpool --procs 2's on the same job (above 1: slower).
 Measured: wall and CPU (user+system of the whole process tree) from `/usr/bin/time -f '%e %M %U %S'`;
 peak RSS is its %M, the largest single process (wait4 folds each reaped child's peak into its
 parent's), not a sum over processes; output MB is `du -sb` of the output folder.
