@@ -68,6 +68,26 @@ enum img_format img_format_parse(const char *name)
 
 static unsigned img_le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
 static unsigned img_be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static uint32_t img_le32(const unsigned char *p) { return img_le16(p) | (uint32_t)img_le16(p + 2) << 16; }
+static uint32_t img_be32(const unsigned char *p) { return (uint32_t)img_be16(p) << 16 | img_be16(p + 2); }
+
+/* PNM: "P1".."P6", whitespace, then a comment or the width's first digit. */
+static int img_sniff_pnm(const unsigned char *b, size_t len)
+{
+    size_t i = 2;
+    if (len < 4 || b[0] != 'P' || b[1] < '1' || b[1] > '6')
+        return 0;
+    while (i < len && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')))
+        i++;
+    return i > 2 && i < len && (b[i] == '#' || (b[i] >= '0' && b[i] <= '9'));
+}
+
+/* BMP: "BM" and a plausible info header size (12 = OS/2 1.x ... 124 = V5). */
+static int img_sniff_bmp(const unsigned char *b, size_t len)
+{
+    return len >= 18 && b[0] == 'B' && b[1] == 'M' && img_le32(b + 14) >= 12 &&
+           img_le32(b + 14) <= 124;
+}
 
 /* TGA has no magic number: accept a header whose fields are all in range. */
 static int img_sniff_tga(const unsigned char *b, size_t len)
@@ -82,37 +102,6 @@ static int img_sniff_tga(const unsigned char *b, size_t len)
     }
     return (type == 2 || type == 3 || type == 10 || type == 11) &&
            (bits == 8 || bits == 15 || bits == 16 || bits == 24 || bits == 32);
-}
-
-/* "BM" alone also starts text ("BMP Suite ..."): the DIB header size that
- * follows the 14-byte file header must be one of the known ones. */
-static int img_bmp_dib_size_ok(const unsigned char *b)
-{
-    static const uint32_t sizes[] = { 12, 16, 40, 52, 56, 64, 108, 124 };
-    uint32_t dib = (uint32_t)b[14] | (uint32_t)b[15] << 8 | (uint32_t)b[16] << 16 |
-                   (uint32_t)b[17] << 24;
-    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-        if (dib == sizes[i])
-            return 1;
-    return 0;
-}
-
-/* The size a PNG or GIF header declares, read directly: stbi_info refuses
- * huge images with a vague reason, and the user should hear the size. */
-static int img_declared_size(enum img_format fmt, const unsigned char *b, size_t len,
-                             uint64_t *w, uint64_t *h)
-{
-    if (fmt == IMG_FMT_PNG && len >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
-        *w = (uint64_t)b[16] << 24 | (uint64_t)b[17] << 16 | (uint64_t)b[18] << 8 | b[19];
-        *h = (uint64_t)b[20] << 24 | (uint64_t)b[21] << 16 | (uint64_t)b[22] << 8 | b[23];
-        return 1;
-    }
-    if (fmt == IMG_FMT_GIF && len >= 10) {
-        *w = img_le16(b + 6);
-        *h = img_le16(b + 8);
-        return 1;
-    }
-    return 0;
 }
 
 static int img_starts(const unsigned char *buf, size_t len, const char *magic, size_t n)
@@ -130,16 +119,15 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
         return IMG_FMT_JPG;
     if (img_starts(buf, len, "GIF87a", 6) || img_starts(buf, len, "GIF89a", 6))
         return IMG_FMT_GIF;
-    if (img_starts(buf, len, "BM", 2) && len >= 26 && img_bmp_dib_size_ok(buf))
+    if (img_sniff_bmp(buf, len))
         return IMG_FMT_BMP;
     if (img_starts(buf, len, "8BPS", 4))
         return IMG_FMT_PSD;
     if (img_starts(buf, len, "#?RADIANCE\n", 11) || img_starts(buf, len, "#?RGBE\n", 7))
         return IMG_FMT_HDR;
-    if (img_starts(buf, len, "\x53\x80\xf6\x34", 4) && len >= 92 && memcmp(buf + 88, "PICT", 4) == 0)
-        return IMG_FMT_PIC;
-    if (len >= 3 && buf[0] == 'P' && buf[1] >= '1' && buf[1] <= '6' &&
-        (strchr(" \t\n\v\f\r#", buf[2]) && buf[2]))
+    if (img_starts(buf, len, "\x53\x80\xf6\x34", 4) && (len < 92 || memcmp(buf + 88, "PICT", 4) == 0))
+        return IMG_FMT_PIC;                 /* a short peek has only the magic number */
+    if (img_sniff_pnm(buf, len))
         return IMG_FMT_PNM;
     if (len >= 18 && img_sniff_tga(buf, len))
         return IMG_FMT_TGA;
@@ -239,6 +227,42 @@ static int img_jpeg_orientation(const unsigned char *b, size_t len)
     return orientation;
 }
 
+/* The size a PNG, BMP or PSD header declares, for a useful message when
+ * stbi_info refuses it (its own reason is always "unknown image type": it tries
+ * every format in turn). 0 if found, -1 otherwise. */
+static int img_header_size(enum img_format fmt, const unsigned char *b, size_t len,
+                           uint64_t *w, uint64_t *h)
+{
+    if (fmt == IMG_FMT_PNG && len >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
+        *w = img_be32(b + 16);
+        *h = img_be32(b + 20);
+    } else if (fmt == IMG_FMT_BMP && len >= 26 && img_le32(b + 14) > 12) {
+        *w = img_le32(b + 18);
+        int32_t sh = (int32_t)img_le32(b + 22);
+        *h = sh < 0 ? (uint64_t)-(int64_t)sh : (uint64_t)sh;
+    } else if (fmt == IMG_FMT_PSD && len >= 22) {
+        *h = img_be32(b + 14);
+        *w = img_be32(b + 18);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* "image too large" if w x h breaks a limit; 0 if it does not. */
+static int img_check_size(uint64_t w, uint64_t h, uint64_t max_pixels, char *err, size_t errlen)
+{
+    if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE)
+        snprintf(err, errlen, "image too large: %llux%llu exceeds the %u-pixel side limit",
+                 (unsigned long long)w, (unsigned long long)h, IMG_MAX_SIDE);
+    else if (max_pixels && w * h > max_pixels)
+        snprintf(err, errlen, "image too large: %llux%llu exceeds --max-pixels %llu",
+                 (unsigned long long)w, (unsigned long long)h, (unsigned long long)max_pixels);
+    else
+        return 0;
+    return -1;
+}
+
 int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen)
 {
@@ -255,29 +279,21 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
         snprintf(err, errlen, "%s: file too large (%zu bytes)", label, len);
         return -1;
     }
-    uint64_t dw, dh;
-    if (max_pixels && img_declared_size(info->fmt, buf, len, &dw, &dh) && dw * dh > max_pixels) {
-        snprintf(err, errlen, "image too large: %llux%llu exceeds --max-pixels %llu",
-                 (unsigned long long)dw, (unsigned long long)dh, (unsigned long long)max_pixels);
-        return -1;
-    }
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
-        const char *why = stbi_failure_reason();
-        snprintf(err, errlen, "%s: bad header (%s)", label, why && *why ? why : "unreadable");
+        uint64_t hw, hh;
+        if (img_header_size(info->fmt, buf, len, &hw, &hh) != 0 ||
+            img_check_size(hw, hh, max_pixels, err, errlen) == 0)
+            snprintf(err, errlen, "%s: corrupt or unsupported header", label);
         return -1;
     }
     if (info->fmt == IMG_FMT_BMP && h < 0 && h != INT_MIN)
         h = -h;                         /* top-down BMP: stbi_info keeps the sign */
-    if (w < 1 || h < 1 || (unsigned)w > IMG_MAX_SIDE || (unsigned)h > IMG_MAX_SIDE ||
-        c < 1 || c > 4) {
+    if (w < 1 || h < 1 || c < 1 || c > 4) {
         snprintf(err, errlen, "%s: corrupt header (size %dx%d, %d channels)", label, w, h, c);
         return -1;
     }
-    if (max_pixels && (uint64_t)w * (uint64_t)h > max_pixels) {
-        snprintf(err, errlen, "image too large: %dx%d exceeds --max-pixels %llu",
-                 w, h, (unsigned long long)max_pixels);
+    if (img_check_size((unsigned)w, (unsigned)h, max_pixels, err, errlen) != 0)
         return -1;
-    }
     info->w = (unsigned)w;
     info->h = (unsigned)h;
     info->ch = (unsigned)c;

@@ -134,6 +134,9 @@ static void test_img__sniff_by_content(void **state)
         {"#?RADIANCE\n", 11, IMG_FMT_HDR},
         {"P6\n3 2\n255\n", 11, IMG_FMT_PNM},
         {"P5 1 1 255 ", 11, IMG_FMT_PNM},
+        {"P1 is a paper size", 18, IMG_FMT_UNKNOWN},
+        {"BMP Suite\nVersion 2.8\n\nThis", 26, IMG_FMT_UNKNOWN},
+        {"\x53\x80\xf6\x34", 4, IMG_FMT_PIC},
         /* uncompressed true-colour TGA header, 2x2, 24 bits */
         {"\0\0\2\0\0\0\0\0\0\0\0\0\2\0\2\0\x18\0", 18, IMG_FMT_TGA},
         {"\x89PNG\r\n\x1a", 7, IMG_FMT_UNKNOWN},
@@ -179,6 +182,16 @@ static void test_img__probe_limits_before_decoding(void **state)
     assert_int_equal(img_decode(png, len, &o, &out, &info, err, sizeof err), -1);
     assert_null(out.px);
     assert_non_null(strstr(err, "too large"));
+
+    /* A header stbi_info refuses (w*h*3 overflows an int): the size still shows. */
+    unsigned char huge[33];
+    memcpy(huge, png, sizeof huge);
+    memcpy(huge + 16, "\0\1\x86\xa0\0\1\x86\xa0", 8);            /* 100000 x 100000 */
+    assert_int_equal(img_probe(huge, sizeof huge, IMG_TEST_MAX_PIXELS, &info, err, sizeof err), -1);
+    assert_string_equal(err, "image too large: 100000x100000 exceeds --max-pixels 100000000");
+    memcpy(huge + 16, "\x01\x31\x2d\0\0\0\0\1", 8);               /* 20000000 x 1 */
+    assert_int_equal(img_probe(huge, sizeof huge, 0, &info, err, sizeof err), -1);
+    assert_string_equal(err, "image too large: 20000000x1 exceeds the 16777216-pixel side limit");
 
     assert_int_equal(img_probe(png, 20, 0, &info, err, sizeof err), -1);   /* truncated */
     assert_true(err[0] != '\0');

@@ -48,7 +48,9 @@ struct img_load_opts {
 };
 
 /* The format of buf by its first bytes (PNG, JPEG, BMP, GIF, PSD, HDR, PIC,
- * PNM P1-P6 by magic; TGA, which has none, by a plausible header). */
+ * PNM P1-P6 by magic; TGA, which has none, by a plausible header). The first
+ * 32 bytes are enough, so a short peek at a file works. A text file is
+ * IMG_FMT_UNKNOWN (even "BMP Suite ..." or "P1 is ..."). */
 enum img_format img_sniff(const unsigned char *buf, size_t len);
 
 /* Reads only the header: sniffs the format, asks stb_image for the size, and checks
