@@ -196,7 +196,7 @@ table() {
         for (i = 1; i <= nj; i++) {
             one = jobs[i] SUBSEP "imgpool1"; two = jobs[i] SUBSEP "imgpool2"
             if ((one in wall) && (two in wall))
-                printf "imgpool --procs 2 vs --procs 1, %s: %.2fx faster\n", label[jobs[i]], \
+                printf "imgpool speed-up, --procs 2 over --procs 1, %s: %.2fx\n", label[jobs[i]], \
                     median(wall[one]) / median(wall[two])
         }
     }' - "$raw" <<EOF
