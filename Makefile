@@ -90,6 +90,7 @@ test: unit integration test-asan
 bench: all
 	@sh tools/deps.sh bench
 	@sh tools/bench.sh $(B)/imgpool
+	@sh tools/bench-xkcd.sh $(B)/imgpool
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

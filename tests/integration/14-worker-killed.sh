@@ -6,8 +6,15 @@ make_workload "$T/in" 16
 "$IMGPOOL" -j 2 --gray --resize 300% -o "$T/o" --report "$T/r.json" "$T/in" 2>"$T/err1" &
 pid=$!
 wait_for_output "$T/o"
-victim=$(pgrep -P "$pid" | head -n 1)
-[ -n "$victim" ] || fail "no worker found"
+# Kill a worker that is running (state R: inside a task), not one between tasks.
+victim=""; n=0
+while [ -z "$victim" ] && [ $n -lt 200 ]; do
+  for w in $(pgrep -P "$pid"); do
+    [ "$(cut -d' ' -f3 "/proc/$w/stat" 2>/dev/null)" = R ] && { victim=$w; break; }
+  done
+  n=$((n+1)); [ -n "$victim" ] || sleep 0.02
+done
+[ -n "$victim" ] || fail "no running worker found"
 kill -KILL "$victim"
 wait "$pid"; rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/err1"; fail "exit $rc, expected 1"; }
