@@ -100,18 +100,10 @@ static int cli_report_write(const cJSON *merged, const char *path)
         free(text);
         return -1;
     }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(outfile_fd(f), text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
+    int rc = outfile_write(f, text, strlen(text), err, sizeof err);
     free(text);
-    if (off < len) {
-        fprintf(stderr, "imgpool: cannot write '%s': %s\n", path, strerror(errno));
+    if (rc != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
         outfile_abort(f);
         return -1;
     }

@@ -157,6 +157,24 @@ static int outfile_link(struct outfile *f)
     return -1;
 }
 
+int outfile_write(struct outfile *f, const void *data, size_t len, char *err, size_t errlen)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t w = write(outfile_fd(f), p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            snprintf(err, errlen, "cannot write '%s': %s", f->final, strerror(e));
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 int outfile_commit(struct outfile *f, char *err, size_t errlen)
 {
     const char *step = NULL;

@@ -20,8 +20,8 @@
  * progress line while downloads run and never blocks without a bound.
  *
  * Files. Nothing reaches its final name unfinished: the image and the
- * sidecar are written to hidden temp files in the output folder and renamed
- * (atomic on one file system); the sidecar goes last and is what marks a
+ * sidecar are written to unnamed temp files in the output folder (outfile)
+ * linked into place when complete; the sidecar goes last and is what marks a
  * comic as done for the next run (it records the image's name and size,
  * and a mismatch means "download again").
  *
@@ -33,6 +33,7 @@
  * before anyone prints it.
  */
 #include "imgpool/xkcd.h"
+#include "imgpool/outfile.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -388,51 +389,24 @@ static int xkcd_path(char *out, const char *dir, const char *name)
     return k < 0 || k >= PATH_MAX ? -1 : 0;
 }
 
-/* Writes data to dir/name through a temp file in dir and a rename. */
+/* Writes data to dir/name: an unnamed temp file linked into place when
+ * complete (outfile), so no kill leaves a partial or stray file. */
 static int xkcd_write_file(const char *dir, const char *name, const void *data,
                            size_t len, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX], final[PATH_MAX];
-    if (xkcd_path(final, dir, name) != 0
-        || snprintf(tmp, sizeof tmp, "%s/.imgpool-tmp-XXXXXX", dir) >= (int)sizeof tmp) {
+    char final[PATH_MAX];
+    struct outfile *f;
+    if (xkcd_path(final, dir, name) != 0) {
         snprintf(err, errlen, "output path too long");
         return -1;
     }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create a file in '%.150s': %m", dir);
+    if (outfile_open(final, &f, err, errlen) != 0)
+        return -1;
+    if (outfile_write(f, data, len, err, errlen) != 0) {
+        outfile_abort(f);
         return -1;
     }
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, final) != 0)
-        goto fail;
-    return 0;
-fail:   /* %m: errno's text, thread-safe unlike strerror() */
-    snprintf(err, errlen, "cannot write '%.150s': %m", final);
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return -1;
+    return outfile_commit(f, err, errlen);
 }
 
 /* The sidecar: what the comic is, where it came from, which file holds it. */

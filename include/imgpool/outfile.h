@@ -43,6 +43,10 @@ int outfile_open_flags(const char *final_path, unsigned flags, struct outfile **
 /* The descriptor to write to (O_WRONLY, close-on-exec). Do not close it. */
 int outfile_fd(const struct outfile *f);
 
+/* Writes all of data (retrying short writes and EINTR). 0, or -1 with a
+ * message naming the final path. The file stays open: commit or abort it. */
+int outfile_write(struct outfile *f, const void *data, size_t len, char *err, size_t errlen);
+
 /* Closes the descriptor (a failed close() is an error), then puts the file in
  * place under final_path atomically, replacing any existing file; mode is
  * 0644 & ~umask. Frees f whatever the result; on error no temp file remains.

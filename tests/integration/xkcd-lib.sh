@@ -56,6 +56,6 @@ EOF
 }
 # no_temp_files DIR: fails if a temp file was left behind.
 no_temp_files() {
-  left=$(find "$1" -name '.imgpool-tmp-*')
+  left=$(find "$1" -name '.*imgpool*')
   [ -z "$left" ] || fail "temp files left behind: $left"
 }
