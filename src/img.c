@@ -16,6 +16,8 @@
  */
 #include "imgpool/img.h"
 
+#include "imgpool/png.h"
+
 #include <errno.h>
 #include <libexif/exif-data.h>
 #include <limits.h>
@@ -452,6 +454,21 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
     return 0;
 }
 
+/* Writes n bytes to fd. 0, or the errno of the failed write. */
+static int img_write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? errno : EIO;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
 /* stb_image_write's output sink: writes everything to fd, remembers the first error. */
 struct img_sink {
     int fd;
@@ -462,19 +479,11 @@ struct img_sink {
 static void img_sink_write(void *ctx, void *data, int size)
 {
     struct img_sink *s = ctx;
-    const unsigned char *p = data;
-    while (size > 0 && !s->error) {
-        ssize_t n = write(s->fd, p, (size_t)size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            s->error = n < 0 ? errno : EIO;
-            return;
-        }
-        p += n;
-        size -= (int)n;
-        s->bytes += n;
-    }
+    if (s->error || size <= 0)
+        return;
+    s->error = img_write_all(s->fd, data, (size_t)size);
+    if (!s->error)
+        s->bytes += size;
 }
 
 /* A copy of im without its alpha channel, composited onto white. */
@@ -494,27 +503,58 @@ static unsigned char *img_flatten_white(const struct img *im)
     return out;
 }
 
-long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
-                     char *err, size_t errlen)
+struct img_codec {
+    struct png_enc *png;
+};
+
+int img_codec_create(struct img_codec **out, char *err, size_t errlen)
+{
+    struct img_codec *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (png_enc_create(&c->png, err, errlen) != 0) {
+        img_codec_destroy(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void img_codec_destroy(struct img_codec *c)
+{
+    if (!c)
+        return;
+    png_enc_destroy(c->png);
+    free(c);
+}
+
+static long long img_encode_png(struct img_codec *c, const struct img *im, int level, int fd,
+                                char *err, size_t errlen)
+{
+    size_t n;
+    const unsigned char *png = png_encode(c->png, im->px, im->w, im->h, im->ch,
+                                          level ? level : PNG_LEVEL_DEFAULT, &n, err, errlen);
+    if (!png)
+        return -1;
+    int e = img_write_all(fd, png, n);
+    if (e) {
+        snprintf(err, errlen, "write error: %s", strerror(e));
+        return -1;
+    }
+    return (long long)n;
+}
+
+/* JPEG, BMP and TGA through stb_image_write. */
+static long long img_encode_stb(const struct img *im, enum img_format fmt, int quality, int fd,
+                                char *err, size_t errlen)
 {
     struct img_sink sink = {fd, 0, 0};
     const unsigned char *px = im->px;
     unsigned char *flat = NULL;
     int w = (int)im->w, h = (int)im->h, ch = (int)im->ch, ok = 0;
 
-    if (!img_format_writable(fmt)) {
-        snprintf(err, errlen, "cannot write %s images (use png, jpg, bmp or tga)",
-                 img_format_name(fmt));
-        return -1;
-    }
-    if (!im->px || im->ch < 1 || im->ch > 4 || !img_size_ok(im->w, im->h, im->ch)) {
-        snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h, im->ch);
-        return -1;
-    }
-    if (quality < 0 || quality > 100) {
-        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", quality);
-        return -1;
-    }
     if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
         if (!(flat = img_flatten_white(im))) {
             snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
@@ -524,7 +564,6 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
         ch--;
     }
     switch (fmt) {
-    case IMG_FMT_PNG: ok = stbi_write_png_to_func(img_sink_write, &sink, w, h, ch, px, w * ch); break;
     case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, &sink, w, h, ch, px, quality ? quality : 90); break;
     case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, &sink, w, h, ch, px); break;
     default:          ok = stbi_write_tga_to_func(img_sink_write, &sink, w, h, ch, px); break;
@@ -540,6 +579,47 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
         return -1;
     }
     return sink.bytes;
+}
+
+long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
+                           const struct img_save_opts *so, int fd, char *err, size_t errlen)
+{
+    struct img_save_opts defaults = {0};
+    if (!so)
+        so = &defaults;
+    if (!img_format_writable(fmt)) {
+        snprintf(err, errlen, "cannot write %s images (use png, jpg, bmp or tga)",
+                 img_format_name(fmt));
+        return -1;
+    }
+    if (!im->px || im->ch < 1 || im->ch > 4 || !img_size_ok(im->w, im->h, im->ch)) {
+        snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h, im->ch);
+        return -1;
+    }
+    if (so->quality < 0 || so->quality > 100) {
+        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", so->quality);
+        return -1;
+    }
+    if (so->png_level < 0 || so->png_level > PNG_LEVEL_MAX) {
+        snprintf(err, errlen, "bad PNG level %d (1..%d, 0 = default %d)", so->png_level,
+                 PNG_LEVEL_MAX, PNG_LEVEL_DEFAULT);
+        return -1;
+    }
+    if (fmt == IMG_FMT_PNG)
+        return img_encode_png(c, im, so->png_level, fd, err, errlen);
+    return img_encode_stb(im, fmt, so->quality, fd, err, errlen);
+}
+
+long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
+                     char *err, size_t errlen)
+{
+    struct img_codec *c;
+    struct img_save_opts so = {quality, 0};
+    if (img_codec_create(&c, err, errlen) != 0)
+        return -1;
+    long long n = img_codec_encode(c, im, fmt, &so, fd, err, errlen);
+    img_codec_destroy(c);
+    return n;
 }
 
 void img_free(struct img *im)

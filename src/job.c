@@ -105,16 +105,21 @@ static int job_apply_ops(const struct job_options *o, struct img *im, struct poo
     return 0;
 }
 
+/* This process's codec, made on first use and kept until exit: buffers and
+ * compressor state are reused from one file to the next. */
+static struct img_codec *job_codec;
+
 static int job_write(const struct job_options *o, const struct img *im, enum img_format fmt,
                      const char *out_path, struct pool_record *rec)
 {
     char err[200];
     struct outfile *f;
+    struct img_save_opts so = {o->quality, o->png_level};
     if (outfile_open(out_path, &f, err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
         return -1;
     }
-    long long n = img_encode(im, fmt, o->quality, outfile_fd(f), err, sizeof err);
+    long long n = img_codec_encode(job_codec, im, fmt, &so, outfile_fd(f), err, sizeof err);
     if (n < 0) {
         outfile_abort(f);
         snprintf(rec->msg, sizeof rec->msg, "cannot encode: %s", err);
@@ -187,6 +192,11 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     int status;
     if (job_check_output(o, &st, out_path, rec, &status))
         return status;
+    char err[200];
+    if (!job_codec && img_codec_create(&job_codec, err, sizeof err) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
+        return POOL_FAILED;
+    }
     unsigned char *buf = NULL;
     size_t len = 0;
     if (job_read(in_path, &st, o->max_file_bytes, &buf, &len, rec) != 0)
@@ -198,7 +208,6 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         return job_not_an_image(in_path, rec);
     }
 
-    char err[200];
     struct img_info info;
     struct img im = {0};
     struct img_load_opts lo = { o->max_pixels, o->autorotate, 0, 0 };

@@ -428,8 +428,48 @@ static void test_img__encode_errors(void **state)
     assert_non_null(strstr(err, "gif"));
     assert_int_equal(img_encode(&im, IMG_FMT_JPG, 101, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "quality"));
+    struct img_codec *c;
+    assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
+    struct img_save_opts bad_level = {0, 13};
+    assert_int_equal(img_codec_encode(c, &im, IMG_FMT_PNG, &bad_level, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "PNG level"));
+    img_codec_destroy(c);
+    img_codec_destroy(NULL);
     img_free(&im);
     img_free(NULL);
+}
+
+/* One codec, many images: every PNG level, then other formats in between,
+ * each PNG decoding to exactly the pixels written. */
+static void test_img__codec_reuse_png_levels(void **state)
+{
+    (void)state;
+    struct img_codec *c;
+    char err[256] = "";
+    assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
+    for (int level = 0; level <= 12; level++) {
+        struct img im = quadrants(40 + (unsigned)level * 7, 21, 1 + (unsigned)level % 4);
+        enum img_format fmt = level % 5 == 4 ? IMG_FMT_TGA : IMG_FMT_PNG;
+        struct img_save_opts so = {0, level};
+        int fd = memfd_create("img-test", MFD_CLOEXEC);
+        assert_true(fd >= 0);
+        long long n = img_codec_encode(c, &im, fmt, &so, fd, err, sizeof err);
+        if (n <= 0)
+            fail_msg("level %d: %s", level, err);
+        unsigned char *buf = malloc((size_t)n);
+        assert_non_null(buf);
+        assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+        close(fd);
+        struct img_info info;
+        struct img out = decode_ok(buf, (size_t)n, 0, &info);
+        assert_int_equal(info.fmt, fmt);
+        assert_int_equal(out.ch, im.ch);
+        assert_memory_equal(out.px, im.px, (size_t)im.w * im.h * im.ch);
+        img_free(&out);
+        img_free(&im);
+        free(buf);
+    }
+    img_codec_destroy(c);
 }
 
 /* ---- the shared corpus of real and hostile files ---- */
@@ -608,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_img__encode_round_trips),
         cmocka_unit_test(test_img__encode_alpha_on_white),
         cmocka_unit_test(test_img__encode_errors),
+        cmocka_unit_test(test_img__codec_reuse_png_levels),
         cmocka_unit_test(test_img__corpus),
         cmocka_unit_test(test_img__corpus_gif_bomb_refused),
         cmocka_unit_test(test_img__samples_decode),

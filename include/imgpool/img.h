@@ -81,8 +81,30 @@ int img_gray(struct img *im, char *err, size_t errlen);
  * Same size: nothing to do, returns 0. Returns 0, or -1 with a message. */
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen);
 
+/* Per-worker state kept across images: the PNG encoder (libdeflate compressor
+ * and buffers) and the JPEG decoder (libjpeg-turbo). Create one per worker
+ * process (or thread) and pass it to img_codec_decode / img_codec_encode; the
+ * plain img_decode / img_encode make a temporary one per call. */
+struct img_codec;
+
+/* Returns 0 and sets *out (free with img_codec_destroy), or -1 with a message. */
+int img_codec_create(struct img_codec **out, char *err, size_t errlen);
+/* Frees c and everything it holds. NULL: no-op. */
+void img_codec_destroy(struct img_codec *c);
+
+struct img_save_opts {
+    int quality;            /* JPEG 1..100; 0 = 90 */
+    int png_level;          /* PNG compression 1 (fast) .. 12 (small); 0 = the default 6 */
+};
+
+/* img_encode with c's reused encoder state and the options in so (NULL: defaults).
+ * Same results and errors as img_encode; also fails on a png_level outside 0..12. */
+long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
+                           const struct img_save_opts *so, int fd, char *err, size_t errlen);
+
 /* Encodes im into the open file descriptor fd (written with write(), not closed).
- * fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
+ * PNG goes through libdeflate at the default level with per-row filters; the
+ * others through stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
  * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
  * composited onto white first (a transparent logo stays readable). Returns the
  * number of bytes written, or -1 with a message (write error with strerror,

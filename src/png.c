@@ -1,0 +1,192 @@
+/* png.c — PNG encoding through libdeflate.
+ *
+ * Design note. stb_image_write's PNG deflate uses fixed Huffman codes: slow,
+ * and its files are ~48% larger than zlib's. libdeflate compresses a whole
+ * buffer at once, faster than zlib at every level and smaller at the same
+ * level, so the encoder filters the image into one buffer (filter byte + row),
+ * compresses it straight into the output buffer after the PNG header, and
+ * fills in the IDAT length and the CRCs around it: no copy of the compressed
+ * data, no streaming state. Measured against a libspng (zlib) writer, this is
+ * both faster and smaller at equal settings.
+ *
+ * Filters: per row, all five are tried and the one with the smallest sum of
+ * absolute values (bytes as signed) wins — libpng's default heuristic, which
+ * is what Pillow and most encoders use for truecolour and greyscale images.
+ */
+#include "imgpool/png.h"
+
+#include <libdeflate.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A chunk holds at most 2^31-1 bytes; keep the single IDAT comfortably below. */
+#define PNG_MAX_DATA 0x7ff00000u
+
+struct png_enc {
+    struct libdeflate_compressor *zc;
+    int level;                     /* of zc */
+    unsigned char *filtered;       /* h rows of (filter byte + row) */
+    size_t filtered_cap;
+    unsigned char *out;            /* the whole file */
+    size_t out_cap;
+    unsigned char *cand;           /* 4 candidate rows: sub, up, average, paeth */
+    size_t cand_cap;
+};
+
+int png_enc_create(struct png_enc **out, char *err, size_t errlen)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out) {
+        snprintf(err, errlen, "out of memory creating a PNG encoder");
+        return -1;
+    }
+    return 0;
+}
+
+void png_enc_destroy(struct png_enc *e)
+{
+    if (!e)
+        return;
+    if (e->zc)
+        libdeflate_free_compressor(e->zc);
+    free(e->filtered);
+    free(e->out);
+    free(e->cand);
+    free(e);
+}
+
+/* Makes *buf at least n bytes (contents not kept). 0, or -1 out of memory. */
+static int png_reserve(unsigned char **buf, size_t *cap, size_t n)
+{
+    if (*cap >= n)
+        return 0;
+    free(*buf);
+    *buf = malloc(n);
+    *cap = *buf ? n : 0;
+    return *buf ? 0 : -1;
+}
+
+static void png_put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Writes the CRC of a chunk whose length field starts at p (type + data). */
+static void png_chunk_crc(unsigned char *p, size_t data_len)
+{
+    png_put32(p + 8 + data_len, libdeflate_crc32(0, p + 4, 4 + data_len));
+}
+
+static unsigned png_paeth(int a, int b, int c)
+{
+    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+    return (unsigned)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+}
+
+static unsigned png_cost(unsigned char v)
+{
+    return v < 128 ? v : 256u - v;
+}
+
+/* Filters one row of n bytes (bpp per pixel; prev = the row above, or NULL)
+ * into dst[0] = filter type, dst[1..n] = filtered bytes. */
+static void png_filter_row(struct png_enc *e, const unsigned char *row,
+                           const unsigned char *prev, size_t n, unsigned bpp,
+                           unsigned char *dst)
+{
+    unsigned char *sub = e->cand, *up = sub + n, *avg = up + n, *pae = avg + n;
+    unsigned long cost[5] = {0};
+    for (size_t i = 0; i < n; i++) {
+        unsigned x = row[i], a = i >= bpp ? row[i - bpp] : 0;
+        unsigned b = prev ? prev[i] : 0, c = prev && i >= bpp ? prev[i - bpp] : 0;
+        sub[i] = (unsigned char)(x - a);
+        up[i] = (unsigned char)(x - b);
+        avg[i] = (unsigned char)(x - ((a + b) >> 1));
+        pae[i] = (unsigned char)(x - png_paeth((int)a, (int)b, (int)c));
+        cost[0] += png_cost((unsigned char)x);
+        cost[1] += png_cost(sub[i]);
+        cost[2] += png_cost(up[i]);
+        cost[3] += png_cost(avg[i]);
+        cost[4] += png_cost(pae[i]);
+    }
+    unsigned best = 0;
+    for (unsigned f = 1; f < 5; f++)
+        if (cost[f] < cost[best])
+            best = f;
+    dst[0] = (unsigned char)best;
+    memcpy(dst + 1, best ? e->cand + (best - 1) * n : row, n);
+}
+
+/* Makes e->zc a compressor for level. */
+static int png_compressor(struct png_enc *e, int level)
+{
+    if (e->zc && e->level == level)
+        return 0;
+    if (e->zc)
+        libdeflate_free_compressor(e->zc);
+    e->zc = libdeflate_alloc_compressor(level);
+    e->level = level;
+    return e->zc ? 0 : -1;
+}
+
+const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsigned w,
+                                unsigned h, unsigned ch, int level, size_t *len,
+                                char *err, size_t errlen)
+{
+    static const unsigned char color_type[5] = {0, 0, 4, 2, 6};
+    if (!px || w < 1 || h < 1 || ch < 1 || ch > 4 || level < PNG_LEVEL_MIN ||
+        level > PNG_LEVEL_MAX) {
+        snprintf(err, errlen, "PNG: bad arguments (%ux%u, %u channels, level %d)", w, h, ch,
+                 level);
+        return NULL;
+    }
+    size_t stride = (size_t)w * ch, frow = stride + 1;
+    if (stride > PNG_MAX_DATA || frow * h > PNG_MAX_DATA) {
+        snprintf(err, errlen, "PNG: %ux%u is too large for one image chunk", w, h);
+        return NULL;
+    }
+    if (png_compressor(e, level) != 0 ||
+        png_reserve(&e->filtered, &e->filtered_cap, frow * h) != 0 ||
+        png_reserve(&e->cand, &e->cand_cap, 4 * stride) != 0) {
+        snprintf(err, errlen, "PNG: out of memory encoding %ux%u", w, h);
+        return NULL;
+    }
+    for (unsigned y = 0; y < h; y++)
+        png_filter_row(e, px + y * stride, y ? px + (y - 1) * stride : NULL, stride, ch,
+                       e->filtered + y * frow);
+
+    /* signature, IHDR (8+13+4), IDAT header (8), data, IDAT CRC, IEND (12) */
+    const size_t head = 8 + 25 + 8;
+    size_t bound = libdeflate_zlib_compress_bound(e->zc, frow * h);
+    if (png_reserve(&e->out, &e->out_cap, head + bound + 4 + 12) != 0) {
+        snprintf(err, errlen, "PNG: out of memory encoding %ux%u", w, h);
+        return NULL;
+    }
+    unsigned char *o = e->out;
+    size_t z = libdeflate_zlib_compress(e->zc, e->filtered, frow * h, o + head, bound);
+    if (z == 0 || z > PNG_MAX_DATA) {
+        snprintf(err, errlen, "PNG: compression failed for %ux%u", w, h);
+        return NULL;
+    }
+    memcpy(o, "\x89PNG\r\n\x1a\n", 8);
+    png_put32(o + 8, 13);
+    memcpy(o + 12, "IHDR", 4);
+    png_put32(o + 16, w);
+    png_put32(o + 20, h);
+    o[24] = 8;                  /* bit depth */
+    o[25] = color_type[ch];
+    o[26] = o[27] = o[28] = 0;  /* deflate, adaptive filtering, no interlace */
+    png_chunk_crc(o + 8, 13);
+    png_put32(o + 33, (uint32_t)z);
+    memcpy(o + 37, "IDAT", 4);
+    png_chunk_crc(o + 33, z);
+    unsigned char *end = o + head + z + 4;
+    memcpy(end, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    *len = head + z + 4 + 12;
+    return o;
+}
