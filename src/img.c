@@ -16,6 +16,7 @@
  */
 #include "imgpool/img.h"
 
+#include "imgpool/jpeg.h"
 #include "imgpool/png.h"
 
 #include <errno.h>
@@ -353,20 +354,56 @@ static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
     return 0;
 }
 
-int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
-               struct img *out, struct img_info *info, char *err, size_t errlen)
-{
-    struct img_info local;
-    struct img_load_opts none = {0};
-    int w = 0, h = 0, c = 0;
+struct img_codec {
+    struct png_enc *png;
+    struct jpeg_dec *jpeg;
+};
 
-    if (!info)
-        info = &local;
-    if (!o)
-        o = &none;
-    memset(out, 0, sizeof *out);
-    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+int img_codec_create(struct img_codec **out, char *err, size_t errlen)
+{
+    struct img_codec *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    if (png_enc_create(&c->png, err, errlen) != 0 || jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
+        img_codec_destroy(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void img_codec_destroy(struct img_codec *c)
+{
+    if (!c)
+        return;
+    png_enc_destroy(c->png);
+    jpeg_dec_destroy(c->jpeg);
+    free(c);
+}
+
+/* The libjpeg-turbo path: at the largest DCT scale that still covers the
+ * target (given in the upright frame, so swapped for 90-degree EXIF turns).
+ * 0 on success; -1 leaves the file to stb_image. */
+static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t len,
+                           const struct img_load_opts *o, const struct img_info *info,
+                           struct img *out)
+{
+    char why[200];
+    int turned = o->autorotate && info->orientation >= 5;
+    unsigned tw = turned ? o->target_h : o->target_w, th = turned ? o->target_w : o->target_h;
+    unsigned denom = jpeg_scale_for(info->w, info->h, tw, th);
+    return jpeg_decode(c->jpeg, buf, len, denom, o->gray, o->max_pixels, out, why,
+                       sizeof why) == 0 ? 0 : -1;
+}
+
+/* The stb_image path: every format, and JPEGs libjpeg-turbo left alone. */
+static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                          const struct img_info *info, struct img *out, char *err,
+                          size_t errlen)
+{
+    int w = 0, h = 0, c = 0;
     const char *label = img_formats[info->fmt].label;
     unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
     if (!px) {
@@ -385,14 +422,54 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts 
     }
     /* stbi_image_free is free() in libstb: the buffer may go to img_free. */
     *out = (struct img){px, (unsigned)w, (unsigned)h, (unsigned)c};
+    return 0;
+}
+
+int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
+                     const struct img_load_opts *o, struct img *out, struct img_info *info,
+                     char *err, size_t errlen)
+{
+    struct img_info local;
+    struct img_load_opts none = {0};
+
+    if (!info)
+        info = &local;
+    if (!o)
+        o = &none;
+    memset(out, 0, sizeof *out);
+    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+        return -1;
+    int scaled = 0;
+    if (info->fmt == IMG_FMT_JPG && img_decode_jpeg(c, buf, len, o, info, out) == 0)
+        scaled = out->w != info->w || out->h != info->h;
+    else if (img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
+        return -1;
     if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
         img_free(out);
         return -1;
     }
-    info->w = out->w;
-    info->h = out->h;
+    if (!scaled) {
+        info->w = out->w;
+        info->h = out->h;
+    } else if (o->autorotate && info->orientation >= 5) {
+        unsigned w = info->w;
+        info->w = info->h;
+        info->h = w;
+    }
     info->ch = out->ch;
     return 0;
+}
+
+int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+               struct img *out, struct img_info *info, char *err, size_t errlen)
+{
+    struct img_codec *c;
+    memset(out, 0, sizeof *out);
+    if (img_codec_create(&c, err, errlen) != 0)
+        return -1;
+    int rc = img_codec_decode(c, buf, len, o, out, info, err, errlen);
+    img_codec_destroy(c);
+    return rc;
 }
 
 int img_gray(struct img *im, char *err, size_t errlen)
@@ -469,21 +546,40 @@ static int img_write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* stb_image_write's output sink: writes everything to fd, remembers the first error. */
+/* stb_image_write's output sink: buffered (its JPEG writer hands over one
+ * byte at a time), written to fd, remembers the first error. */
 struct img_sink {
     int fd;
     int error;          /* errno of the first failed write, 0 if none */
     long long bytes;
+    size_t used;
+    unsigned char buf[1 << 16];
 };
+
+static void img_sink_flush(struct img_sink *s)
+{
+    if (!s->error && s->used)
+        s->error = img_write_all(s->fd, s->buf, s->used);
+    if (!s->error)
+        s->bytes += (long long)s->used;
+    s->used = 0;
+}
 
 static void img_sink_write(void *ctx, void *data, int size)
 {
     struct img_sink *s = ctx;
-    if (s->error || size <= 0)
-        return;
-    s->error = img_write_all(s->fd, data, (size_t)size);
-    if (!s->error)
-        s->bytes += size;
+    const unsigned char *p = data;
+    while (size > 0 && !s->error) {
+        size_t n = sizeof s->buf - s->used;
+        if (n > (size_t)size)
+            n = (size_t)size;
+        memcpy(s->buf + s->used, p, n);
+        s->used += n;
+        p += n;
+        size -= (int)n;
+        if (s->used == sizeof s->buf)
+            img_sink_flush(s);
+    }
 }
 
 /* A copy of im without its alpha channel, composited onto white. */
@@ -501,33 +597,6 @@ static unsigned char *img_flatten_white(const struct img *im)
             out[i * och + k] = (unsigned char)((s[k] * a + 255u * (255u - a) + 127u) / 255u);
     }
     return out;
-}
-
-struct img_codec {
-    struct png_enc *png;
-};
-
-int img_codec_create(struct img_codec **out, char *err, size_t errlen)
-{
-    struct img_codec *c = calloc(1, sizeof *c);
-    if (!c) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (png_enc_create(&c->png, err, errlen) != 0) {
-        img_codec_destroy(c);
-        return -1;
-    }
-    *out = c;
-    return 0;
-}
-
-void img_codec_destroy(struct img_codec *c)
-{
-    if (!c)
-        return;
-    png_enc_destroy(c->png);
-    free(c);
 }
 
 static long long img_encode_png(struct img_codec *c, const struct img *im, int level, int fd,
@@ -550,27 +619,37 @@ static long long img_encode_png(struct img_codec *c, const struct img *im, int l
 static long long img_encode_stb(const struct img *im, enum img_format fmt, int quality, int fd,
                                 char *err, size_t errlen)
 {
-    struct img_sink sink = {fd, 0, 0};
+    struct img_sink *sink = malloc(sizeof *sink);
     const unsigned char *px = im->px;
     unsigned char *flat = NULL;
     int w = (int)im->w, h = (int)im->h, ch = (int)im->ch, ok = 0;
 
+    if (!sink) {
+        snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+        return -1;
+    }
+    *sink = (struct img_sink){.fd = fd};
     if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
         if (!(flat = img_flatten_white(im))) {
             snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+            free(sink);
             return -1;
         }
         px = flat;
         ch--;
     }
     switch (fmt) {
-    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, &sink, w, h, ch, px, quality ? quality : 90); break;
-    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, &sink, w, h, ch, px); break;
-    default:          ok = stbi_write_tga_to_func(img_sink_write, &sink, w, h, ch, px); break;
+    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, sink, w, h, ch, px, quality ? quality : 90); break;
+    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, sink, w, h, ch, px); break;
+    default:          ok = stbi_write_tga_to_func(img_sink_write, sink, w, h, ch, px); break;
     }
     free(flat);
-    if (sink.error) {
-        snprintf(err, errlen, "write error: %s", strerror(sink.error));
+    img_sink_flush(sink);
+    int error = sink->error;
+    long long bytes = sink->bytes;
+    free(sink);
+    if (error) {
+        snprintf(err, errlen, "write error: %s", strerror(error));
         return -1;
     }
     if (!ok) {
@@ -578,7 +657,7 @@ static long long img_encode_stb(const struct img *im, enum img_format fmt, int q
                  img_format_name(fmt));
         return -1;
     }
-    return sink.bytes;
+    return bytes;
 }
 
 long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,

@@ -83,20 +83,39 @@ static int job_not_an_image(const char *path, struct pool_record *rec)
     return POOL_SKIPPED;
 }
 
-static int job_apply_ops(const struct job_options *o, struct img *im, struct pool_record *rec)
+/* The size after each op, planned on the full upright size w x h, so a
+ * resize keeps its meaning ("50%") when the decoder hands back a reduced-scale
+ * JPEG. Also sets the decode hints: the first resize's size, and gray when
+ * gray comes first (the decoder may then give luma straight away). */
+static void job_plan(const struct job_options *o, unsigned w, unsigned h,
+                     unsigned sizes[][2], struct img_load_opts *lo)
+{
+    int hinted = 0;
+    lo->gray = o->nops > 0 && o->ops[0].kind == JOB_OP_GRAY;
+    for (unsigned i = 0; i < o->nops; i++) {
+        if (o->ops[i].kind == JOB_OP_RESIZE) {
+            geom_apply(&o->ops[i].geom, w, h, &w, &h);
+            if (!hinted) {
+                lo->target_w = w;
+                lo->target_h = h;
+                hinted = 1;
+            }
+        }
+        sizes[i][0] = w;
+        sizes[i][1] = h;
+    }
+}
+
+static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struct img *im,
+                         struct pool_record *rec)
 {
     char err[200];
     for (unsigned i = 0; i < o->nops; i++) {
-        const struct job_op *op = &o->ops[i];
         int rc = 0;
-        if (op->kind == JOB_OP_GRAY) {
+        if (o->ops[i].kind == JOB_OP_GRAY)
             rc = img_gray(im, err, sizeof err);
-        } else {
-            unsigned w, h;
-            geom_apply(&op->geom, im->w, im->h, &w, &h);
-            if (w != im->w || h != im->h)
-                rc = img_resize(im, w, h, err, sizeof err);
-        }
+        else if (sizes[i][0] != im->w || sizes[i][1] != im->h)
+            rc = img_resize(im, sizes[i][0], sizes[i][1], err, sizeof err);
         if (rc != 0) {
             snprintf(rec->msg, sizeof rec->msg, "cannot process: %s", err);
             return -1;
@@ -210,10 +229,15 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
 
     struct img_info info;
     struct img im = {0};
-    struct img_load_opts lo = { o->max_pixels, o->autorotate, 0, 0 };
+    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
+    unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = pool_now_ns();
-    int rc = o->dry_run ? img_probe(buf, len, o->max_pixels, &info, err, sizeof err)
-                        : img_decode(buf, len, &lo, &im, &info, err, sizeof err);
+    int rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err);
+    if (rc == 0 && !o->dry_run) {
+        int turned = o->autorotate && info.orientation >= 5;
+        job_plan(o, turned ? info.h : info.w, turned ? info.w : info.h, sizes, &lo);
+        rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+    }
     free(buf);
     if (rc != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
@@ -225,7 +249,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         return POOL_OK;
     }
     int64_t t1 = pool_now_ns();
-    rc = job_apply_ops(o, &im, rec);
+    rc = job_apply_ops(o, sizes, &im, rec);
     int64_t t2 = pool_now_ns();
     if (rc == 0)
         rc = job_write(o, &im, fmt, out_path, rec);

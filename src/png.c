@@ -31,8 +31,8 @@ struct png_enc {
     size_t filtered_cap;
     unsigned char *out;            /* the whole file */
     size_t out_cap;
-    unsigned char *cand;           /* 4 candidate rows: sub, up, average, paeth */
-    size_t cand_cap;
+    unsigned char *cand;           /* 4 candidate rows: sub, up, average, paeth, */
+    size_t cand_cap;               /* then a row of zeroes (above the first row) */
 };
 
 int png_enc_create(struct png_enc **out, char *err, size_t errlen)
@@ -82,33 +82,44 @@ static void png_chunk_crc(unsigned char *p, size_t data_len)
     png_put32(p + 8 + data_len, libdeflate_crc32(0, p + 4, 4 + data_len));
 }
 
-static unsigned png_paeth(int a, int b, int c)
+static unsigned char png_paeth(unsigned a, unsigned b, unsigned c)
 {
-    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
-    return (unsigned)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+    int pa = abs((int)b - (int)c), pb = abs((int)a - (int)c);
+    int pc = abs((int)a + (int)b - 2 * (int)c);
+    return (unsigned char)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
 }
 
+/* A filtered byte's cost: its value taken as signed, made positive (libpng's
+ * "minimum sum of absolute differences" heuristic). */
 static unsigned png_cost(unsigned char v)
 {
     return v < 128 ? v : 256u - v;
 }
 
-/* Filters one row of n bytes (bpp per pixel; prev = the row above, or NULL)
- * into dst[0] = filter type, dst[1..n] = filtered bytes. */
+/* Filters one row of n bytes (bpp per pixel; prev = the row above, all
+ * zeroes for the first row) into dst[0] = filter type, dst[1..n] = filtered
+ * bytes. The four candidates and their costs come from one pass. */
 static void png_filter_row(struct png_enc *e, const unsigned char *row,
                            const unsigned char *prev, size_t n, unsigned bpp,
                            unsigned char *dst)
 {
     unsigned char *sub = e->cand, *up = sub + n, *avg = up + n, *pae = avg + n;
     unsigned long cost[5] = {0};
-    for (size_t i = 0; i < n; i++) {
-        unsigned x = row[i], a = i >= bpp ? row[i - bpp] : 0;
-        unsigned b = prev ? prev[i] : 0, c = prev && i >= bpp ? prev[i - bpp] : 0;
+    size_t lead = bpp < n ? bpp : n;
+    for (size_t i = 0; i < lead; i++) {         /* no left neighbour: a = c = 0 */
+        sub[i] = row[i];
+        up[i] = pae[i] = (unsigned char)(row[i] - prev[i]);
+        avg[i] = (unsigned char)(row[i] - (prev[i] >> 1));
+    }
+    for (size_t i = lead; i < n; i++) {
+        unsigned x = row[i], a = row[i - bpp], b = prev[i], c = prev[i - bpp];
         sub[i] = (unsigned char)(x - a);
         up[i] = (unsigned char)(x - b);
         avg[i] = (unsigned char)(x - ((a + b) >> 1));
-        pae[i] = (unsigned char)(x - png_paeth((int)a, (int)b, (int)c));
-        cost[0] += png_cost((unsigned char)x);
+        pae[i] = (unsigned char)(x - png_paeth(a, b, c));
+    }
+    for (size_t i = 0; i < n; i++) {
+        cost[0] += png_cost(row[i]);
         cost[1] += png_cost(sub[i]);
         cost[2] += png_cost(up[i]);
         cost[3] += png_cost(avg[i]);
@@ -152,12 +163,13 @@ const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsi
     }
     if (png_compressor(e, level) != 0 ||
         png_reserve(&e->filtered, &e->filtered_cap, frow * h) != 0 ||
-        png_reserve(&e->cand, &e->cand_cap, 4 * stride) != 0) {
+        png_reserve(&e->cand, &e->cand_cap, 5 * stride) != 0) {
         snprintf(err, errlen, "PNG: out of memory encoding %ux%u", w, h);
         return NULL;
     }
+    const unsigned char *zeroes = memset(e->cand + 4 * stride, 0, stride);
     for (unsigned y = 0; y < h; y++)
-        png_filter_row(e, px + y * stride, y ? px + (y - 1) * stride : NULL, stride, ch,
+        png_filter_row(e, px + y * stride, y ? px + (y - 1) * stride : zeroes, stride, ch,
                        e->filtered + y * frow);
 
     /* signature, IHDR (8+13+4), IDAT header (8), data, IDAT CRC, IEND (12) */
