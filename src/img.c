@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <libexif/exif-data.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,6 +505,83 @@ static int img_size_ok(unsigned w, unsigned h, unsigned ch)
            (uint64_t)w * ch <= INT_MAX && (uint64_t)w * h * ch <= SIZE_MAX / 2;
 }
 
+static double img_srgb_to_linear(double v)
+{
+    return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+}
+
+static unsigned char img_linear_to_srgb(double v)
+{
+    double s = v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055;
+    return (unsigned char)(s <= 0 ? 0 : s >= 1 ? 255 : s * 255 + 0.5);
+}
+
+/* One output row of a k x k box shrink: averages rows [y0, y1) of im into
+ * out (ow pixels). In linear light, colours weighted by alpha, like the
+ * filter after it (lin: the sRGB-to-linear table; acc: 2 * ch sums). */
+static void img_box_row(const struct img *im, unsigned k, unsigned y0, unsigned y1,
+                        unsigned ow, const double *lin, double *acc, unsigned char *out)
+{
+    unsigned ch = im->ch, a = ch == 2 || ch == 4 ? ch - 1 : ch;  /* a == ch: no alpha */
+    size_t stride = (size_t)im->w * ch;
+    for (unsigned ox = 0; ox < ow; ox++) {
+        unsigned x0 = ox * k, x1 = x0 + k < im->w ? x0 + k : im->w;
+        double *s = acc, *ws = acc + ch;        /* plain sums, alpha-weighted sums */
+        for (unsigned c = 0; c < 2 * ch; c++)
+            acc[c] = 0;
+        for (unsigned y = y0; y < y1; y++) {
+            const unsigned char *p = im->px + y * stride + (size_t)x0 * ch;
+            for (unsigned x = x0; x < x1; x++, p += ch) {
+                double w = a < ch ? p[a] / 255.0 : 1;
+                for (unsigned c = 0; c < ch; c++) {
+                    double v = c == a ? p[c] / 255.0 : lin[p[c]];
+                    s[c] += v;
+                    ws[c] += v * w;
+                }
+            }
+        }
+        double n = (double)(x1 - x0) * (y1 - y0), wsum = a < ch ? s[a] : 0;
+        unsigned char *d = out + (size_t)ox * ch;
+        for (unsigned c = 0; c < ch; c++) {
+            if (c == a)
+                d[c] = (unsigned char)(s[c] / n * 255 + 0.5);
+            else
+                d[c] = img_linear_to_srgb(wsum > 0 ? ws[c] / wsum : s[c] / n);
+        }
+    }
+}
+
+/* *box = im shrunk by an integer factor k >= 2 with a box filter (ceil(w/k) x
+ * ceil(h/k); edge boxes average the pixels they have). im is not changed. */
+static int img_box_shrink(const struct img *im, unsigned k, struct img *box, char *err,
+                          size_t errlen)
+{
+    unsigned ow = (im->w + k - 1) / k, oh = (im->h + k - 1) / k;
+    unsigned char *out = malloc((size_t)ow * oh * im->ch);
+    double lin[256], acc[8];
+    if (!out) {
+        snprintf(err, errlen, "out of memory shrinking %ux%u", im->w, im->h);
+        return -1;
+    }
+    for (unsigned v = 0; v < 256; v++)
+        lin[v] = img_srgb_to_linear(v / 255.0);
+    for (unsigned oy = 0; oy < oh; oy++) {
+        unsigned y0 = oy * k, y1 = y0 + k < im->h ? y0 + k : im->h;
+        img_box_row(im, k, y0, y1, ow, lin, acc, out + (size_t)oy * ow * im->ch);
+    }
+    *box = (struct img){out, ow, oh, im->ch};
+    return 0;
+}
+
+/* The box factor before the filter: leave the filter a ratio of 2 to 4 (as
+ * libvips and Pillow's reducing_gap do), so it sees enough source pixels
+ * per output pixel to keep its quality, and not many more. 1: no box. */
+static unsigned img_box_factor(const struct img *im, unsigned w, unsigned h)
+{
+    unsigned rx = im->w / w, ry = im->h / h, r = rx < ry ? rx : ry;
+    return r >= 4 ? r / 2 : 1;
+}
+
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 {
     if (w == im->w && h == im->h)
@@ -512,18 +590,30 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
         snprintf(err, errlen, "cannot resize to %ux%u: bad size", w, h);
         return -1;
     }
-    unsigned char *out = malloc((size_t)w * h * im->ch);
-    if (!out) {
-        snprintf(err, errlen, "out of memory resizing to %ux%u", w, h);
-        return -1;
+    struct img box = {0};
+    const struct img *src = im;
+    float s1 = 1, t1 = 1;       /* how much of src is the image (box edges are partial) */
+    unsigned k = img_box_factor(im, w, h);
+    if (k > 1) {
+        if (img_box_shrink(im, k, &box, err, errlen) != 0)
+            return -1;
+        src = &box;
+        s1 = (float)((double)im->w / k / box.w);
+        t1 = (float)((double)im->h / k / box.h);
     }
+    unsigned char *out = malloc((size_t)w * h * im->ch);
     int alpha = im->ch == 2 || im->ch == 4 ? (int)im->ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
-    if (!stbir_resize_uint8_srgb(im->px, (int)im->w, (int)im->h, 0, out, (int)w, (int)h, 0,
-                                 (int)im->ch, alpha, 0)) {
+    if (!out || !stbir_resize_region(src->px, (int)src->w, (int)src->h, 0, out, (int)w, (int)h,
+                                     0, STBIR_TYPE_UINT8, (int)im->ch, alpha, 0,
+                                     STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
+                                     STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL,
+                                     0, 0, s1, t1)) {
         free(out);
+        img_free(&box);
         snprintf(err, errlen, "cannot resize %ux%u to %ux%u (out of memory?)", im->w, im->h, w, h);
         return -1;
     }
+    img_free(&box);
     free(im->px);
     im->px = out;
     im->w = w;
