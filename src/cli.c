@@ -200,7 +200,7 @@ static void cli_usage(FILE *to)
 "  -o, --out DIR          output folder (default: imgpool-out); never the inputs\n"
 "      --format FMT       png, jpg, bmp or tga (default: the input's, else png)\n"
 "      --quality Q        JPEG quality 1-100 (default 90)\n"
-"      --png-level N      PNG compression 1 (fast) to 12 (small) (default 6)\n"
+"      --png-level N      PNG effort 1 (fast) to 12 (small) (default 6)\n"
 "      --force            redo outputs that are already up to date\n"
 "      --no-autorotate    keep JPEG pixels as stored (ignore EXIF orientation)\n"
 "Inputs:\n"

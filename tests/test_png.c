@@ -1,5 +1,6 @@
-/* Unit tests for png: the libdeflate PNG encoder round-trips exact pixels
- * through stb_image, uses every filter type, and refuses bad arguments. */
+/* Unit tests for png: the encoder round-trips exact pixels through
+ * stb_image, uses every filter type and both codings, and refuses bad
+ * arguments. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +145,45 @@ static void test_png__compresses(void **state)
     png_enc_destroy(e);
 }
 
+/* Larger than the sample: a photograph-like image (smooth shading plus
+ * sensor noise) goes to zlib's RLE coding, a screenshot-like one (a repeated
+ * glyph pattern) to libdeflate; both decode exactly. The zlib header's level
+ * bits tell the codings apart: 0x01 from zlib's Z_RLE ("fastest"), 0xda from
+ * libdeflate at level 9. */
+static void test_png__coding_per_image(void **state)
+{
+    struct png_enc *e;
+    char err[200];
+    size_t len;
+    (void)state;
+    const unsigned w = 800, h = 600;
+    unsigned char *photo = malloc((size_t)w * h), *screen = malloc((size_t)w * h);
+    uint32_t rng = 12345;
+    assert_non_null(photo);
+    assert_non_null(screen);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            rng = rng * 1664525u + 1013904223u;
+            photo[y * w + x] = (unsigned char)((x + y) / 6 + (rng >> 28));
+            unsigned gx = x % 9, gy = y % 14, glyph = (x / 9 * 7 + y / 14 * 3) % 26;
+            screen[y * w + x] = (gx * 3 + gy * glyph) % 11 < 3 && gy < 11 ? 20 : 250;
+        }
+    assert_int_equal(png_enc_create(&e, err, sizeof err), 0);
+    const unsigned char *png = png_encode(e, photo, w, h, 1, 9, &len, err, sizeof err);
+    assert_non_null(png);
+    assert_int_equal(png[41], 0x78);
+    assert_int_equal(png[42], 0x01);
+    assert_decodes_to(png, len, photo, w, h, 1);
+    png = png_encode(e, screen, w, h, 1, 9, &len, err, sizeof err);
+    assert_non_null(png);
+    assert_int_equal(png[41], 0x78);
+    assert_int_equal(png[42], 0xda);
+    assert_decodes_to(png, len, screen, w, h, 1);
+    free(photo);
+    free(screen);
+    png_enc_destroy(e);
+}
+
 static void test_png__bad_arguments(void **state)
 {
     struct png_enc *e;
@@ -171,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_png__round_trip_exact),
         cmocka_unit_test(test_png__encoder_reuse),
         cmocka_unit_test(test_png__compresses),
+        cmocka_unit_test(test_png__coding_per_image),
         cmocka_unit_test(test_png__bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,8 +92,8 @@ int img_gray(struct img *im, char *err, size_t errlen);
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen);
 
 /* Encodes im into the open file descriptor fd (written with write(), not closed).
- * PNG goes through libdeflate at the default level with per-row filters; the
- * others through stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
+ * PNG goes through the png module (per-row filters, libdeflate or zlib RLE) at
+ * the default level; the others through stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
  * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
  * composited onto white first (a transparent logo stays readable). Returns the
  * number of bytes written, or -1 with a message (write error with strerror,
@@ -118,7 +118,7 @@ void img_codec_destroy(struct img_codec *c);
 
 struct img_save_opts {
     int quality;            /* JPEG 1..100; 0 = 90 */
-    int png_level;          /* PNG compression 1 (fast) .. 12 (small); 0 = the default 6 */
+    int png_level;          /* PNG effort 1 (fast) .. 12 (small); 0 = the default 6 */
 };
 
 /* img_decode with c's reused decoder state: same results and errors. */
