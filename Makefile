@@ -69,6 +69,10 @@ $(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
+# --show-code: src/demo/registry.c embeds every demo's source with the
+# assembler's .incbin, which -MMD cannot see; rebuild it when one changes.
+$(call objs,$(B),src/demo/registry.c) $(call objs,$(A),src/demo/registry.c): $(wildcard src/demo/*.c)
+
 run: all
 	./$(B)/imgpool samples --procs 4 --resize '640x640>' --force --out build/samples-out --trace build/samples-trace.json
 
@@ -88,8 +92,14 @@ bench: all
 	@sh tools/bench.sh $(B)/imgpool
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(B)/imgpool $(DESTDIR)$(PREFIX)/bin/imgpool
+	install -m 644 doc/imgpool.1 $(DESTDIR)$(PREFIX)/share/man/man1/imgpool.1
+	install -m 644 tools/completion/imgpool.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/imgpool
+	install -d $(DESTDIR)$(PREFIX)/share/imgpool
+	install -m 755 tools/xkcd-server.py $(DESTDIR)$(PREFIX)/share/imgpool/xkcd-server.py
 
 clean:
 	rm -rf build

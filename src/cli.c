@@ -26,6 +26,8 @@
 #include "imgpool/progress.h"
 #include "imgpool/report.h"
 #include "imgpool/scan.h"
+#include "imgpool/shard.h"
+#include "imgpool/timeline.h"
 #include "imgpool/trace.h"
 
 #define CLI_FIRST_ERRORS 5
@@ -36,19 +38,26 @@ struct cli_run {
     unsigned procs;
     const char *out_dir;
     struct scan_options so;
-    int quiet;
+    int quiet, timeline;
     const char *trace_path, *report_path;
     uint64_t max_memory;
     unsigned timeout_s;
+    struct shard shard;
+    unsigned shards;             /* --shards N, for JOB_COMPLETION_INDEX */
+    const char *files_from;      /* --files-from FILE, "-" = stdin */
+    int nul;                     /* -0: the list is NUL-separated */
     /* run state (parent) */
     struct plan *plan;
     struct report *report;
     struct trace *trace;
     int tty, bar_shown;
     int64_t start_ns, cpu_ns;
-    uint64_t done, ok, failed, skipped, up_to_date;
+    uint64_t total;              /* tasks of this run (this shard) */
+    uint64_t done, ok, failed, skipped, up_to_date, list_errors;
     char first_errors[CLI_FIRST_ERRORS][POOL_MSG_MAX + 256];
     unsigned nerrors;
+    struct timeline_span *spans;   /* --timeline: one per file */
+    size_t nspans, capspans;
 };
 
 /* ---- shared processing options ---------------------------------------- */
@@ -186,6 +195,7 @@ static void cli_usage(FILE *to)
 {
     fputs(
 "Usage: imgpool [OPTIONS] DIR|FILE...\n"
+"       imgpool report merge REPORT.json... [-o OUT.json]\n"
 "       imgpool xkcd RANGE [OPTIONS]      download xkcd comics (imgpool xkcd --help)\n"
 "       imgpool demo NAME [OPTIONS]       lecture demos (imgpool demo list)\n"
 "\n"
@@ -206,6 +216,12 @@ static void cli_usage(FILE *to)
 "Inputs:\n"
 "  -r, --recursive        descend into sub-folders (mirrored under --out)\n"
 "      --hidden           include hidden files and folders (.name)\n"
+"      --files-from FILE  also take the paths listed in FILE (- for stdin), one a line\n"
+"  -0, --null             the list is NUL-separated (find -print0)\n"
+"Many machines:\n"
+"      --shard K/N        process only shard K of N (a stable hash of each path)\n"
+"      --shards N         shard count for Kubernetes' JOB_COMPLETION_INDEX\n"
+"                         (Slurm's SLURM_ARRAY_TASK_ID/COUNT are read by themselves)\n"
 "Pool:\n"
 "  -j, --procs N          worker processes (default: online CPUs)\n"
 "      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none)\n"
@@ -216,6 +232,7 @@ static void cli_usage(FILE *to)
 "  -q, --quiet            only errors; no progress bar, no summary\n"
 "      --report FILE      JSON record per file (schema imgpool-report/1)\n"
 "      --trace FILE       Chrome trace (open in ui.perfetto.dev): one span per file\n"
+"      --timeline         at the end, draw one row per worker: who worked on what when\n"
 "  -h, --help             this help\n"
 "  -V, --version          version and libraries\n"
 "\n"
@@ -235,7 +252,25 @@ static void cli_version(void)
 /* ---- option parsing ---------------------------------------------------- */
 
 enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT, CLI_OPT_REPORT,
-       CLI_OPT_TRACE };
+       CLI_OPT_TRACE, CLI_OPT_SHARD, CLI_OPT_SHARDS, CLI_OPT_FILES_FROM, CLI_OPT_TIMELINE };
+
+/* --shard wins; else a scheduler's environment; else everything. */
+static int cli_resolve_shard(struct cli_run *r)
+{
+    char err[256];
+    if (r->shard.source)
+        return 0;
+    if (shard_from_env(getenv, r->shards, &r->shard, err, sizeof err) < 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    if (r->shards && !r->shard.source) {
+        fprintf(stderr, "imgpool: --shards needs JOB_COMPLETION_INDEX in the environment"
+                " (or use --shard K/N)\n");
+        return -1;
+    }
+    return 0;
+}
 
 static int cli_parse(struct cli_run *r, int argc, char **argv)
 {
@@ -251,6 +286,11 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"report", required_argument, 0, CLI_OPT_REPORT},
         {"trace", required_argument, 0, CLI_OPT_TRACE},
+        {"timeline", no_argument, 0, CLI_OPT_TIMELINE},
+        {"shard", required_argument, 0, CLI_OPT_SHARD},
+        {"shards", required_argument, 0, CLI_OPT_SHARDS},
+        {"files-from", required_argument, 0, CLI_OPT_FILES_FROM},
+        {"null", no_argument, 0, '0'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -258,7 +298,7 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
     uint64_t v;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:o:rnqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:o:rnqhV0", longopts, NULL)) != -1) {
         int job = cli_job_option(c, optarg, &r->jo);
         if (job < 0)
             return -1;
@@ -285,6 +325,21 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
         case 'q': r->quiet = 1; break;
         case CLI_OPT_REPORT: r->report_path = optarg; break;
         case CLI_OPT_TRACE: r->trace_path = optarg; break;
+        case CLI_OPT_TIMELINE: r->timeline = 1; break;
+        case CLI_OPT_SHARD: {
+            char err[200];
+            if (shard_parse(optarg, &r->shard, err, sizeof err) != 0) {
+                fprintf(stderr, "imgpool: %s\n", err);
+                return -1;
+            }
+            break;
+        }
+        case CLI_OPT_SHARDS:
+            if (cli_parse_count("--shards", optarg, SHARD_MAX, &r->shards) != 0)
+                return -1;
+            break;
+        case CLI_OPT_FILES_FROM: r->files_from = optarg; break;
+        case '0': r->nul = 1; break;
         case 'h': cli_usage(stdout); return 1;
         case 'V': cli_version(); return 1;
         case ':':
@@ -295,11 +350,11 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
             return -1;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !r->files_from) {
         fprintf(stderr, "imgpool: no input given (a folder or files)\n");
         return -1;
     }
-    return 0;
+    return cli_resolve_shard(r);
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -328,7 +383,7 @@ static void cli_tick(void *ctx, struct pool *p)
     struct pool_stats st;
     pool_stats(p, &st);
     struct progress_view v = {
-        st.ok + st.failed + st.skipped + st.crashed, plan_count(r->plan),
+        st.ok + st.failed + st.skipped + st.crashed, r->total,
         st.failed + st.crashed, pool_now_ns() - r->start_ns, st.busy, st.procs,
     };
     char line[256];
@@ -387,6 +442,42 @@ static void cli_note_failure(struct cli_run *r, const char *path, const char *ms
         snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s", path, msg);
 }
 
+static void cli_timeline_record(struct cli_run *r, const struct pool_record *rec)
+{
+    if (r->nspans == r->capspans) {
+        size_t cap = r->capspans ? 2 * r->capspans : 256;
+        struct timeline_span *sp = realloc(r->spans, cap * sizeof *sp);
+        if (!sp)
+            return;   /* the picture loses a span, the run goes on */
+        r->spans = sp;
+        r->capspans = cap;
+    }
+    static const char marks[] = { '#', 'x', '-', 'X' };
+    r->spans[r->nspans++] = (struct timeline_span){
+        rec->worker, rec->start_ns, rec->end_ns,
+        marks[rec->status >= 0 && rec->status <= POOL_CRASHED ? rec->status : 1],
+    };
+}
+
+static void cli_timeline_print(const struct cli_run *r, unsigned procs)
+{
+    static const struct timeline_legend legend[] = {
+        { '#', "processed" }, { '-', "skipped" }, { 'x', "failed" }, { 'X', "crashed" },
+    };
+    char names[64][16];
+    const char *labels[64];
+    unsigned rows = procs < 64 ? procs : 64;
+    for (unsigned w = 0; w < rows; w++) {
+        snprintf(names[w], sizeof names[w], "worker %u", w);
+        labels[w] = names[w];
+    }
+    char *pic = timeline_render(labels, rows, r->spans, r->nspans, legend, 4, r->start_ns,
+                                pool_now_ns(), cli_term_width() > 40 ? cli_term_width() - 20 : 60);
+    if (pic)
+        fputs(pic, stderr);
+    free(pic);
+}
+
 static void cli_result(void *ctx, const struct pool_record *rec)
 {
     struct cli_run *r = ctx;
@@ -420,6 +511,8 @@ static void cli_result(void *ctx, const struct pool_record *rec)
         cli_report_record(r, it, rec);
     if (r->trace)
         cli_trace_record(r, it, rec);
+    if (r->timeline)
+        cli_timeline_record(r, rec);
 }
 
 static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
@@ -493,6 +586,34 @@ static int cli_prepare_out(struct cli_run *r)
     return 0;
 }
 
+/* --files-from: one path per line (or per NUL with -0). A missing listed
+ * file is a per-file error (exit 1), not a usage error. */
+static int cli_read_list(struct cli_run *r, struct scan *s)
+{
+    FILE *f = strcmp(r->files_from, "-") == 0 ? stdin : fopen(r->files_from, "r");
+    if (!f) {
+        fprintf(stderr, "imgpool: cannot open list '%s': %s\n", r->files_from, strerror(errno));
+        return -1;
+    }
+    char *line = NULL, err[4200];
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getdelim(&line, &cap, r->nul ? '\0' : '\n', f)) > 0) {
+        if (line[n - 1] == (r->nul ? '\0' : '\n'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (scan_add_listed(s, line, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            r->list_errors++;
+        }
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return 0;
+}
+
 static int cli_scan(struct cli_run *r, int argc, char **argv, struct scan **out)
 {
     char err[4200];
@@ -507,6 +628,8 @@ static int cli_scan(struct cli_run *r, int argc, char **argv, struct scan **out)
             rc = -1;
         }
     }
+    if (rc == 0 && r->files_from)
+        rc = cli_read_list(r, *out);
     for (size_t i = 0; !r->quiet && i < scan_note_count(*out); i++)
         fprintf(stderr, "imgpool: %s\n", scan_note(*out, i));
     return rc;
@@ -558,6 +681,12 @@ static int cli_close_outputs(struct cli_run *r, int interrupted, unsigned procs)
     return rc;
 }
 
+static int cli_in_shard(const struct cli_run *r, size_t item)
+{
+    return r->shard.count <= 1 ||
+           shard_of(plan_get(r->plan, item)->in->rel, r->shard.count) == r->shard.index;
+}
+
 static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
 {
     struct pool_options o = {0};
@@ -569,6 +698,12 @@ static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
     o.on_tick = cli_tick;
     o.ctx = r;
     size_t n = plan_count(r->plan);
+    if (!o.procs) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o.procs = cpus > 0 ? (unsigned)cpus : 1;
+    }
+    if (o.procs > r->total)   /* the pool caps by capacity, which counts every shard */
+        o.procs = (unsigned)r->total;
     struct pool *p;
     if (pool_create(&o, n, &p) != 0) {
         fprintf(stderr, "imgpool: cannot start worker processes: %s\n", strerror(errno));
@@ -577,7 +712,8 @@ static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
     *procs_out = pool_procs(p);
     const size_t *order = plan_order(r->plan);
     for (size_t i = 0; i < n; i++)
-        pool_publish(p, order[i], NULL, 0);
+        if (cli_in_shard(r, order[i]))
+            pool_publish(p, order[i], NULL, 0);
     pool_close(p);
     int end = pool_wait(p);
     pool_destroy(p);
@@ -613,26 +749,36 @@ int cli_folder_main(int argc, char **argv)
         fprintf(stderr, "imgpool: %s\n", err);
         goto out;
     }
-    if (plan_count(r.plan) == 0) {
-        if (!r.quiet)
-            fprintf(stderr, "imgpool: nothing to do: no files found\n");
-        rc = CLI_OK;
-        goto out;
-    }
+    for (size_t i = 0; i < plan_count(r.plan); i++)
+        r.total += cli_in_shard(&r, i);
+    if (r.shard.count > 1 && !r.quiet)
+        fprintf(stderr, "imgpool: shard %u/%u (from %s): %llu of %zu files\n",
+                r.shard.index + 1, r.shard.count, r.shard.source,
+                (unsigned long long)r.total, plan_count(r.plan));
     if (cli_open_outputs(&r) != 0)
         goto out;
+    if (r.total == 0) {   /* still a (empty) report: a merge step expects one per shard */
+        if (!r.quiet)
+            fprintf(stderr, "imgpool: nothing to do: no files found%s\n",
+                    r.shard.count > 1 ? " in this shard" : "");
+        rc = cli_close_outputs(&r, 0, 0) != 0 || r.list_errors ? CLI_FAILED : CLI_OK;
+        goto out;
+    }
     unsigned procs = 0;
     int end = pool_stop_signal() ? POOL_INTERRUPTED : cli_run_pool(&r, &procs);
     if (end < 0)
         goto out;
+    if (r.timeline)
+        cli_timeline_print(&r, procs);
     if (!r.quiet || end == POOL_INTERRUPTED)
         cli_summary(&r, end == POOL_INTERRUPTED, procs);
     int closed = cli_close_outputs(&r, end == POOL_INTERRUPTED, procs);
     rc = end == POOL_INTERRUPTED ? CLI_INTERRUPTED
-         : (r.failed || closed != 0) ? CLI_FAILED : CLI_OK;
+         : (r.failed || r.list_errors || closed != 0) ? CLI_FAILED : CLI_OK;
 out:
     cli_close_outputs(&r, 1, 0);
     plan_destroy(r.plan);
     scan_destroy(scan);
+    free(r.spans);
     return rc;
 }

@@ -13,6 +13,8 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
 /* `imgpool [OPTIONS] DIR|FILE...` */
 int cli_folder_main(int argc, char **argv);
+/* `imgpool report merge REPORT.json... [-o OUT]` (src/cli_report.c) */
+int cli_report_main(int argc, char **argv);
 /* `imgpool xkcd RANGE [OPTIONS]` (src/cli_xkcd.c) */
 int cli_xkcd_main(int argc, char **argv);
 

@@ -121,6 +121,7 @@ struct pool {
     /* parent-private */
     struct pool_slot_life *life;
     unsigned char *done;    /* bitmap: a record was delivered for task */
+    unsigned char *pub;     /* bitmap: task was published (under pub_lock) */
     uint64_t finished;      /* records delivered */
     unsigned respawns;
     unsigned char rbuf[2 * sizeof(struct pool_record)];
@@ -392,6 +393,7 @@ static void pool_free(struct pool *p)
     pthread_mutex_destroy(&p->pub_lock);
     free(p->life);
     free(p->done);
+    free(p->pub);
     free(p);
 }
 
@@ -420,8 +422,9 @@ int pool_create(const struct pool_options *opt, uint64_t capacity, struct pool *
     p->parent = getpid();
     p->life = calloc(p->procs, sizeof *p->life);
     p->done = calloc(capacity / 8 + 1, 1);
+    p->pub = calloc(capacity / 8 + 1, 1);
     int fds[2];
-    if (!p->life || !p->done || pool_map_shared(p) != 0 ||
+    if (!p->life || !p->done || !p->pub || pool_map_shared(p) != 0 ||
         pipe2(fds, O_CLOEXEC) != 0) {
         int e = errno;
         pool_free(p);
@@ -455,10 +458,11 @@ int pool_publish(struct pool *p, uint64_t task, const void *arg, size_t arg_len)
     if (atomic_load(&p->shm->closed)) {
         errno = EPIPE;
         rc = -1;
-    } else if (k >= p->capacity) {
-        errno = EINVAL;   /* more publishes than tasks: one was published twice */
+    } else if (k >= p->capacity || (p->pub[task / 8] & (1u << (task % 8)))) {
+        errno = EINVAL;   /* published twice */
         rc = -1;
     } else {
+        p->pub[task / 8] |= (unsigned char)(1u << (task % 8));
         if (p->args) {
             unsigned char *a = p->args + task * p->arg_stride;
             memcpy(a, &arg_len, sizeof arg_len);

@@ -188,6 +188,34 @@ int scan_add(struct scan *s, const char *arg, char *err, size_t errlen)
     return rc;
 }
 
+static int scan_has_dotdot(const char *p)
+{
+    for (const char *c = p; (c = strstr(c, "..")) != NULL; c += 2)
+        if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+            return 1;
+    return 0;
+}
+
+int scan_add_listed(struct scan *s, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return scan_add(s, path, err, errlen);   /* folders, and the error message */
+    const char *rel = path;
+    while (*rel == '/' || (rel[0] == '.' && rel[1] == '/'))
+        rel += rel[0] == '/' ? 1 : 2;
+    if (!*rel || scan_has_dotdot(rel)) {
+        snprintf(err, errlen, "cannot use '%s' from a list: a path with '..' cannot be mirrored"
+                 " under the output folder", path);
+        return -1;
+    }
+    if (scan_push(s, path, rel, (uint64_t)st.st_size) != 0) {
+        snprintf(err, errlen, "out of memory while scanning '%s'", path);
+        return -1;
+    }
+    return 0;
+}
+
 size_t scan_count(const struct scan *s) { return s->n; }
 const struct scan_entry *scan_get(const struct scan *s, size_t i) { return &s->e[i]; }
 size_t scan_note_count(const struct scan *s) { return s->nnotes; }

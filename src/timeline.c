@@ -91,16 +91,26 @@ static void timeline_axis(FILE *f, int pad, unsigned width, int64_t total)
     fprintf(f, "%*s 0%*s%s\n", pad + 1, "", gap > 1 ? gap : 1, "", tot);
 }
 
+/* The marks that appear: those with a meaning in the caller's order, then
+ * any others bare. */
 static void timeline_legend_line(FILE *f, const struct timeline_marks *m,
                                  const struct timeline_legend *legend, size_t nlegend)
 {
+    int listed[256] = { 0 };
+    const char *sep = "";
+    for (size_t i = 0; i < nlegend; i++) {
+        unsigned char c = (unsigned char)legend[i].mark;
+        if (m->index[c] >= 0 && !listed[c]) {
+            fprintf(f, "%s%c %s", sep, legend[i].mark, legend[i].meaning);
+            listed[c] = 1;
+            sep = "   ";
+        }
+    }
     for (unsigned k = 0; k < m->n; k++) {
-        const char *meaning = NULL;
-        for (size_t i = 0; i < nlegend; i++)
-            if (legend[i].mark == m->mark[k])
-                meaning = legend[i].meaning;
-        fprintf(f, "%s%c%s%s", k ? "   " : "", m->mark[k], meaning ? " " : "",
-                meaning ? meaning : "");
+        if (!listed[(unsigned char)m->mark[k]]) {
+            fprintf(f, "%s%c", sep, m->mark[k]);
+            sep = "   ";
+        }
     }
     if (m->n)
         fputc('\n', f);

@@ -88,11 +88,11 @@ static void test_pool__counters_add_up(void **state)
     o.on_result = test_pool__tally_result;
     o.ctx = &t;
     struct pool *p;
-    assert_int_equal(pool_create(&o, n, &p), 0);
+    assert_int_equal(pool_create(&o, n + 1, &p), 0);
     /* Publish in reverse to show the claim order is the publish order. */
     for (uint64_t i = n; i-- > 0;)
         assert_int_equal(pool_publish(p, i, NULL, 0), 0);
-    assert_int_equal(pool_publish(p, 0, NULL, 0), -1);   /* capacity used up */
+    assert_int_equal(pool_publish(p, 0, NULL, 0), -1);   /* published twice */
     pool_close(p);
     assert_int_equal(pool_wait(p), POOL_DONE);
     struct pool_stats st;
@@ -257,6 +257,7 @@ static void test_pool__publish_from_a_thread_with_args(void **state)
     o.ctx = &e;
     struct pool *p;
     assert_int_equal(pool_create(&o, n, &p), 0);
+    assert_int_equal(pool_publish(p, n, "x", 2), -1);              /* beyond capacity */
     char big[65] = {0};
     assert_int_equal(pool_publish(p, 0, big, sizeof big), -1);   /* over arg_max */
     struct test_pool__feeder f = { p, n };
@@ -264,6 +265,7 @@ static void test_pool__publish_from_a_thread_with_args(void **state)
     assert_int_equal(pthread_create(&th, NULL, test_pool__feed, &f), 0);
     assert_int_equal(pool_wait(p), POOL_DONE);
     pthread_join(th, NULL);
+    assert_int_equal(pool_publish(p, 1, "x", 2), -1);               /* after close */
     pool_destroy(p);
     assert_int_equal(e.bad, 0);
     for (uint64_t i = 0; i < n; i++)

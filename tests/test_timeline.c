@@ -35,8 +35,8 @@ static void test_timeline__cells_land_where_expected(void **state)
 {
     (void)state;
     struct timeline_span sp[] = {
-        { 0, 0, 30 * MS, '#' },
         { 1, 30 * MS, 60 * MS, '.' },
+        { 0, 0, 30 * MS, '#' },
         { 1, 90 * MS, 100 * MS, '#' },
     };
     char *s = timeline_render(labels2, 2, sp, 3, legend, 3, 0, 100 * MS, 10);
@@ -45,7 +45,7 @@ static void test_timeline__cells_land_where_expected(void **state)
     assert_string_equal(line_of(s, 0, buf, sizeof buf), "a  |###       |");
     assert_string_equal(line_of(s, 1, buf, sizeof buf), "bb |   ...   #|");
     assert_string_equal(line_of(s, 2, buf, sizeof buf), "    0 100.0 ms");
-    /* legend: used marks only, in order of first appearance */
+    /* legend: used marks only, in the legend's order */
     assert_string_equal(line_of(s, 3, buf, sizeof buf), "# ran   . waited for the lock");
     assert_null(strstr(s, "GIL"));
     free(s);

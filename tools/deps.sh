@@ -10,8 +10,8 @@ need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libex
 [ "$level" = build ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ "$level" = build ] || need_cmd="$need_cmd python3:python3 timeout:coreutils"
-[ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine"
+[ "$level" = build ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl"
+[ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
 missing=""
 for pair in $need_cmd; do

@@ -38,6 +38,12 @@ void scan_destroy(struct scan *s);
  * notes. */
 int scan_add(struct scan *s, const char *arg, char *err, size_t errlen);
 
+/* Adds one path from a list (--files-from). A file keeps its path as the
+ * relative name (without leading "/" and "./"), so `find photos` output is
+ * mirrored as photos/... under --out; a folder is read as by scan_add. A
+ * path with a ".." component is refused (it would escape --out). */
+int scan_add_listed(struct scan *s, const char *path, char *err, size_t errlen);
+
 size_t scan_count(const struct scan *s);
 const struct scan_entry *scan_get(const struct scan *s, size_t i);
 

@@ -34,7 +34,7 @@ struct timeline_legend {
  * the cell it falls in (unless another mark covers more of it). Spans on rows
  * >= rows are ignored, parts outside [t0, t1] are clipped. Below the rows: a
  * time axis with the total time, then a legend of the marks that appear
- * (meanings from `legend`; marks without one are listed bare). Returns a
+ * (in `legend` order with their meanings, then marks without one, bare). Returns a
  * malloc'd, NUL-terminated string ending in a newline (caller frees), or NULL
  * when out of memory. */
 char *timeline_render(const char *const *labels, unsigned rows,

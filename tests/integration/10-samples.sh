@@ -26,7 +26,9 @@ assert len(spans) == n, len(spans)
 assert len({e["tid"] for e in spans}) >= 1
 PY
 # Resume: everything is up to date; --force redoes it all.
-expect_exit 0 "$IMGPOOL" --procs 4 --gray --resize 200x200 -o "$T/o" "$ROOT/samples"
+expect_exit 0 "$IMGPOOL" --procs 4 --gray --resize 200x200 -o "$T/o" --timeline "$ROOT/samples"
 expect_err "0 processed, $n skipped ($n up to date)"
+expect_err "^worker 3 |-*"
+expect_err "^- skipped"
 expect_exit 0 "$IMGPOOL" --force -q --procs 2 --gray --resize 200x200 -o "$T/o" "$ROOT/samples"
 [ ! -s "$T/err" ] || fail "--quiet printed: $(cat "$T/err")"

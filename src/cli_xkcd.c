@@ -1,0 +1,801 @@
+/* cli_xkcd.c — `imgpool xkcd RANGE [OPTIONS]`: download xkcd comics with
+ * parallel threads, optionally process them in the pool while the downloads
+ * run, or time sequential against parallel (--compare).
+ *
+ * The order of start-up is the design:
+ *
+ *   main thread                     download threads           pool workers
+ *   fetch_global_init (curl, once)
+ *   pool_create: fork ───────────────────────────────────────► wait for tasks
+ *   xkcd_start ───────────────────► a comic lands on disk
+ *                                   on_comic: pool_publish ──► job_file
+ *                                   (last one) pool_close
+ *   pool_wait: records, progress ◄───────────────────────────── one record each
+ *   xkcd_wait, summary
+ *
+ * curl_global_init is not thread-safe, so it runs before any thread. The
+ * workers are forked before the download threads exist: fork() copies only
+ * the calling thread, and a child forked while other threads hold locks
+ * (malloc's, libcurl's, OpenSSL's) inherits those locks held forever.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imgpool/fetch.h"
+#include "imgpool/pool.h"
+#include "imgpool/timeline.h"
+#include "imgpool/trace.h"
+#include "imgpool/xkcd.h"
+
+#define CLI_XKCD_MAX_THREADS 256
+#define CLI_XKCD_TRACE_ROW 1000   /* trace rows: workers 1.., download threads 1000.. */
+
+struct cli_xkcd {
+    /* options */
+    const char *range, *out_dir, *base_url, *trace_path;
+    unsigned threads, procs;
+    bool compare, quiet, verbose, process;
+    struct fetch_options fo;
+    struct job_options jo;
+    /* the run */
+    long *nums;
+    size_t n;
+    char proc_dir[PATH_MAX];
+    struct pool *pool;
+    struct xkcd_run *run;
+    struct trace *trace;
+    int trace_row;               /* first trace row of this run's threads */
+    int tty;
+    int64_t start_ns;
+    pthread_mutex_t lock;        /* guards what the download threads share: */
+    bool bar_shown;              /*   the terminal line */
+    char (*names)[XKCD_NAME_MAX];/*   names[i]: comic i's file, for the parent */
+    struct timeline_span *spans; /*   request spans, for --compare */
+    size_t nspans, capspans;
+    /* parent only (pool callbacks) */
+    uint64_t proc_done, proc_ok, proc_failed, proc_skipped;
+};
+
+/* ---- options ------------------------------------------------------------ */
+
+static void cli_xkcd_usage(FILE *to)
+{
+    fputs(
+"Usage: imgpool xkcd RANGE [OPTIONS] [PROCESSING OPTIONS]\n"
+"\n"
+"Downloads xkcd comics with parallel threads: NNNN-<title>.<ext> and a JSON\n"
+"sidecar (title, alt text, date, source URL) per comic. Comics already there\n"
+"are not fetched again.\n"
+"\n"
+"RANGE: comma-separated numbers and ranges, 'latest' and 'latest-N':\n"
+"  100-109   100,105,200-210   latest   latest-9-latest   2900-latest\n"
+"\n"
+"Downloading:\n"
+"  -o, --out DIR           where the comics go (default: xkcd)\n"
+"  -t, --threads N         parallel download threads (default 8)\n"
+"      --sequential        one at a time (same as --threads 1)\n"
+"      --compare           download the range sequentially, then in parallel\n"
+"                          (temp folders, no cache), and print a table and a\n"
+"                          timeline of both\n"
+"      --force             download again (and reprocess) what is already there\n"
+"      --base-url URL      the site (default $" XKCD_BASE_URL_ENV " or " XKCD_DEFAULT_BASE_URL ")\n"
+"      --cacert FILE       trust this CA (PEM) for https; certificates are\n"
+"                          always verified\n"
+"      --retries N         retries after a 5xx or a network error (default 3)\n"
+"      --retry-delay S     first backoff, doubling per retry (default 0.5)\n"
+"      --connect-timeout S (default 10)\n"
+"      --timeout S         per request (default 60)\n"
+"      --low-speed-limit B abort a request slower than B bytes/s ...\n"
+"      --low-speed-time S  ... for S seconds (defaults 1000 and 15)\n"
+"Processing (in the pool, while downloads run; outputs in DIR/processed):\n"
+"      --gray, --resize GEOMETRY, --format FMT, --quality Q   as for folders\n"
+"  -j, --procs N           worker processes (default: online CPUs)\n"
+"Reporting:\n"
+"  -q, --quiet             only errors\n"
+"  -v, --verbose           one line per comic\n"
+"      --trace FILE        Chrome trace: every request of every download thread,\n"
+"                          every task of every worker (ui.perfetto.dev)\n"
+"  -h, --help              this help\n"
+"\n"
+"Exit status: 0 all there (a missing comic, like 404, or one without an image\n"
+"is reported, not an error), 1 some failed, 2 usage error, 130 interrupted.\n",
+          to);
+}
+
+/* Seconds ("2", "0.5") up to max_s, into milliseconds (at least 1). */
+static int cli_xkcd_seconds(const char *opt, const char *arg, double max_s, long *ms)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v > 0) || v > max_s) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (seconds, up to %g)\n",
+                opt, arg, max_s);
+        return -1;
+    }
+    *ms = v * 1000 < 1 ? 1 : (long)(v * 1000);
+    return 0;
+}
+
+/* A whole number from min to max. */
+static int cli_xkcd_number(const char *opt, const char *arg, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (%ld to %ld)\n", opt, arg,
+                min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+enum {
+    CLI_XKCD_SEQUENTIAL = 0x3000, CLI_XKCD_COMPARE, CLI_XKCD_BASE_URL, CLI_XKCD_CACERT,
+    CLI_XKCD_RETRIES, CLI_XKCD_RETRY_DELAY, CLI_XKCD_CONNECT_TIMEOUT, CLI_XKCD_TIMEOUT,
+    CLI_XKCD_LOW_SPEED_LIMIT, CLI_XKCD_LOW_SPEED_TIME, CLI_XKCD_TRACE,
+};
+
+/* The options that are not processing options. 0 ok, -1 bad. */
+static int cli_xkcd_option(struct cli_xkcd *x, int c, const char *arg)
+{
+    long v;
+    switch (c) {
+    case 'o': x->out_dir = arg; return 0;
+    case 't':
+        return cli_parse_count("--threads", arg, CLI_XKCD_MAX_THREADS, &x->threads);
+    case CLI_XKCD_SEQUENTIAL: x->threads = 1; return 0;
+    case CLI_XKCD_COMPARE: x->compare = true; return 0;
+    case CLI_XKCD_BASE_URL: x->base_url = arg; return 0;
+    case CLI_XKCD_CACERT: x->fo.cacert = arg; return 0;
+    case CLI_XKCD_RETRIES:
+        if (cli_xkcd_number("--retries", arg, 0, 20, &v) != 0)
+            return -1;
+        x->fo.retries = (unsigned)v;
+        return 0;
+    case CLI_XKCD_RETRY_DELAY:
+        if (cli_xkcd_seconds("--retry-delay", arg, 60, &v) != 0)
+            return -1;
+        x->fo.retry_delay_ms = (unsigned)v;
+        return 0;
+    case CLI_XKCD_CONNECT_TIMEOUT:
+        return cli_xkcd_seconds("--connect-timeout", arg, 600, &x->fo.connect_timeout_ms);
+    case CLI_XKCD_TIMEOUT:
+        return cli_xkcd_seconds("--timeout", arg, 3600, &x->fo.timeout_ms);
+    case CLI_XKCD_LOW_SPEED_LIMIT:
+        return cli_xkcd_number("--low-speed-limit", arg, 1, 1L << 30, &x->fo.low_speed_limit);
+    case CLI_XKCD_LOW_SPEED_TIME:
+        return cli_xkcd_number("--low-speed-time", arg, 1, 3600, &x->fo.low_speed_time);
+    case 'j':
+        return cli_parse_count("--procs", arg, 1024, &x->procs);
+    case 'q': x->quiet = true; return 0;
+    case 'v': x->verbose = true; return 0;
+    case CLI_XKCD_TRACE: x->trace_path = arg; return 0;
+    default: return -1;
+    }
+}
+
+/* Returns 0 to run, 1 after --help, -1 after a message. */
+static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_JOB_LONGOPTS,
+        {"out", required_argument, 0, 'o'},
+        {"threads", required_argument, 0, 't'},
+        {"sequential", no_argument, 0, CLI_XKCD_SEQUENTIAL},
+        {"compare", no_argument, 0, CLI_XKCD_COMPARE},
+        {"base-url", required_argument, 0, CLI_XKCD_BASE_URL},
+        {"cacert", required_argument, 0, CLI_XKCD_CACERT},
+        {"retries", required_argument, 0, CLI_XKCD_RETRIES},
+        {"retry-delay", required_argument, 0, CLI_XKCD_RETRY_DELAY},
+        {"connect-timeout", required_argument, 0, CLI_XKCD_CONNECT_TIMEOUT},
+        {"timeout", required_argument, 0, CLI_XKCD_TIMEOUT},
+        {"low-speed-limit", required_argument, 0, CLI_XKCD_LOW_SPEED_LIMIT},
+        {"low-speed-time", required_argument, 0, CLI_XKCD_LOW_SPEED_TIME},
+        {"procs", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {"trace", required_argument, 0, CLI_XKCD_TRACE},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    bool procs_given = false;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:t:j:qvh", longopts, NULL)) != -1) {
+        int job = cli_job_option(c, optarg, &x->jo);
+        if (job < 0)
+            return -1;
+        if (job > 0)
+            continue;
+        if (c == 'h') {
+            cli_xkcd_usage(stdout);
+            return 1;
+        }
+        if (c == ':' || c == '?') {
+            fprintf(stderr, "imgpool: %s '%s' (imgpool xkcd --help)\n",
+                    c == ':' ? "option needs a value:" : "unknown option",
+                    argv[optind - 1]);
+            return -1;
+        }
+        procs_given |= c == 'j';
+        if (cli_xkcd_option(x, c, optarg) != 0)
+            return -1;
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "imgpool: xkcd takes one RANGE, e.g. 100-109 (imgpool xkcd --help)\n");
+        return -1;
+    }
+    x->range = argv[optind];
+    x->process = x->jo.nops > 0 || x->jo.format != IMG_FMT_UNKNOWN;
+    if (procs_given && !x->process) {
+        fprintf(stderr, "imgpool: --procs needs a processing option (--gray, --resize, "
+                "--format)\n");
+        return -1;
+    }
+    if (x->compare && x->process) {
+        fprintf(stderr, "imgpool: --compare times downloads only; drop the processing "
+                "options\n");
+        return -1;
+    }
+    if (strncmp(x->base_url, "http://", 7) != 0 && strncmp(x->base_url, "https://", 8) != 0) {
+        fprintf(stderr, "imgpool: --base-url must be an http:// or https:// URL: '%s'\n",
+                x->base_url);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- terminal output ---------------------------------------------------- */
+
+static char *cli_xkcd_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b < 10 * 1024)
+        snprintf(buf, len, "%llu B", (unsigned long long)b);
+    else if (b < 10 * 1024 * 1024)
+        snprintf(buf, len, "%.0f KiB", b / 1024.0);
+    else
+        snprintf(buf, len, "%.1f MiB", b / 1048576.0);
+    return buf;
+}
+
+/* Prints a message line from any thread, clearing the progress line first. */
+static void cli_xkcd_say(struct cli_xkcd *x, FILE *to, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&x->lock);
+    if (x->bar_shown) {
+        fputs("\r\033[K", stderr);
+        x->bar_shown = false;
+    }
+    vfprintf(to, fmt, ap);
+    fflush(to);
+    pthread_mutex_unlock(&x->lock);
+    va_end(ap);
+}
+
+/* The one progress line for both stages, on a terminal. Main thread. */
+static void cli_xkcd_draw(struct cli_xkcd *x)
+{
+    if (!x->tty || x->quiet || !x->run)
+        return;
+    struct xkcd_progress p;
+    char line[200], size[32];
+    xkcd_progress(x->run, &p);
+    int k = snprintf(line, sizeof line, "xkcd: downloaded %zu/%zu", p.done, p.total);
+    if (x->pool)
+        k += snprintf(line + k, sizeof line - (size_t)k, "  processed %llu/%zu",
+                      (unsigned long long)x->proc_done, p.ok + p.cached);
+    snprintf(line + k, sizeof line - (size_t)k, "  %s  %u thread%s  %.1f s",
+             cli_xkcd_bytes(p.bytes, size, sizeof size), p.threads,
+             p.threads == 1 ? "" : "s", (pool_now_ns() - x->start_ns) / 1e9);
+    pthread_mutex_lock(&x->lock);
+    fprintf(stderr, "\r%s\033[K", line);
+    x->bar_shown = true;
+    pthread_mutex_unlock(&x->lock);
+}
+
+static void cli_xkcd_bar_clear(struct cli_xkcd *x)
+{
+    pthread_mutex_lock(&x->lock);
+    if (x->bar_shown)
+        fputs("\r\033[K", stderr);
+    x->bar_shown = false;
+    pthread_mutex_unlock(&x->lock);
+}
+
+/* ---- download callbacks (download threads) ------------------------------ */
+
+static int cli_xkcd_should_stop(void *ctx)
+{
+    (void)ctx;
+    return pool_stop_signal() != 0;
+}
+
+static void cli_xkcd_on_request(void *ctx, const struct xkcd_request *rq)
+{
+    struct cli_xkcd *x = ctx;
+    char name[48];
+    snprintf(name, sizeof name, "%s %ld", rq->kind == XKCD_REQ_JSON ? "json" : "image",
+             rq->num);
+    trace_span(x->trace, name, "download", getpid(), x->trace_row + (int)rq->thread,
+               rq->start_ns, rq->end_ns);
+    if (!x->compare)
+        return;
+    pthread_mutex_lock(&x->lock);
+    if (x->nspans == x->capspans) {
+        size_t cap = x->capspans ? 2 * x->capspans : 64;
+        struct timeline_span *s = realloc(x->spans, cap * sizeof *s);
+        if (s) {
+            x->spans = s;
+            x->capspans = cap;
+        }
+    }
+    if (x->nspans < x->capspans)
+        x->spans[x->nspans++] = (struct timeline_span){
+            rq->thread, rq->start_ns, rq->end_ns, rq->kind == XKCD_REQ_JSON ? 'J' : 'I' };
+    pthread_mutex_unlock(&x->lock);
+}
+
+static void cli_xkcd_on_comic(void *ctx, const struct xkcd_comic *c)
+{
+    struct cli_xkcd *x = ctx;
+    char size[32];
+    switch (c->status) {
+    case XKCD_FAILED:
+        cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
+        return;
+    case XKCD_NOT_FOUND:
+        if (!x->quiet)
+            cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
+        return;
+    case XKCD_NO_IMAGE:
+        if (!x->quiet)
+            cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: skipped: %s\n", c->num, c->msg);
+        return;
+    default:
+        break;
+    }
+    if (x->verbose)
+        cli_xkcd_say(x, stdout, "xkcd %ld: %s %s (%s, thread %u, %.2f s)\n", c->num,
+                     c->status == XKCD_CACHED ? "already there:" : "->", c->file,
+                     cli_xkcd_bytes(c->bytes, size, sizeof size), c->thread,
+                     (c->end_ns - c->start_ns) / 1e9);
+    if (!x->pool)
+        return;
+    pthread_mutex_lock(&x->lock);
+    memcpy(x->names[c->index], c->file, sizeof x->names[c->index]);
+    pthread_mutex_unlock(&x->lock);
+    pool_publish(x->pool, c->index, c->file, strlen(c->file) + 1);
+}
+
+static void cli_xkcd_on_finish(void *ctx)
+{
+    struct cli_xkcd *x = ctx;
+    if (x->pool)
+        pool_close(x->pool);
+}
+
+/* ---- processing (pool) --------------------------------------------------- */
+
+/* out = dir/name; -1 if that does not fit PATH_MAX. */
+static int cli_xkcd_join(char *out, const char *dir, const char *name)
+{
+    int k = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+    return k < 0 || k >= PATH_MAX ? -1 : 0;
+}
+
+/* DIR/processed/<name without extension>.<output format's extension>. */
+static int cli_xkcd_proc_path(const struct cli_xkcd *x, const char *file, char *out)
+{
+    const char *dot = strrchr(file, '.');
+    enum img_format in = img_format_parse(dot ? dot + 1 : NULL);
+    int stem = dot ? (int)(dot - file) : (int)strlen(file);
+    int k = snprintf(out, PATH_MAX, "%s/%.*s%s", x->proc_dir, stem, file,
+                     img_format_ext(job_output_format(&x->jo, in)));
+    return k < 0 || k >= PATH_MAX ? -1 : 0;
+}
+
+/* Worker: process the comic whose file name pool_publish passed. */
+static int cli_xkcd_task(void *ctx, uint64_t task, const void *arg, size_t len,
+                         struct pool_record *rec)
+{
+    const struct cli_xkcd *x = ctx;
+    char file[XKCD_NAME_MAX], in[PATH_MAX], out[PATH_MAX];
+    (void)task;
+    snprintf(file, sizeof file, "%.*s", (int)(len < sizeof file ? len : sizeof file - 1),
+             (const char *)arg);
+    if (cli_xkcd_join(in, x->out_dir, file) != 0 || cli_xkcd_proc_path(x, file, out) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot process: path too long");
+        return POOL_FAILED;
+    }
+    return job_file(&x->jo, in, out, rec);
+}
+
+/* Parent: one record per processed comic. */
+static void cli_xkcd_on_result(void *ctx, const struct pool_record *rec)
+{
+    struct cli_xkcd *x = ctx;
+    char path[PATH_MAX], name[XKCD_NAME_MAX];
+    pthread_mutex_lock(&x->lock);
+    memcpy(name, x->names[rec->task], sizeof name);
+    pthread_mutex_unlock(&x->lock);
+    if (cli_xkcd_join(path, x->out_dir, name) != 0)
+        snprintf(path, sizeof path, "%s", name);
+    x->proc_done++;
+    if (rec->status == POOL_OK) {
+        x->proc_ok++;
+    } else if (rec->status == POOL_SKIPPED) {
+        x->proc_skipped++;
+    } else {
+        x->proc_failed++;
+        cli_xkcd_bar_clear(x);
+        cli_print_file_msg(stderr, path, rec->msg);
+    }
+    trace_span(x->trace, name, "process", getpid(), (int)rec->worker + 1, rec->start_ns,
+               rec->end_ns);
+}
+
+static void cli_xkcd_on_tick(void *ctx, struct pool *p)
+{
+    (void)p;
+    cli_xkcd_draw(ctx);
+}
+
+/* Forks the workers, before any download thread exists. */
+static int cli_xkcd_pool_start(struct cli_xkcd *x)
+{
+    int k = snprintf(x->proc_dir, sizeof x->proc_dir, "%s/processed", x->out_dir);
+    if (k < 0 || k >= (int)sizeof x->proc_dir
+        || (mkdir(x->proc_dir, 0777) != 0 && errno != EEXIST)) {
+        fprintf(stderr, "imgpool: cannot create '%s': %s\n", x->proc_dir, strerror(errno));
+        return -1;
+    }
+    struct pool_options o = {0};
+    o.procs = x->procs;
+    o.arg_max = XKCD_NAME_MAX;
+    o.task_timeout_ms = 120000;
+    o.task = cli_xkcd_task;
+    o.on_result = cli_xkcd_on_result;
+    o.on_tick = cli_xkcd_on_tick;
+    o.ctx = x;
+    if (pool_create(&o, x->n, &x->pool) != 0) {
+        fprintf(stderr, "imgpool: cannot start worker processes: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- one download run ----------------------------------------------------- */
+
+/* Downloads x->nums into out_dir with `threads` threads, feeding the pool if
+ * there is one, and waits for both. Leaves x->run for the caller to read and
+ * destroy. Returns 0 (per-comic failures included), -1 if it could not run. */
+static int cli_xkcd_download(struct cli_xkcd *x, const char *out_dir, unsigned threads,
+                             bool force)
+{
+    char err[512];
+    struct xkcd_options o = {0};
+    o.base_url = x->base_url;
+    o.out_dir = out_dir;
+    o.threads = threads;
+    o.force = force;
+    o.fetch = x->fo;
+    o.on_request = cli_xkcd_on_request;
+    o.on_comic = cli_xkcd_on_comic;
+    o.on_finish = cli_xkcd_on_finish;
+    o.should_stop = cli_xkcd_should_stop;
+    o.ctx = x;
+    x->start_ns = pool_now_ns();
+    if (xkcd_start(&o, x->nums, x->n, &x->run, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    if (x->pool)
+        pool_wait(x->pool);   /* returns once downloads and processing are done */
+    while (!xkcd_wait(x->run, 100))
+        cli_xkcd_draw(x);
+    cli_xkcd_bar_clear(x);
+    return 0;
+}
+
+/* Wall time of the downloads: from the start to the last comic's end. */
+static double cli_xkcd_wall(const struct cli_xkcd *x)
+{
+    const struct xkcd_comic *c = xkcd_comics(x->run);
+    int64_t end = x->start_ns;
+    for (size_t i = 0; i < x->n; i++)
+        if (c[i].status != XKCD_PENDING && c[i].end_ns > end)
+            end = c[i].end_ns;
+    return (end - x->start_ns) / 1e9;
+}
+
+static void cli_xkcd_summary(const struct cli_xkcd *x)
+{
+    struct xkcd_progress p;
+    char size[32];
+    xkcd_progress(x->run, &p);
+    double wall = cli_xkcd_wall(x);
+    fprintf(stderr, "imgpool: xkcd %s: %zu comic%s: %zu downloaded, %zu already there, "
+            "%zu not found, %zu without image, %zu failed\n", x->range, p.total,
+            p.total == 1 ? "" : "s", p.ok, p.cached, p.not_found, p.no_image, p.failed);
+    fprintf(stderr, "imgpool: %s in %.2f s, %.1f comics/s, %u thread%s, into '%s'\n",
+            cli_xkcd_bytes(p.bytes, size, sizeof size), wall,
+            wall > 0 ? p.ok / wall : 0.0, p.threads, p.threads == 1 ? "" : "s", x->out_dir);
+    if (x->pool)
+        fprintf(stderr, "imgpool: processed %llu: %llu ok, %llu skipped, %llu failed, "
+                "%u workers, into '%s'; all done after %.2f s\n",
+                (unsigned long long)x->proc_done, (unsigned long long)x->proc_ok,
+                (unsigned long long)x->proc_skipped, (unsigned long long)x->proc_failed,
+                pool_procs(x->pool), x->proc_dir, (pool_now_ns() - x->start_ns) / 1e9);
+}
+
+/* ---- --compare ------------------------------------------------------------ */
+
+struct cli_xkcd_timing {
+    const char *name;
+    unsigned threads;
+    double wall, slowest;        /* seconds; slowest: one comic's JSON+image chain */
+    uint64_t bytes;
+    size_t ok, failed, requests;
+    char *timeline;
+};
+
+/* Removes what a --compare run left in its temp folder, then the folder. */
+static void cli_xkcd_rmdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
+            && cli_xkcd_join(path, dir, e->d_name) == 0)
+            unlink(path);
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* One timed run into a fresh temp folder; fills t. -1 if it could not run. */
+static int cli_xkcd_timed(struct cli_xkcd *x, struct cli_xkcd_timing *t, char *dir)
+{
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "imgpool: cannot create a temp folder '%s': %s\n", dir,
+                strerror(errno));
+        return -1;
+    }
+    x->nspans = 0;
+    int rc = cli_xkcd_download(x, dir, t->threads, true);
+    if (rc != 0)
+        return -1;
+    struct xkcd_progress p;
+    xkcd_progress(x->run, &p);
+    const struct xkcd_comic *c = xkcd_comics(x->run);
+    t->threads = p.threads;
+    t->wall = cli_xkcd_wall(x);
+    t->bytes = p.bytes;
+    t->ok = p.ok;
+    t->failed = p.failed;
+    t->requests = x->nspans;
+    for (size_t i = 0; i < x->n; i++)
+        if (c[i].status == XKCD_OK && (c[i].end_ns - c[i].start_ns) / 1e9 > t->slowest)
+            t->slowest = (c[i].end_ns - c[i].start_ns) / 1e9;
+    char labels[CLI_XKCD_MAX_THREADS][24];
+    const char *lp[CLI_XKCD_MAX_THREADS];
+    for (unsigned k = 0; k < t->threads; k++) {
+        snprintf(labels[k], sizeof labels[k], "thread %u", k);
+        lp[k] = labels[k];
+    }
+    static const struct timeline_legend legend[] = {
+        { 'J', "info.0.json request" }, { 'I', "image request" },
+    };
+    t->timeline = timeline_render(lp, t->threads, x->spans, x->nspans, legend, 2,
+                                  x->start_ns, x->start_ns + (int64_t)(t->wall * 1e9), 0);
+    return 0;
+}
+
+/* Counts comics whose files are byte-identical in both folders. */
+static size_t cli_xkcd_identical(const struct xkcd_comic *a, const char *da,
+                                 const struct xkcd_comic *b, const char *db, size_t n)
+{
+    size_t same = 0;
+    for (size_t i = 0; i < n; i++) {
+        char pa[PATH_MAX], pb[PATH_MAX];
+        if (a[i].status != XKCD_OK || b[i].status != XKCD_OK
+            || strcmp(a[i].file, b[i].file) != 0 || cli_xkcd_join(pa, da, a[i].file) != 0
+            || cli_xkcd_join(pb, db, b[i].file) != 0)
+            continue;
+        FILE *fa = fopen(pa, "rb"), *fb = fopen(pb, "rb");
+        int ca = 0, cb = 0;
+        while (fa && fb && (ca = getc(fa)) == (cb = getc(fb)) && ca != EOF)
+            ;
+        same += fa && fb && ca == EOF && cb == EOF;
+        if (fa)
+            fclose(fa);
+        if (fb)
+            fclose(fb);
+    }
+    return same;
+}
+
+static void cli_xkcd_print_timing(const struct cli_xkcd_timing *t)
+{
+    char size[32];
+    printf("  %-11s %7u %8.2f s %10.1f %12s %9zu\n", t->name, t->threads, t->wall,
+           t->wall > 0 ? t->ok / t->wall : 0.0, cli_xkcd_bytes(t->bytes, size, sizeof size),
+           t->requests);
+}
+
+static int cli_xkcd_compare(struct cli_xkcd *x)
+{
+    const char *tmp = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
+    char dir[2][PATH_MAX];
+    struct cli_xkcd_timing t[2] = {
+        { .name = "sequential", .threads = 1 },
+        { .name = "parallel", .threads = x->threads },
+    };
+    struct xkcd_run *runs[2] = { NULL, NULL };
+    int rc = CLI_FAILED;
+    for (int k = 0; k < 2; k++) {
+        snprintf(dir[k], sizeof dir[k], "%s/imgpool-xkcd-%s-XXXXXX", tmp, t[k].name);
+        x->trace_row = CLI_XKCD_TRACE_ROW * (k + 1);
+        int ok = cli_xkcd_timed(x, &t[k], dir[k]);
+        runs[k] = x->run;
+        x->run = NULL;
+        if (ok != 0 || pool_stop_signal())
+            goto out;
+    }
+    size_t same = cli_xkcd_identical(xkcd_comics(runs[0]), dir[0], xkcd_comics(runs[1]),
+                                     dir[1], x->n);
+    printf("xkcd %s: %zu comic%s from %s\n", x->range, x->n, x->n == 1 ? "" : "s",
+           x->base_url);
+    printf("  %-11s %7s %10s %10s %12s %9s\n", "", "threads", "wall", "comics/s",
+           "downloaded", "requests");
+    cli_xkcd_print_timing(&t[0]);
+    cli_xkcd_print_timing(&t[1]);
+    printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;"
+           " identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
+           t[1].slowest > 0 ? t[1].wall / t[1].slowest : 0.0, same, t[0].ok);
+    for (int k = 0; k < 2; k++)
+        printf("\n%s, %u thread%s:\n%s", t[k].name, t[k].threads, t[k].threads == 1 ? "" : "s",
+               t[k].timeline ? t[k].timeline : "(no timeline: out of memory)\n");
+    rc = t[0].failed == 0 && t[1].failed == 0 && same == t[0].ok && t[0].ok == t[1].ok
+         ? CLI_OK : CLI_FAILED;
+out:
+    for (int k = 0; k < 2; k++) {
+        free(t[k].timeline);
+        if (runs[k])
+            cli_xkcd_rmdir(dir[k]);
+        xkcd_destroy(runs[k]);
+    }
+    return pool_stop_signal() ? CLI_INTERRUPTED : rc;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+/* Resolves the range (asking the site for the latest number if needed). */
+static int cli_xkcd_range(struct cli_xkcd *x)
+{
+    char err[512];
+    long latest = 0;
+    if (xkcd_range_uses_latest(x->range)) {
+        if (xkcd_latest(x->base_url, &x->fo, NULL, &latest, err, sizeof err) != 0) {
+            fprintf(stderr, "imgpool: %s\n", err);
+            return -1;
+        }
+        if (x->verbose)
+            printf("xkcd: the latest comic is %ld\n", latest);
+    }
+    if (xkcd_range_parse(x->range, latest, &x->nums, &x->n, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cli_xkcd_run(struct cli_xkcd *x)
+{
+    char err[512];
+    if (x->trace_path && trace_create(x->trace_path, &x->trace, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return CLI_FAILED;
+    }
+    if (cli_xkcd_range(x) != 0)
+        return CLI_USAGE;
+    if (x->compare)
+        return cli_xkcd_compare(x);
+    if (mkdir(x->out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "imgpool: cannot create '%s': %s\n", x->out_dir, strerror(errno));
+        return CLI_FAILED;
+    }
+    x->names = calloc(x->n ? x->n : 1, sizeof *x->names);
+    if (!x->names || (x->process && cli_xkcd_pool_start(x) != 0))
+        return CLI_FAILED;
+    x->trace_row = CLI_XKCD_TRACE_ROW;
+    if (cli_xkcd_download(x, x->out_dir, x->threads, x->jo.force) != 0)
+        return CLI_FAILED;
+    struct xkcd_progress p;
+    xkcd_progress(x->run, &p);
+    if (pool_stop_signal()) {
+        fprintf(stderr, "imgpool: interrupted after %zu of %zu comics\n", p.done, p.total);
+        return CLI_INTERRUPTED;
+    }
+    if (!x->quiet)
+        cli_xkcd_summary(x);
+    return p.failed || x->proc_failed ? CLI_FAILED : CLI_OK;
+}
+
+/* Names the trace rows and writes the trace. */
+static int cli_xkcd_trace_close(struct cli_xkcd *x)
+{
+    char err[512], name[48];
+    int pid = getpid();
+    unsigned threads = x->threads < x->n ? x->threads : (unsigned)x->n;
+    if (!x->trace)
+        return 0;
+    trace_process_name(x->trace, pid, "imgpool xkcd");
+    for (int k = 0; k < (x->compare ? 2 : 1); k++)
+        for (unsigned t = 0; t < (x->compare && k == 0 ? 1 : threads); t++) {
+            snprintf(name, sizeof name, "%s thread %u",
+                     !x->compare ? "download" : k == 0 ? "sequential" : "parallel", t);
+            trace_thread_name(x->trace, pid, CLI_XKCD_TRACE_ROW * (k + 1) + (int)t, name);
+        }
+    for (unsigned w = 0; x->pool && w < pool_procs(x->pool); w++) {
+        snprintf(name, sizeof name, "worker %u", w);
+        trace_thread_name(x->trace, pid, (int)w + 1, name);
+    }
+    int rc = trace_close(x->trace, err, sizeof err);
+    x->trace = NULL;
+    if (rc != 0)
+        fprintf(stderr, "imgpool: %s\n", err);
+    return rc;
+}
+
+int cli_xkcd_main(int argc, char **argv)
+{
+    struct cli_xkcd x = {0};
+    char err[512];
+    cli_job_defaults(&x.jo);
+    x.out_dir = "xkcd";
+    x.threads = 8;
+    x.fo.retries = 3;
+    x.base_url = getenv(XKCD_BASE_URL_ENV) && getenv(XKCD_BASE_URL_ENV)[0]
+                 ? getenv(XKCD_BASE_URL_ENV) : XKCD_DEFAULT_BASE_URL;
+    int prc = cli_xkcd_parse(&x, argc, argv);
+    if (prc != 0)
+        return prc > 0 ? CLI_OK : CLI_USAGE;
+    x.tty = isatty(STDERR_FILENO);
+    pthread_mutex_init(&x.lock, NULL);
+    pool_catch_signals();
+    if (fetch_global_init(err, sizeof err) != 0) {   /* before any thread */
+        fprintf(stderr, "imgpool: %s\n", err);
+        return CLI_FAILED;
+    }
+    int rc = cli_xkcd_run(&x);
+    xkcd_destroy(x.run);       /* threads end before the pool goes */
+    if (cli_xkcd_trace_close(&x) != 0 && rc == CLI_OK)
+        rc = CLI_FAILED;
+    pool_destroy(x.pool);
+    fetch_global_cleanup();
+    pthread_mutex_destroy(&x.lock);
+    free(x.names);
+    free(x.spans);
+    free(x.nums);
+    return rc;
+}

@@ -1,0 +1,184 @@
+/* demo.h — the lecture demos (`imgpool demo NAME`): what a demo file defines,
+ * and the kit every demo shares (option values, timeline recording, the
+ * emulated GIL, timings). CLI layer: demos print; the library does not.
+ *
+ * A demo is one file src/demo/<name>.c defining `const struct demo
+ * demo_<name>` and listed in registry.c. Its core (what --show-code prints)
+ * sits between a line holding the comment "demo:core" and one holding
+ * "demo:end".
+ */
+#ifndef IMGPOOL_DEMO_H
+#define IMGPOOL_DEMO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "imgpool/timeline.h"
+
+/* `imgpool demo ...`: argv[0] is "demo". Returns the exit code: 0 ok, 1 the
+ * demo failed or found its result wrong, 2 usage error. */
+int demo_main(int argc, char **argv);
+
+#define DEMO_MAX_PARAMS 6
+#define DEMO_MAX_ROWS 128
+
+struct demo_text {
+    const char *en, *de;
+};
+
+/* An option `--name N` with the slide's value as default, or, if `text` is
+ * set, `--name TEXT` with *text as its default (NULL: none). */
+struct demo_param {
+    const char *name;
+    long long def, min, max;
+    const char *help;
+    const char *const *text;
+};
+
+enum demo_flag {
+    DEMO_TIMELINE = 1,    /* records spans: --timeline and --trace work */
+    DEMO_GIL = 2,         /* CPU-bound threads: --gil works */
+    DEMO_PASS = 4,        /* arguments after `--` go to the demo (ctx->rest) */
+    DEMO_OFFLINE = 8,     /* --offline: use the local stand-in server */
+};
+
+struct demo_ctx;
+
+struct demo {
+    const char *name;
+    struct demo_text summary;   /* one line for `demo list` */
+    struct demo_text intro;     /* 3-6 lines printed before the run */
+    struct demo_text observe;   /* what to look at, printed after the run */
+    struct demo_param params[DEMO_MAX_PARAMS];   /* ends at name == NULL */
+    unsigned flags;             /* enum demo_flag */
+    const char *uses;           /* a demo whose core --show-code prints too */
+    /* Runs the demo; returns 0, or 1 after printing what went wrong. */
+    int (*run)(struct demo_ctx *ctx);
+};
+
+struct demo_rec;
+
+/* What a demo gets: options already parsed and checked. */
+struct demo_ctx {
+    const struct demo *demo;
+    int de;                          /* German texts (--lang de) */
+    int gil;                         /* --gil */
+    int offline;                     /* --offline (DEMO_OFFLINE) */
+    long long val[DEMO_MAX_PARAMS];  /* option values, in params[] order */
+    const char *str[DEMO_MAX_PARAMS];  /* values of text options, same order */
+    int nrest;                       /* DEMO_PASS: arguments after `--` */
+    char **rest;
+    struct demo_rec *rec;            /* NULL unless --timeline or --trace */
+};
+
+/* The registry (registry.c): every demo with its embedded source file. */
+struct demo_entry {
+    const struct demo *demo;
+    const char *src;
+};
+extern const struct demo_entry demo_registry[];
+extern const unsigned demo_count;
+/* The demo's core source, or NULL if it has no markers; embedded at build. */
+const char *demo_source(const struct demo *d, unsigned *len);
+
+/* German or English, as chosen. */
+const char *demo_tr(const struct demo_ctx *ctx, const char *en, const char *de);
+
+/* CLOCK_MONOTONIC in ns, like pool_now_ns(). */
+int64_t demo_now_ns(void);
+/* Linux thread id of the caller. */
+int demo_tid(void);
+
+/* ---- timeline recording (all no-ops when ctx->rec is NULL) ----
+ * Spans live in shared memory mapped before any fork, so threads and child
+ * processes record alike. Each row has one writer (its thread or process);
+ * consecutive spans of one mark less than 20 us apart are merged. */
+
+/* Marks used by all demos; the legend is built from these. */
+enum {
+    DEMO_RAN = '#', DEMO_HELD_LOCK = 'L', DEMO_WAIT_LOCK = '.',
+    DEMO_HELD_GIL = 'G', DEMO_WAIT_GIL = ',', DEMO_BLOCKED = 'z',
+};
+
+/* Driver only: the shared recorder (NULL if mmap failed), and, after the
+ * run, drawing the timeline and/or filling and closing `trace` (made by the
+ * driver before the run; NULL: none). 0 or -1 (printed). */
+struct trace;
+struct demo_rec *demo_rec_create(void);
+void demo_rec_destroy(struct demo_rec *rec);
+int demo_rec_finish(const struct demo_ctx *ctx, int timeline, struct trace *trace,
+                    const char *trace_path, unsigned width);
+
+/* Sets the number of rows (<= DEMO_MAX_ROWS). Before threads/forks. */
+void demo_rows(struct demo_ctx *ctx, unsigned rows);
+/* Names a row; pid/tid are what the Chrome trace shows. Any thread/process. */
+void demo_row(struct demo_ctx *ctx, unsigned row, int pid, int tid, const char *label);
+/* Records [start_ns, end_ns) on row with `mark`. The row's writer only. */
+void demo_span(struct demo_ctx *ctx, unsigned row, char mark, int64_t start_ns,
+               int64_t end_ns);
+/* Records a '#' (ran) span, except under --gil, where running means holding
+ * the GIL and the GIL functions record 'G' spans themselves. */
+void demo_ran(struct demo_ctx *ctx, unsigned row, int64_t start_ns, int64_t end_ns);
+
+/* ---- the emulated GIL (--gil) ----
+ * One lock for all threads, held while running; the holder hands it over
+ * every 5 ms (Python's sys.getswitchinterval()) if another thread waits.
+ * Records 'G' (held) and ',' (waited) spans. All functions are no-ops when
+ * ctx->gil is 0, so a demo calls them unconditionally. */
+#define DEMO_GIL_SWITCH_NS 5000000
+struct demo_gil {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int holder;            /* row holding it, -1 none */
+    int dropped_by;        /* row that just handed it over: may not retake */
+    atomic_uint waiting;   /* threads waiting for it */
+    int64_t since;         /* when the holder took it */
+    atomic_ulong switches; /* hand-overs so far */
+};
+void demo_gil_init(struct demo_gil *g);
+void demo_gil_destroy(struct demo_gil *g);
+void demo_gil_acquire(struct demo_ctx *ctx, struct demo_gil *g, unsigned row);
+void demo_gil_release(struct demo_ctx *ctx, struct demo_gil *g, unsigned row);
+/* Called often by the holder: hands over after 5 ms. Returns 1 if it did. */
+int demo_gil_tick(struct demo_ctx *ctx, struct demo_gil *g, unsigned row);
+
+/* ---- timings ---- */
+struct demo_clock {
+    int64_t wall_ns, cpu_ns;   /* at start: CPU of this process and reaped children */
+};
+void demo_clock_start(struct demo_clock *c);
+/* Wall and CPU time since start (children count once reaped). */
+void demo_clock_stop(const struct demo_clock *c, int64_t *wall_ns, int64_t *cpu_ns);
+/* Prints "label: wall 0.31 s, CPU 0.60 s, speed-up 1.94x (CPU/wall, 2 cores)". */
+void demo_clock_print(const struct demo_ctx *ctx, const struct demo_clock *c,
+                      const char *label);
+
+/* fib(n) by the slide's recursion, deliberately slow. */
+unsigned long long demo_fib(unsigned n);
+
+/* Threads: pthread_create, printing the error and returning -1 on failure. */
+int demo_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* Processes: fork() after flushing stdio (a child must not inherit and
+ * repeat buffered text); prints the error and returns -1 on failure. A child
+ * ends with demo_child_exit(), never exit(): it flushes its own output only. */
+pid_t demo_fork(void);
+_Noreturn void demo_child_exit(int status);
+/* Waits for a child known to be ending; 0 if it exited with status 0, else
+ * -1 after printing how it ended. */
+int demo_reap(pid_t pid);
+
+/* interleave.c, used by lock.c: threads "a" and "b" run print_multiple(text,
+ * n) at once on rows row, row+1, holding `lock` while printing if not NULL;
+ * each character is followed by a pause of delay_us. 0 or -1 (printed). */
+int interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
+                    unsigned n, long delay_us);
+/* Their options: --n (index 0) and --delay-us (index 1). */
+#define INTERLEAVE_PARAMS {                                                   \
+        { "n", 20, 1, 100000, "characters per thread" },                      \
+        { "delay-us", 1000, 0, 1000000, "pause after each character, in microseconds" }, \
+    }
+
+#endif

@@ -1,0 +1,285 @@
+/* driver.c — `imgpool demo ...`: lists demos, parses the options every demo
+ * shares plus its own numeric ones, prints the explanation, runs the demo,
+ * then draws the timeline / writes the trace and says what to observe. */
+#include "demo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imgpool/trace.h"
+
+struct demo_opts {
+    int help, show_code, timeline;
+    const char *trace;
+    unsigned width;
+};
+
+static const struct demo *demo_find(const char *name)
+{
+    for (unsigned i = 0; i < demo_count; i++)
+        if (strcmp(demo_registry[i].demo->name, name) == 0)
+            return demo_registry[i].demo;
+    return NULL;
+}
+
+static void demo_list(FILE *f, const struct demo_ctx *ctx)
+{
+    for (unsigned i = 0; i < demo_count; i++) {
+        const struct demo *d = demo_registry[i].demo;
+        fprintf(f, "  %-14s %s\n", d->name, demo_tr(ctx, d->summary.en, d->summary.de));
+    }
+}
+
+static void demo_usage(FILE *f, const struct demo_ctx *ctx)
+{
+    fprintf(f, "%s", demo_tr(ctx,
+        "usage: imgpool demo NAME [options]   (imgpool demo NAME --help for its options)\n"
+        "       imgpool demo list\n\ndemos, in the order of the course:\n",
+        "Aufruf: imgpool demo NAME [Optionen]   (imgpool demo NAME --help zeigt sie)\n"
+        "        imgpool demo list\n\nDemos, in der Reihenfolge des Kurses:\n"));
+    demo_list(f, ctx);
+}
+
+/* The options every demo (with the right flags) takes, for --help. */
+static const struct demo_common_opt {
+    unsigned needs;   /* enum demo_flag bits the demo must have */
+    const char *opt, *en, *de;
+} demo_common[] = {
+    { DEMO_OFFLINE, "--offline", "use the local xkcd stand-in server (no internet needed)",
+      "den lokalen xkcd-Ersatzserver nutzen (kein Internet nötig)" },
+    { DEMO_GIL, "--gil", "emulate Python's GIL: one lock, handed over every 5 ms",
+      "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht" },
+    { DEMO_TIMELINE, "--timeline", "draw who ran when, one row per thread/process",
+      "zeichnen, wer wann lief, eine Zeile pro Thread/Prozess" },
+    { DEMO_TIMELINE, "--trace FILE", "write the same as Chrome trace JSON (ui.perfetto.dev)",
+      "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)" },
+    { DEMO_TIMELINE, "--width N", "timeline columns (default 64)",
+      "Spalten der Zeitleiste (Standard 64)" },
+    { 0, "--show-code", "print the C code of the demo's core and exit",
+      "den C-Code des Kerns der Demo zeigen und beenden" },
+    { 0, "--lang de|en", "language of the explanations (default from LANG)",
+      "Sprache der Erklärungen (Standard aus LANG)" },
+};
+
+static void demo_help(const struct demo_ctx *ctx)
+{
+    const struct demo *d = ctx->demo;
+    printf("imgpool demo %s — %s\n%s: imgpool demo %s [%s]\n\n%s\n%s:\n", d->name,
+           demo_tr(ctx, d->summary.en, d->summary.de), demo_tr(ctx, "usage", "Aufruf"),
+           d->name, demo_tr(ctx, "options", "Optionen"),
+           demo_tr(ctx, d->intro.en, d->intro.de), demo_tr(ctx, "options", "Optionen"));
+    for (const struct demo_param *p = d->params; p->name; p++) {
+        char opt[40];
+        snprintf(opt, sizeof opt, "--%s %s", p->name, p->text ? "TEXT" : "N");
+        if (!p->text)
+            printf("  %-16s %s (default %lld)\n", opt, p->help, p->def);
+        else if (*p->text)
+            printf("  %-16s %s (default %s)\n", opt, p->help, *p->text);
+        else
+            printf("  %-16s %s\n", opt, p->help);
+    }
+    if (d->flags & DEMO_PASS)
+        printf("  %-16s %s\n", "-- ARGS...", demo_tr(ctx, "passed on to the demo's job",
+                                                     "an den Auftrag der Demo weitergegeben"));
+    for (size_t i = 0; i < sizeof demo_common / sizeof demo_common[0]; i++) {
+        const struct demo_common_opt *c = &demo_common[i];
+        if ((d->flags & c->needs) == c->needs)
+            printf("  %-16s %s\n", c->opt, demo_tr(ctx, c->en, c->de));
+    }
+}
+
+/* Parses a number for --name; 0 or -1 (printed). */
+static int demo_number(const char *opt, const char *s, long long min, long long max,
+                       long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "imgpool demo: --%s needs a number from %lld to %lld\n", opt, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* If argv[*i] is --name or --name=V, sets *val (the value, maybe NULL when
+ * missing) and advances *i past it. */
+static int demo_match(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+        return 0;
+    if (a[2 + n] == '=') {
+        *val = a + 3 + n;
+        return 1;
+    }
+    if (a[2 + n] != 0)
+        return 0;
+    *val = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
+static int demo_flag(const char *a, const char *name)
+{
+    return strncmp(a, "--", 2) == 0 && strcmp(a + 2, name) == 0;
+}
+
+static int demo_lang(const char *s, int *de)
+{
+    if (!s || (strcmp(s, "de") != 0 && strcmp(s, "en") != 0)) {
+        fprintf(stderr, "imgpool demo: --lang takes de or en\n");
+        return -1;
+    }
+    *de = strcmp(s, "de") == 0;
+    return 0;
+}
+
+/* Parses argv[2..]: 0, or 2 for a usage error (printed). */
+static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_opts *o)
+{
+    const struct demo *d = ctx->demo;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val;
+        long long w;
+        int k = 0;
+        for (; d->params[k].name; k++)
+            if (demo_match(argc, argv, &i, d->params[k].name, &val))
+                break;
+        if (d->params[k].name && d->params[k].text) {
+            if (!val || !*val) {
+                fprintf(stderr, "imgpool demo: --%s needs a value\n", d->params[k].name);
+                return 2;
+            }
+            ctx->str[k] = val;
+        } else if (d->params[k].name) {
+            if (demo_number(d->params[k].name, val, d->params[k].min, d->params[k].max,
+                            &ctx->val[k]) != 0)
+                return 2;
+        } else if ((d->flags & DEMO_PASS) && strcmp(a, "--") == 0) {
+            ctx->nrest = argc - i - 1;
+            ctx->rest = argv + i + 1;
+            break;
+        } else if (demo_flag(a, "help") || strcmp(a, "-h") == 0) {
+            o->help = 1;
+        } else if (demo_flag(a, "show-code")) {
+            o->show_code = 1;
+        } else if (demo_match(argc, argv, &i, "lang", &val)) {
+            if (demo_lang(val, &ctx->de) != 0)
+                return 2;
+        } else if ((d->flags & DEMO_OFFLINE) && demo_flag(a, "offline")) {
+            ctx->offline = 1;
+        } else if ((d->flags & DEMO_GIL) && demo_flag(a, "gil")) {
+            ctx->gil = 1;
+        } else if ((d->flags & DEMO_TIMELINE) && demo_flag(a, "timeline")) {
+            o->timeline = 1;
+        } else if ((d->flags & DEMO_TIMELINE) && demo_match(argc, argv, &i, "trace", &val)) {
+            if (!val || !*val) {
+                fprintf(stderr, "imgpool demo: --trace needs a file name\n");
+                return 2;
+            }
+            o->trace = val;
+        } else if ((d->flags & DEMO_TIMELINE) && demo_match(argc, argv, &i, "width", &val)) {
+            if (demo_number("width", val, 10, 1000, &w) != 0)
+                return 2;
+            o->width = (unsigned)w;
+        } else {
+            fprintf(stderr, "imgpool demo %s: unknown option '%s' (see imgpool demo %s --help)\n",
+                    d->name, a, d->name);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static int demo_show_code(const struct demo *d)
+{
+    unsigned len;
+    const char *src = demo_source(d, &len);
+    if (!src) {
+        fprintf(stderr, "imgpool demo: no embedded source for '%s'\n", d->name);
+        return 1;
+    }
+    printf("/* src/demo/%s.c (core) */\n%.*s", d->name, (int)len, src);
+    const struct demo *u = d->uses ? demo_find(d->uses) : NULL;
+    return u ? demo_show_code(u) : 0;
+}
+
+/* Runs the demo between its explanation and what to observe. */
+static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
+{
+    const struct demo *d = ctx->demo;
+    struct trace *trace = NULL;
+    char err[512];
+    if (o->trace && trace_create(o->trace, &trace, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool demo: %s\n", err);
+        return 1;
+    }
+    if (o->timeline || o->trace) {
+        ctx->rec = demo_rec_create();
+        if (!ctx->rec) {
+            fprintf(stderr, "imgpool demo: cannot map the timeline recorder: %s\n",
+                    strerror(errno));
+            trace_close(trace, err, sizeof err);
+            return 1;
+        }
+    }
+    printf("== imgpool demo %s: %s ==\n%s\n", d->name,
+           demo_tr(ctx, d->summary.en, d->summary.de), demo_tr(ctx, d->intro.en, d->intro.de));
+    fflush(stdout);   /* before any fork: a child must not inherit buffered text */
+    int rc = d->run(ctx);
+    fflush(stdout);
+    if (ctx->rec) {
+        if (demo_rec_finish(ctx, o->timeline, trace, o->trace, o->width ? o->width : 64) != 0)
+            rc = 1;
+        demo_rec_destroy(ctx->rec);
+        ctx->rec = NULL;
+    }
+    printf("\n%s\n%s", demo_tr(ctx, "What to observe:", "Worauf achten:"),
+           demo_tr(ctx, d->observe.en, d->observe.de));
+    return rc;
+}
+
+int demo_main(int argc, char **argv)
+{
+    struct demo_ctx ctx = { 0 };
+    const char *lang = getenv("LANG");
+    ctx.de = lang && strncmp(lang, "de", 2) == 0;
+    if (argc < 2) {
+        demo_usage(stderr, &ctx);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "list") == 0) {
+        demo_list(stdout, &ctx);
+        return 0;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        demo_usage(stdout, &ctx);
+        return 0;
+    }
+    ctx.demo = demo_find(name);
+    if (!ctx.demo) {
+        fprintf(stderr, "imgpool demo: no demo named '%s'\n", name);
+        demo_usage(stderr, &ctx);
+        return 2;
+    }
+    for (int k = 0; ctx.demo->params[k].name; k++) {
+        ctx.val[k] = ctx.demo->params[k].def;
+        ctx.str[k] = ctx.demo->params[k].text ? *ctx.demo->params[k].text : NULL;
+    }
+    struct demo_opts o = { 0 };
+    int rc = demo_parse(argc, argv, &ctx, &o);
+    if (rc != 0)
+        return rc;
+    if (o.help) {
+        demo_help(&ctx);
+        return 0;
+    }
+    if (o.show_code)
+        return demo_show_code(ctx.demo);
+    return demo_run(&ctx, &o);
+}
