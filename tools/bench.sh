@@ -1,0 +1,329 @@
+#!/bin/sh
+# bench.sh — imgpool against the tools users would pick instead, side by side.
+#
+#   tools/bench.sh build/imgpool        what `make bench` runs
+#   BENCH_REPEAT=5 tools/bench.sh ...   5 runs per cell, median wall and CPU (default:
+#                                       1 for full-size gray, mogrify alone takes ~90 s;
+#                                       3 for the fit jobs, which take seconds)
+#   BENCH_QUICK=1 tools/bench.sh ...    smoke run: imgpool and the stb floor, fit job, 1 run
+#   BENCH_JOBS="fit grayfit" BENCH_TOOLS="imgpool2 vips" tools/bench.sh ...   a subset
+#     jobs: gray fit grayfit; tools: imgpool2 imgpool1 mogrify vips pillow stb
+#
+# Prints a markdown report and writes it to build/bench/results.md. Exit 0 if
+# every contender wrote every output, 1 if one failed, 77 if ../shared/bench
+# is missing.
+#
+# Design note. This is a noisy 2-core VM: seconds drift from minute to minute,
+# so only numbers taken close together compare. All contenders therefore run
+# in one session, round-robin (each repetition runs every tool once on the
+# job), on the same page-cached corpus, each into a fresh output folder.
+# Every contender gets 2 processes of one thread each (MAGICK_THREAD_LIMIT=1,
+# VIPS_CONCURRENCY=1): the shared README measured the tools' own threads at
+# 1.0-1.4x on 2 cores, and 2 processes x 2 threads would only oversubscribe.
+# The xargs contenders get the files largest first, 10 per process, which is
+# imgpool's order, so no batch of wallpapers starts last.
+# /usr/bin/time's %M is the peak RSS of the largest single process of the
+# measured tree (wait4 folds reaped children's peak into the child's), not a
+# sum; %U+%S is the CPU time of the whole tree.
+#
+# Internal modes (run under /usr/bin/time, or by xargs):
+#   bench.sh --run TOOL JOB IN OUT            one contender, one job
+#   bench.sh --vips-batch JOB OUT TMP FILE... one xargs batch of the libvips gray jobs
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+self=$root/tools/bench.sh
+bdir=$root/build/bench
+shared=$root/../shared/bench
+fit=256x256
+
+# ---- the contenders ---------------------------------------------------------
+
+bench_run() {   # TOOL JOB IN OUT
+    tool=$1 job=$2 in=$3 out=$4
+    case $job in
+        gray)    ops="--gray";         im="-colorspace Gray" ;;
+        fit)     ops="--resize $fit";  im="-resize $fit" ;;
+        grayfit) ops="--gray --resize $fit"; im="-colorspace Gray -resize $fit" ;;
+    esac
+    cd "$in"
+    # ls -S: largest first. The corpus names are [A-Za-z0-9._-] only (make-corpus.sh).
+    # shellcheck disable=SC2011
+    case $tool in
+        imgpool1|imgpool2)
+            # shellcheck disable=SC2086
+            exec "$BENCH_IMGPOOL" . --procs "${tool#imgpool}" $ops --format png -o "$out" -q ;;
+        mogrify)
+            # shellcheck disable=SC2086
+            ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path "$out" -format png $im ;;
+        vips)
+            if [ "$job" = fit ]; then
+                ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.png"
+            else
+                ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 sh "$self" --vips-batch "$job" "$out" "$bdir/vips-tmp"
+            fi ;;
+        pillow)
+            exec /usr/bin/python3 "$root/tools/bench_pillow.py" "$job" . "$out" ;;
+        stb)
+            exec "$bdir/stb_floor" "$job" . "$out" ;;
+    esac
+}
+
+# libvips has no gray option in thumbnail, and the vips CLI runs one operation
+# per process: shrink-on-load to a .v file, then colourspace b-w to PNG.
+bench_vips_batch() {   # JOB OUT TMP FILE...
+    job=$1 out=$2 tmp=$3
+    shift 3
+    if [ "$job" = grayfit ]; then
+        vipsthumbnail --size "$fit" -o "$tmp/%s.v" "$@" || return 1
+    fi
+    for f; do
+        stem=${f##*/}
+        stem=${stem%.*}
+        src=$f
+        [ "$job" = gray ] || src=$tmp/$stem.v
+        vips colourspace "$src" "$out/$stem.png" b-w || return 1
+    done
+}
+
+tool_label() {
+    case $1 in
+        imgpool1) echo "imgpool --procs 1" ;;
+        imgpool2) echo "imgpool --procs 2" ;;
+        mogrify)  echo "ImageMagick mogrify, xargs -P2" ;;
+        vips)     echo "libvips CLI, xargs -P2" ;;
+        pillow)   echo "Python Pool(2) + Pillow" ;;
+        stb)      echo "bare fork loop around stb" ;;
+    esac
+}
+
+job_label() {
+    case $1 in
+        gray)    echo "grayscale, full size" ;;
+        fit)     echo "fit within 256x256" ;;
+        grayfit) echo "grayscale + fit 256" ;;
+    esac
+}
+
+# ---- setup --------------------------------------------------------------------
+
+corpus_ok() {
+    [ "$(ls "$corpus" 2>/dev/null | wc -l)" -eq "$nfiles" ] &&
+        (cd "$corpus" && sha256sum -c --quiet "$shared/corpus.sha256") >/dev/null 2>&1
+}
+
+bench_setup() {
+    mkdir -p "$bdir/logs"
+    corpus=$bdir/corpus
+    nfiles=$(wc -l <"$shared/corpus.sha256")
+    corpus_note="matches corpus.sha256 (cached)"
+    if ! corpus_ok; then
+        echo "bench: building the corpus into $corpus (about 15 s)" >&2
+        bash "$shared/make-corpus.sh" "$bdir" >&2
+        corpus_note="matches corpus.sha256 (built now)"
+        corpus_ok || corpus_note="DIFFERS from corpus.sha256: not comparable with ../shared/bench/README.md"
+    fi
+    cat "$corpus"/* >/dev/null      # page cache: every contender reads from memory
+
+    make -s -C "$root" build/libimgpool.a build/tests/tool_pool >&2
+    warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
+    # shellcheck disable=SC2046,SC2086
+    cc -std=c11 -D_GNU_SOURCE -O2 $warn $(pkg-config --cflags stb) \
+        "$root/tools/bench_stb_floor.c" -o "$bdir/stb_floor" $(pkg-config --libs stb) -lm
+    # shellcheck disable=SC2086
+    cc -std=c11 -D_GNU_SOURCE -O2 $warn -I"$root/include" "$root/tools/bench_pool_overhead.c" \
+        "$root/build/libimgpool.a" -o "$bdir/pool_overhead" -lpthread -lm
+}
+
+# ---- measuring -----------------------------------------------------------------
+
+# measure TOOL JOB REP: one run, one line appended to $raw:
+# job tool rep wall_s peak_rss_kb cpu_s out_bytes out_files status
+measure() {
+    out=$bdir/out
+    rm -rf "$out" "$bdir/vips-tmp"
+    mkdir -p "$out" "$bdir/vips-tmp"
+    status=ok
+    /usr/bin/time -f '%e %M %U %S' -o "$bdir/time.txt" \
+        timeout 900 sh "$self" --run "$1" "$2" "$corpus" "$out" >>"$bdir/logs/$2-$1.log" 2>&1 ||
+        status=fail
+    # shellcheck disable=SC2046
+    set -- "$1" "$2" "$3" $(tail -n 1 "$bdir/time.txt")
+    files=$(ls "$out" | wc -l)
+    bytes=$(du -sb "$out" | cut -f1)
+    cpu=$(echo "$6 $7" | awk '{ printf "%.2f", $1 + $2 }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$4" "$5" "$cpu" "$bytes" \
+        "$files" "$status" >>"$raw"
+    printf 'bench: %-8s %-32s run %s/%s: %7.2f s  %s files  %s\n' "$2" "$(tool_label "$1")" \
+        "$3" "$repeat" "$4" "$files" "$status" >&2
+    rm -rf "$out" "$bdir/vips-tmp"
+}
+
+# The markdown table from $raw: medians of wall and CPU, largest RSS.
+# Labels come first, on stdin, as "tool=label" and "job=label" lines.
+table() {
+    awk -F'\t' -v nfiles="$nfiles" '
+    function median(s,   v, n, i, j, t) {
+        n = split(s, v, " ")
+        for (i = 2; i <= n; i++)
+            for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    NR == FNR { split($0, kv, "="); label[kv[1]] = kv[2]; next }
+    {
+        k = $1 SUBSEP $2
+        if (!(k in wall)) { order[++nk] = k; if (!($1 in seen)) { seen[$1] = 1; jobs[++nj] = $1 } }
+        wall[k] = wall[k] " " $4; cpu[k] = cpu[k] " " $6
+        if ($5 > rss[k]) rss[k] = $5
+        bytes[k] = $7
+        if (!(k in files) || $8 < files[k]) files[k] = $8
+        if ($9 != "ok") bad[k] = 1
+    }
+    END {
+        print "| job | tool | runs | wall s | images/s | CPU s | peak RSS MiB | output MB | wall vs imgpool --procs 2 |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        for (i = 1; i <= nk; i++) {
+            split(order[i], jt, SUBSEP)
+            w = median(wall[order[i]])
+            ref = jt[1] SUBSEP "imgpool2"
+            ratio = (ref in wall) ? sprintf("%.2fx", w / median(wall[ref])) : "-"
+            note = (bad[order[i]] || files[order[i]] != nfiles) ? \
+                sprintf(" (FAILED: %d of %d files)", files[order[i]], nfiles) : ""
+            printf "| %s | %s%s | %d | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", \
+                label[jt[1]], label[jt[2]], note, split(wall[order[i]], tmp, " "), w, nfiles / w, \
+                median(cpu[order[i]]), rss[order[i]] / 1024, bytes[order[i]] / 1e6, ratio
+        }
+        print ""
+        for (i = 1; i <= nj; i++) {
+            one = jobs[i] SUBSEP "imgpool1"; two = jobs[i] SUBSEP "imgpool2"
+            if ((one in wall) && (two in wall))
+                printf "imgpool speed-up, --procs 2 over --procs 1, %s: %.2fx\n", label[jobs[i]], \
+                    median(wall[one]) / median(wall[two])
+        }
+    }' - "$raw" <<EOF
+$(for t in $tools; do echo "$t=$(tool_label "$t")"; done)
+$(for j in $jobs; do echo "$j=$(job_label "$j")"; done)
+EOF
+}
+
+pool_overhead() {
+    echo "| program, 2 workers, no-op tasks | tasks | wall s | µs per task | peak RSS KB | whose RSS |"
+    echo "|---|---:|---:|---:|---:|---|"
+    for n in 1000 10000 100000; do
+        /usr/bin/time -f '%e %M' -o "$bdir/time.txt" "$root/build/tests/tool_pool" -j 2 -n "$n" \
+            sleep=0 >/dev/null || { echo "bench: tool_pool -n $n failed" >&2; return 1; }
+        # shellcheck disable=SC2046
+        set -- $(tail -n 1 "$bdir/time.txt")
+        echo "$n $1 $2" | awk '{ printf "| tests/tool_pool sleep=0 | %d | %.2f | %.1f | %d | %s |\n",
+            $1, $2, $2 * 1e6 / $1, $3, "largest of parent and workers (/usr/bin/time %M)" }'
+    done
+    for n in 1000 10000 100000; do
+        # tasks N procs P wall_s W us_per_task U parent_maxrss_kb R workers_maxrss_kb C
+        line=$("$bdir/pool_overhead" -j 2 -n "$n") || { echo "bench: pool_overhead failed" >&2; return 1; }
+        # shellcheck disable=SC2086
+        set -- $line
+        printf '| tools/bench_pool_overhead | %s | %s | %s | %s | parent only (getrusage SELF); largest worker %s KB |\n' \
+            "$2" "$6" "$8" "${10}" "${12}"
+    done
+}
+
+machine() {
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+    ram=$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)
+    echo "- machine: $(nproc) CPUs, $cpu, Linux $(uname -r), $ram"
+    echo "- load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- $("$BENCH_IMGPOOL" --version | head -n 1); $(convert -version | head -n 1 | cut -d' ' -f2-3);" \
+        "$(vips --version); Pillow $(/usr/bin/python3 -c 'import PIL; print(PIL.__version__)');" \
+        "stb $(dpkg-query -W -f '${Version}' libstb-dev 2>/dev/null)"
+    echo "- corpus: $nfiles files, $(du -sm "$corpus" | cut -f1) MB, $corpus_note"
+}
+
+notes() {
+    cat <<'EOF'
+
+How each contender runs (2 processes of one thread each, PNG out, fresh output folder):
+- imgpool: `imgpool CORPUS --procs N [--gray] [--resize 256x256] --format png -o OUT -q`.
+- ImageMagick (files largest first, 10 per process): `ls -S | MAGICK_THREAD_LIMIT=1
+  xargs -P2 -n 10 mogrify -path OUT -format png [-colorspace Gray] [-resize 256x256]`.
+- libvips: fit is `vipsthumbnail --size 256x256` (shrink-on-load) via the same xargs; gray is
+  `vips colourspace IN OUT.png b-w` per file; gray + fit is vipsthumbnail to a .v file, then
+  `vips colourspace` to PNG (the CLI runs one operation per process). VIPS_CONCURRENCY=1.
+- Python: `tools/bench_pillow.py`, multiprocessing.Pool(2), chunksize=1, Image.draft (JPEG
+  decodes to gray and at 1/2-1/8 scale), thumbnail(), Pillow's default PNG level.
+- stb floor: `tools/bench_stb_floor.c`, 2 forked processes taking files from one atomic
+  counter: stbi_load, BT.601 gray, stbir_resize_uint8_srgb, stbi_write_png. No size check,
+  EXIF orientation, temp file or crash handling: the gap to imgpool is their price.
+
+Ratio: the tool's median wall time over imgpool --procs 2's on the same job (above 1: slower).
+Measured: wall and CPU (user+system of the whole process tree) from `/usr/bin/time -f '%e %M %U %S'`;
+peak RSS is its %M, the largest single process (wait4 folds each reaped child's peak into its
+parent's), not a sum over processes; output MB is `du -sb` of the output folder.
+Pool overhead: tool_pool's sleep=0 task still calls usleep(0), which sleeps for the timer slack
+(50 µs by default), and it keeps every 2.4 KB record (pool_map) and prints a line per task, so
+its µs and RSS grow with that; bench_pool_overhead's task returns at once and its results
+callback only counts, so its parent RSS is the pool's own (the shared order array is 8 bytes a
+task).
+EOF
+}
+
+bench_main() {
+    [ $# -eq 1 ] || { echo "usage: tools/bench.sh IMGPOOL" >&2; exit 2; }
+    case $1 in /*) BENCH_IMGPOOL=$1 ;; *) BENCH_IMGPOOL=$PWD/$1 ;; esac
+    export BENCH_IMGPOOL
+    [ -x "$BENCH_IMGPOOL" ] || { echo "bench: no executable '$1' (run make)" >&2; exit 2; }
+    if [ ! -f "$shared/make-corpus.sh" ]; then
+        echo "bench: skip: $shared not found (the corpus recipe lives in ../shared/bench)"
+        exit 77
+    fi
+    jobs="gray fit grayfit"
+    tools="imgpool2 imgpool1 mogrify vips pillow stb"
+    if [ -n "${BENCH_QUICK:-}" ]; then
+        jobs=fit
+        tools="imgpool2 imgpool1 stb"
+    fi
+    jobs=${BENCH_JOBS:-$jobs}
+    tools=${BENCH_TOOLS:-$tools}
+    for t in $tools; do
+        [ -n "$(tool_label "$t")" ] || { echo "bench: unknown tool '$t'" >&2; exit 2; }
+    done
+    for j in $jobs; do
+        [ -n "$(job_label "$j")" ] || { echo "bench: unknown job '$j'" >&2; exit 2; }
+    done
+    bench_setup
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    raw=$bdir/raw.tsv
+    : >"$raw"
+    rm -f "$bdir"/logs/*.log
+    for job in $jobs; do
+        repeat=${BENCH_REPEAT:-$( [ "$job" = gray ] || [ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)}
+        rep=1
+        while [ "$rep" -le "$repeat" ]; do
+            for tool in $tools; do
+                measure "$tool" "$job" "$rep"
+            done
+            rep=$((rep + 1))
+        done
+    done
+    {
+        echo "# imgpool benchmark: $nfiles real images, 2 processes each"
+        echo
+        machine
+        echo
+        table
+        echo
+        pool_overhead
+        notes
+    } >"$bdir/results.md.tmp"
+    mv "$bdir/results.md.tmp" "$bdir/results.md"
+    cat "$bdir/results.md"
+    if grep -q FAILED "$bdir/results.md"; then
+        echo "bench: some contenders failed; logs in $bdir/logs/" >&2
+        exit 1
+    fi
+}
+
+case ${1:-} in
+    --run) shift; bench_run "$@" ;;
+    --vips-batch) shift; bench_vips_batch "$@" ;;
+    *) bench_main "$@" ;;
+esac

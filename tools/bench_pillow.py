@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""bench_pillow.py JOB IN_DIR OUT_DIR [PROCS] -- the Python contender in `make bench`.
+
+What a Python user would write: multiprocessing.Pool(PROCS, default 2) over
+the sorted file list with chunksize=1 (one file per task, so the big
+wallpapers do not land in one chunk), Pillow doing each file in its best
+ordinary form. JOB is gray (full-size grayscale), fit (fit inside 256x256) or
+grayfit (both). Every file becomes OUT_DIR/<stem>.png (Pillow's default zlib
+level 6). Exit 0 if every file was written; failures go to stderr.
+
+Best form: Image.draft lets the JPEG decoder hand out grayscale directly
+and, for fit, decode at 1/2, 1/4 or 1/8 scale; thumbnail() then resizes with
+its default reducing_gap. Palette images are expanded first, as resizing in
+mode P would silently fall back to nearest-neighbour.
+"""
+import os
+import sys
+from multiprocessing import Pool
+
+from PIL import Image
+
+FIT = (256, 256)
+JOBS = {"gray": (True, False), "fit": (False, True), "grayfit": (True, True)}
+
+
+def has_alpha(im):
+    return "A" in im.getbands() or "transparency" in im.info
+
+
+def convert(path, out_dir, gray, fit):
+    """One file; returns None or an error line (never raises into the pool)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    try:
+        with Image.open(path) as im:
+            if gray and im.mode in ("RGB", "L"):
+                im.draft("L", FIT if fit else im.size)
+            elif fit:
+                im.draft(im.mode, FIT)
+            if im.mode not in ("L", "LA", "RGB", "RGBA"):
+                im = im.convert("RGBA" if has_alpha(im) else "RGB")
+            if gray:
+                im = im.convert("LA" if has_alpha(im) else "L")
+            if fit:
+                im.thumbnail(FIT)
+            im.save(os.path.join(out_dir, stem + ".png"), "PNG")
+    except (OSError, ValueError) as e:
+        return f"bench_pillow: cannot convert '{path}': {e}"
+    return None
+
+
+def main(argv):
+    if len(argv) not in (4, 5) or argv[1] not in JOBS:
+        print("usage: bench_pillow.py gray|fit|grayfit IN_DIR OUT_DIR [PROCS]", file=sys.stderr)
+        return 2
+    gray, fit = JOBS[argv[1]]
+    in_dir, out_dir = argv[2], argv[3]
+    procs = int(argv[4]) if len(argv) == 5 else 2
+    names = sorted(n for n in os.listdir(in_dir)
+                   if not n.startswith(".") and os.path.isfile(os.path.join(in_dir, n)))
+    args = [(os.path.join(in_dir, n), out_dir, gray, fit) for n in names]
+    failed = 0
+    with Pool(procs) as pool:
+        for err in pool.starmap(convert, args, chunksize=1):
+            if err:
+                print(err, file=sys.stderr)
+                failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
