@@ -21,6 +21,7 @@
 
 #include "imgpool/geom.h"
 #include "imgpool/plan.h"
+#include "imgpool/png.h"
 #include "imgpool/pool.h"
 #include "imgpool/progress.h"
 #include "imgpool/report.h"
@@ -156,6 +157,16 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
         }
         jo->quality = (int)v;
         return 1;
+    case CLI_OPT_PNG_LEVEL:
+        if (cli_parse_u64("--png-level", arg, PNG_LEVEL_MAX, &v) != 0)
+            return -1;
+        if (v < PNG_LEVEL_MIN) {
+            fprintf(stderr, "imgpool: invalid value for --png-level: '%s' (%d to %d)\n",
+                    arg, PNG_LEVEL_MIN, PNG_LEVEL_MAX);
+            return -1;
+        }
+        jo->png_level = (int)v;
+        return 1;
     case CLI_OPT_NO_AUTOROTATE:
         jo->autorotate = 0;
         return 1;
@@ -199,6 +210,7 @@ static void cli_usage(FILE *to)
 "  -o, --out DIR          output folder (default: imgpool-out); never the inputs\n"
 "      --format FMT       png, jpg, bmp or tga (default: the input's, else png)\n"
 "      --quality Q        JPEG quality 1-100 (default 90)\n"
+"      --png-level N      PNG effort 1 (fast) to 12 (small) (default 6)\n"
 "      --force            redo outputs that are already up to date\n"
 "      --no-autorotate    keep JPEG pixels as stored (ignore EXIF orientation)\n"
 "Inputs:\n"

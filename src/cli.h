@@ -21,7 +21,7 @@ int cli_xkcd_main(int argc, char **argv);
 /* The processing options the folder job and xkcd share. getopt_long codes: */
 enum {
     CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
-    CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE,
+    CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
 };
 /* Their long option entries, for a struct option table:
  *   CLI_JOB_LONGOPTS, {"procs", required_argument, 0, 'j'}, ... */
@@ -31,6 +31,7 @@ enum {
     {"resize", required_argument, 0, CLI_OPT_RESIZE}, \
     {"format", required_argument, 0, CLI_OPT_FORMAT}, \
     {"quality", required_argument, 0, CLI_OPT_QUALITY}, \
+    {"png-level", required_argument, 0, CLI_OPT_PNG_LEVEL}, \
     {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
     {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
     {"force", no_argument, 0, CLI_OPT_FORCE}

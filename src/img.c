@@ -16,9 +16,13 @@
  */
 #include "imgpool/img.h"
 
+#include "imgpool/jpeg.h"
+#include "imgpool/png.h"
+
 #include <errno.h>
 #include <libexif/exif-data.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,20 +355,56 @@ static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
     return 0;
 }
 
-int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
-               struct img *out, struct img_info *info, char *err, size_t errlen)
-{
-    struct img_info local;
-    struct img_load_opts none = {0};
-    int w = 0, h = 0, c = 0;
+struct img_codec {
+    struct png_enc *png;
+    struct jpeg_dec *jpeg;
+};
 
-    if (!info)
-        info = &local;
-    if (!o)
-        o = &none;
-    memset(out, 0, sizeof *out);
-    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+int img_codec_create(struct img_codec **out, char *err, size_t errlen)
+{
+    struct img_codec *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    if (png_enc_create(&c->png, err, errlen) != 0 || jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
+        img_codec_destroy(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void img_codec_destroy(struct img_codec *c)
+{
+    if (!c)
+        return;
+    png_enc_destroy(c->png);
+    jpeg_dec_destroy(c->jpeg);
+    free(c);
+}
+
+/* The libjpeg-turbo path: at the largest DCT scale that still covers the
+ * target (given in the upright frame, so swapped for 90-degree EXIF turns).
+ * 0 on success; -1 leaves the file to stb_image. */
+static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t len,
+                           const struct img_load_opts *o, const struct img_info *info,
+                           struct img *out)
+{
+    char why[200];
+    int turned = o->autorotate && info->orientation >= 5;
+    unsigned tw = turned ? o->target_h : o->target_w, th = turned ? o->target_w : o->target_h;
+    unsigned denom = jpeg_scale_for(info->w, info->h, tw, th);
+    return jpeg_decode(c->jpeg, buf, len, denom, o->gray, o->max_pixels, out, why,
+                       sizeof why) == 0 ? 0 : -1;
+}
+
+/* The stb_image path: every format, and JPEGs libjpeg-turbo left alone. */
+static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                          const struct img_info *info, struct img *out, char *err,
+                          size_t errlen)
+{
+    int w = 0, h = 0, c = 0;
     const char *label = img_formats[info->fmt].label;
     unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
     if (!px) {
@@ -383,14 +423,54 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts 
     }
     /* stbi_image_free is free() in libstb: the buffer may go to img_free. */
     *out = (struct img){px, (unsigned)w, (unsigned)h, (unsigned)c};
+    return 0;
+}
+
+int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
+                     const struct img_load_opts *o, struct img *out, struct img_info *info,
+                     char *err, size_t errlen)
+{
+    struct img_info local;
+    struct img_load_opts none = {0};
+
+    if (!info)
+        info = &local;
+    if (!o)
+        o = &none;
+    memset(out, 0, sizeof *out);
+    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+        return -1;
+    int scaled = 0;
+    if (info->fmt == IMG_FMT_JPG && img_decode_jpeg(c, buf, len, o, info, out) == 0)
+        scaled = out->w != info->w || out->h != info->h;
+    else if (img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
+        return -1;
     if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
         img_free(out);
         return -1;
     }
-    info->w = out->w;
-    info->h = out->h;
+    if (!scaled) {
+        info->w = out->w;
+        info->h = out->h;
+    } else if (o->autorotate && info->orientation >= 5) {
+        unsigned w = info->w;
+        info->w = info->h;
+        info->h = w;
+    }
     info->ch = out->ch;
     return 0;
+}
+
+int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+               struct img *out, struct img_info *info, char *err, size_t errlen)
+{
+    struct img_codec *c;
+    memset(out, 0, sizeof *out);
+    if (img_codec_create(&c, err, errlen) != 0)
+        return -1;
+    int rc = img_codec_decode(c, buf, len, o, out, info, err, errlen);
+    img_codec_destroy(c);
+    return rc;
 }
 
 int img_gray(struct img *im, char *err, size_t errlen)
@@ -425,6 +505,83 @@ static int img_size_ok(unsigned w, unsigned h, unsigned ch)
            (uint64_t)w * ch <= INT_MAX && (uint64_t)w * h * ch <= SIZE_MAX / 2;
 }
 
+static double img_srgb_to_linear(double v)
+{
+    return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+}
+
+static unsigned char img_linear_to_srgb(double v)
+{
+    double s = v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055;
+    return (unsigned char)(s <= 0 ? 0 : s >= 1 ? 255 : s * 255 + 0.5);
+}
+
+/* One output row of a k x k box shrink: averages rows [y0, y1) of im into
+ * out (ow pixels). In linear light, colours weighted by alpha, like the
+ * filter after it (lin: the sRGB-to-linear table; acc: 2 * ch sums). */
+static void img_box_row(const struct img *im, unsigned k, unsigned y0, unsigned y1,
+                        unsigned ow, const double *lin, double *acc, unsigned char *out)
+{
+    unsigned ch = im->ch, a = ch == 2 || ch == 4 ? ch - 1 : ch;  /* a == ch: no alpha */
+    size_t stride = (size_t)im->w * ch;
+    for (unsigned ox = 0; ox < ow; ox++) {
+        unsigned x0 = ox * k, x1 = x0 + k < im->w ? x0 + k : im->w;
+        double *s = acc, *ws = acc + ch;        /* plain sums, alpha-weighted sums */
+        for (unsigned c = 0; c < 2 * ch; c++)
+            acc[c] = 0;
+        for (unsigned y = y0; y < y1; y++) {
+            const unsigned char *p = im->px + y * stride + (size_t)x0 * ch;
+            for (unsigned x = x0; x < x1; x++, p += ch) {
+                double w = a < ch ? p[a] / 255.0 : 1;
+                for (unsigned c = 0; c < ch; c++) {
+                    double v = c == a ? p[c] / 255.0 : lin[p[c]];
+                    s[c] += v;
+                    ws[c] += v * w;
+                }
+            }
+        }
+        double n = (double)(x1 - x0) * (y1 - y0), wsum = a < ch ? s[a] : 0;
+        unsigned char *d = out + (size_t)ox * ch;
+        for (unsigned c = 0; c < ch; c++) {
+            if (c == a)
+                d[c] = (unsigned char)(s[c] / n * 255 + 0.5);
+            else
+                d[c] = img_linear_to_srgb(wsum > 0 ? ws[c] / wsum : s[c] / n);
+        }
+    }
+}
+
+/* *box = im shrunk by an integer factor k >= 2 with a box filter (ceil(w/k) x
+ * ceil(h/k); edge boxes average the pixels they have). im is not changed. */
+static int img_box_shrink(const struct img *im, unsigned k, struct img *box, char *err,
+                          size_t errlen)
+{
+    unsigned ow = (im->w + k - 1) / k, oh = (im->h + k - 1) / k;
+    unsigned char *out = malloc((size_t)ow * oh * im->ch);
+    double lin[256], acc[8];
+    if (!out) {
+        snprintf(err, errlen, "out of memory shrinking %ux%u", im->w, im->h);
+        return -1;
+    }
+    for (unsigned v = 0; v < 256; v++)
+        lin[v] = img_srgb_to_linear(v / 255.0);
+    for (unsigned oy = 0; oy < oh; oy++) {
+        unsigned y0 = oy * k, y1 = y0 + k < im->h ? y0 + k : im->h;
+        img_box_row(im, k, y0, y1, ow, lin, acc, out + (size_t)oy * ow * im->ch);
+    }
+    *box = (struct img){out, ow, oh, im->ch};
+    return 0;
+}
+
+/* The box factor before the filter: leave the filter a ratio of 2 to 4 (as
+ * libvips and Pillow's reducing_gap do), so it sees enough source pixels
+ * per output pixel to keep its quality, and not many more. 1: no box. */
+static unsigned img_box_factor(const struct img *im, unsigned w, unsigned h)
+{
+    unsigned rx = im->w / w, ry = im->h / h, r = rx < ry ? rx : ry;
+    return r >= 4 ? r / 2 : 1;
+}
+
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 {
     if (w == im->w && h == im->h)
@@ -433,18 +590,30 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
         snprintf(err, errlen, "cannot resize to %ux%u: bad size", w, h);
         return -1;
     }
-    unsigned char *out = malloc((size_t)w * h * im->ch);
-    if (!out) {
-        snprintf(err, errlen, "out of memory resizing to %ux%u", w, h);
-        return -1;
+    struct img box = {0};
+    const struct img *src = im;
+    float s1 = 1, t1 = 1;       /* how much of src is the image (box edges are partial) */
+    unsigned k = img_box_factor(im, w, h);
+    if (k > 1) {
+        if (img_box_shrink(im, k, &box, err, errlen) != 0)
+            return -1;
+        src = &box;
+        s1 = (float)((double)im->w / k / box.w);
+        t1 = (float)((double)im->h / k / box.h);
     }
+    unsigned char *out = malloc((size_t)w * h * im->ch);
     int alpha = im->ch == 2 || im->ch == 4 ? (int)im->ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
-    if (!stbir_resize_uint8_srgb(im->px, (int)im->w, (int)im->h, 0, out, (int)w, (int)h, 0,
-                                 (int)im->ch, alpha, 0)) {
+    if (!out || !stbir_resize_region(src->px, (int)src->w, (int)src->h, 0, out, (int)w, (int)h,
+                                     0, STBIR_TYPE_UINT8, (int)im->ch, alpha, 0,
+                                     STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
+                                     STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL,
+                                     0, 0, s1, t1)) {
         free(out);
+        img_free(&box);
         snprintf(err, errlen, "cannot resize %ux%u to %ux%u (out of memory?)", im->w, im->h, w, h);
         return -1;
     }
+    img_free(&box);
     free(im->px);
     im->px = out;
     im->w = w;
@@ -452,28 +621,54 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
     return 0;
 }
 
-/* stb_image_write's output sink: writes everything to fd, remembers the first error. */
+/* Writes n bytes to fd. 0, or the errno of the failed write. */
+static int img_write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? errno : EIO;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* stb_image_write's output sink: buffered (its JPEG writer hands over one
+ * byte at a time), written to fd, remembers the first error. */
 struct img_sink {
     int fd;
     int error;          /* errno of the first failed write, 0 if none */
     long long bytes;
+    size_t used;
+    unsigned char buf[1 << 16];
 };
+
+static void img_sink_flush(struct img_sink *s)
+{
+    if (!s->error && s->used)
+        s->error = img_write_all(s->fd, s->buf, s->used);
+    if (!s->error)
+        s->bytes += (long long)s->used;
+    s->used = 0;
+}
 
 static void img_sink_write(void *ctx, void *data, int size)
 {
     struct img_sink *s = ctx;
     const unsigned char *p = data;
     while (size > 0 && !s->error) {
-        ssize_t n = write(s->fd, p, (size_t)size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            s->error = n < 0 ? errno : EIO;
-            return;
-        }
+        size_t n = sizeof s->buf - s->used;
+        if (n > (size_t)size)
+            n = (size_t)size;
+        memcpy(s->buf + s->used, p, n);
+        s->used += n;
         p += n;
         size -= (int)n;
-        s->bytes += n;
+        if (s->used == sizeof s->buf)
+            img_sink_flush(s);
     }
 }
 
@@ -494,14 +689,73 @@ static unsigned char *img_flatten_white(const struct img *im)
     return out;
 }
 
-long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
-                     char *err, size_t errlen)
+static long long img_encode_png(struct img_codec *c, const struct img *im, int level, int fd,
+                                char *err, size_t errlen)
 {
-    struct img_sink sink = {fd, 0, 0};
+    size_t n;
+    const unsigned char *png = png_encode(c->png, im->px, im->w, im->h, im->ch,
+                                          level ? level : PNG_LEVEL_DEFAULT, &n, err, errlen);
+    if (!png)
+        return -1;
+    int e = img_write_all(fd, png, n);
+    if (e) {
+        snprintf(err, errlen, "write error: %s", strerror(e));
+        return -1;
+    }
+    return (long long)n;
+}
+
+/* JPEG, BMP and TGA through stb_image_write. */
+static long long img_encode_stb(const struct img *im, enum img_format fmt, int quality, int fd,
+                                char *err, size_t errlen)
+{
+    struct img_sink *sink = malloc(sizeof *sink);
     const unsigned char *px = im->px;
     unsigned char *flat = NULL;
     int w = (int)im->w, h = (int)im->h, ch = (int)im->ch, ok = 0;
 
+    if (!sink) {
+        snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+        return -1;
+    }
+    *sink = (struct img_sink){.fd = fd};
+    if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
+        if (!(flat = img_flatten_white(im))) {
+            snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+            free(sink);
+            return -1;
+        }
+        px = flat;
+        ch--;
+    }
+    switch (fmt) {
+    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, sink, w, h, ch, px, quality ? quality : 90); break;
+    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, sink, w, h, ch, px); break;
+    default:          ok = stbi_write_tga_to_func(img_sink_write, sink, w, h, ch, px); break;
+    }
+    free(flat);
+    img_sink_flush(sink);
+    int error = sink->error;
+    long long bytes = sink->bytes;
+    free(sink);
+    if (error) {
+        snprintf(err, errlen, "write error: %s", strerror(error));
+        return -1;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "cannot encode %ux%u as %s (out of memory?)", im->w, im->h,
+                 img_format_name(fmt));
+        return -1;
+    }
+    return bytes;
+}
+
+long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
+                           const struct img_save_opts *so, int fd, char *err, size_t errlen)
+{
+    struct img_save_opts defaults = {0};
+    if (!so)
+        so = &defaults;
     if (!img_format_writable(fmt)) {
         snprintf(err, errlen, "cannot write %s images (use png, jpg, bmp or tga)",
                  img_format_name(fmt));
@@ -511,35 +765,30 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
         snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h, im->ch);
         return -1;
     }
-    if (quality < 0 || quality > 100) {
-        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", quality);
+    if (so->quality < 0 || so->quality > 100) {
+        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", so->quality);
         return -1;
     }
-    if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
-        if (!(flat = img_flatten_white(im))) {
-            snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
-            return -1;
-        }
-        px = flat;
-        ch--;
-    }
-    switch (fmt) {
-    case IMG_FMT_PNG: ok = stbi_write_png_to_func(img_sink_write, &sink, w, h, ch, px, w * ch); break;
-    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, &sink, w, h, ch, px, quality ? quality : 90); break;
-    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, &sink, w, h, ch, px); break;
-    default:          ok = stbi_write_tga_to_func(img_sink_write, &sink, w, h, ch, px); break;
-    }
-    free(flat);
-    if (sink.error) {
-        snprintf(err, errlen, "write error: %s", strerror(sink.error));
+    if (so->png_level < 0 || so->png_level > PNG_LEVEL_MAX) {
+        snprintf(err, errlen, "bad PNG level %d (1..%d, 0 = default %d)", so->png_level,
+                 PNG_LEVEL_MAX, PNG_LEVEL_DEFAULT);
         return -1;
     }
-    if (!ok) {
-        snprintf(err, errlen, "cannot encode %ux%u as %s (out of memory?)", im->w, im->h,
-                 img_format_name(fmt));
+    if (fmt == IMG_FMT_PNG)
+        return img_encode_png(c, im, so->png_level, fd, err, errlen);
+    return img_encode_stb(im, fmt, so->quality, fd, err, errlen);
+}
+
+long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
+                     char *err, size_t errlen)
+{
+    struct img_codec *c;
+    struct img_save_opts so = {quality, 0};
+    if (img_codec_create(&c, err, errlen) != 0)
         return -1;
-    }
-    return sink.bytes;
+    long long n = img_codec_encode(c, im, fmt, &so, fd, err, errlen);
+    img_codec_destroy(c);
+    return n;
 }
 
 void img_free(struct img *im)

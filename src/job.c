@@ -83,20 +83,39 @@ static int job_not_an_image(const char *path, struct pool_record *rec)
     return POOL_SKIPPED;
 }
 
-static int job_apply_ops(const struct job_options *o, struct img *im, struct pool_record *rec)
+/* The size after each op, planned on the full upright size w x h, so a
+ * resize keeps its meaning ("50%") when the decoder hands back a reduced-scale
+ * JPEG. Also sets the decode hints: the first resize's size, and gray when
+ * gray comes first (the decoder may then give luma straight away). */
+static void job_plan(const struct job_options *o, unsigned w, unsigned h,
+                     unsigned sizes[][2], struct img_load_opts *lo)
+{
+    int hinted = 0;
+    lo->gray = o->nops > 0 && o->ops[0].kind == JOB_OP_GRAY;
+    for (unsigned i = 0; i < o->nops; i++) {
+        if (o->ops[i].kind == JOB_OP_RESIZE) {
+            geom_apply(&o->ops[i].geom, w, h, &w, &h);
+            if (!hinted) {
+                lo->target_w = w;
+                lo->target_h = h;
+                hinted = 1;
+            }
+        }
+        sizes[i][0] = w;
+        sizes[i][1] = h;
+    }
+}
+
+static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struct img *im,
+                         struct pool_record *rec)
 {
     char err[200];
     for (unsigned i = 0; i < o->nops; i++) {
-        const struct job_op *op = &o->ops[i];
         int rc = 0;
-        if (op->kind == JOB_OP_GRAY) {
+        if (o->ops[i].kind == JOB_OP_GRAY)
             rc = img_gray(im, err, sizeof err);
-        } else {
-            unsigned w, h;
-            geom_apply(&op->geom, im->w, im->h, &w, &h);
-            if (w != im->w || h != im->h)
-                rc = img_resize(im, w, h, err, sizeof err);
-        }
+        else if (sizes[i][0] != im->w || sizes[i][1] != im->h)
+            rc = img_resize(im, sizes[i][0], sizes[i][1], err, sizeof err);
         if (rc != 0) {
             snprintf(rec->msg, sizeof rec->msg, "cannot process: %s", err);
             return -1;
@@ -105,16 +124,21 @@ static int job_apply_ops(const struct job_options *o, struct img *im, struct poo
     return 0;
 }
 
+/* This process's codec, made on first use and kept until exit: buffers and
+ * compressor state are reused from one file to the next. */
+static struct img_codec *job_codec;
+
 static int job_write(const struct job_options *o, const struct img *im, enum img_format fmt,
                      const char *out_path, struct pool_record *rec)
 {
     char err[200];
     struct outfile *f;
+    struct img_save_opts so = {o->quality, o->png_level};
     if (outfile_open(out_path, &f, err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
         return -1;
     }
-    long long n = img_encode(im, fmt, o->quality, outfile_fd(f), err, sizeof err);
+    long long n = img_codec_encode(job_codec, im, fmt, &so, outfile_fd(f), err, sizeof err);
     if (n < 0) {
         outfile_abort(f);
         snprintf(rec->msg, sizeof rec->msg, "cannot encode: %s", err);
@@ -187,6 +211,11 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     int status;
     if (job_check_output(o, &st, out_path, rec, &status))
         return status;
+    char err[200];
+    if (!job_codec && img_codec_create(&job_codec, err, sizeof err) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
+        return POOL_FAILED;
+    }
     unsigned char *buf = NULL;
     size_t len = 0;
     if (job_read(in_path, &st, o->max_file_bytes, &buf, &len, rec) != 0)
@@ -198,13 +227,17 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         return job_not_an_image(in_path, rec);
     }
 
-    char err[200];
     struct img_info info;
     struct img im = {0};
-    struct img_load_opts lo = { o->max_pixels, o->autorotate, 0, 0 };
+    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
+    unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = pool_now_ns();
-    int rc = o->dry_run ? img_probe(buf, len, o->max_pixels, &info, err, sizeof err)
-                        : img_decode(buf, len, &lo, &im, &info, err, sizeof err);
+    int rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err);
+    if (rc == 0 && !o->dry_run) {
+        int turned = o->autorotate && info.orientation >= 5;
+        job_plan(o, turned ? info.h : info.w, turned ? info.w : info.h, sizes, &lo);
+        rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+    }
     free(buf);
     if (rc != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
@@ -216,7 +249,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         return POOL_OK;
     }
     int64_t t1 = pool_now_ns();
-    rc = job_apply_ops(o, &im, rec);
+    rc = job_apply_ops(o, sizes, &im, rec);
     int64_t t2 = pool_now_ns();
     if (rc == 0)
         rc = job_write(o, &im, fmt, out_path, rec);

@@ -16,6 +16,8 @@
 
 #include "imgpool/img.h"
 
+#include <stb/stb_image_resize.h>
+
 #define IMG_TEST_MAX_PIXELS 100000000ull
 
 /* ---- helpers ---- */
@@ -362,6 +364,45 @@ static void test_img__resize(void **state)
     img_free(&a);
 }
 
+/* Large reductions go through a box pre-shrink; the result stays within
+ * 1 level on average (max 24) of the filter alone, on an image of smooth
+ * ramps, fine texture and hard edges, for every channel count. */
+static void test_img__resize_box_close_to_filter(void **state)
+{
+    (void)state;
+    char err[128];
+    for (unsigned ch = 1; ch <= 4; ch++) {
+        struct img im = {malloc(1203 * 805 * ch), 1203, 805, ch};
+        assert_non_null(im.px);
+        for (unsigned y = 0; y < im.h; y++)
+            for (unsigned x = 0; x < im.w; x++)
+                for (unsigned k = 0; k < ch; k++)
+                    im.px[((size_t)y * im.w + x) * ch + k] = (unsigned char)(
+                        k == 1 && ch == 2 ? 128 + (x / 50) * 5 :          /* alpha */
+                        k == 3 ? 255 - (y / 40) * 3 :                    /* alpha */
+                        (x * (k + 1) + y * 2) / 9 % 160 + ((x / 97 + y / 61) % 2) * 60 +
+                        ((x * 7 + y * 13) % 5) * 8);
+        unsigned char *ref = malloc(120 * 80 * ch);
+        assert_non_null(ref);
+        int alpha = ch == 2 || ch == 4 ? (int)ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
+        assert_true(stbir_resize_uint8_srgb(im.px, 1203, 805, 0, ref, 120, 80, 0, (int)ch,
+                                            alpha, 0));
+        assert_int_equal(img_resize(&im, 120, 80, err, sizeof err), 0);
+        double total = 0;
+        unsigned worst = 0;
+        for (size_t i = 0; i < (size_t)120 * 80 * ch; i++) {
+            unsigned d = (unsigned)abs(im.px[i] - ref[i]);
+            total += d;
+            worst = d > worst ? d : worst;
+        }
+        if (total / (120.0 * 80 * ch) > 1.0 || worst > 24)
+            fail_msg("%u channels: mean difference %.2f, max %u", ch,
+                     total / (120.0 * 80 * ch), worst);
+        free(ref);
+        img_free(&im);
+    }
+}
+
 /* ---- encode ---- */
 
 static void test_img__encode_round_trips(void **state)
@@ -428,8 +469,48 @@ static void test_img__encode_errors(void **state)
     assert_non_null(strstr(err, "gif"));
     assert_int_equal(img_encode(&im, IMG_FMT_JPG, 101, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "quality"));
+    struct img_codec *c;
+    assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
+    struct img_save_opts bad_level = {0, 13};
+    assert_int_equal(img_codec_encode(c, &im, IMG_FMT_PNG, &bad_level, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "PNG level"));
+    img_codec_destroy(c);
+    img_codec_destroy(NULL);
     img_free(&im);
     img_free(NULL);
+}
+
+/* One codec, many images: every PNG level, then other formats in between,
+ * each PNG decoding to exactly the pixels written. */
+static void test_img__codec_reuse_png_levels(void **state)
+{
+    (void)state;
+    struct img_codec *c;
+    char err[256] = "";
+    assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
+    for (int level = 0; level <= 12; level++) {
+        struct img im = quadrants(40 + (unsigned)level * 7, 21, 1 + (unsigned)level % 4);
+        enum img_format fmt = level % 5 == 4 ? IMG_FMT_TGA : IMG_FMT_PNG;
+        struct img_save_opts so = {0, level};
+        int fd = memfd_create("img-test", MFD_CLOEXEC);
+        assert_true(fd >= 0);
+        long long n = img_codec_encode(c, &im, fmt, &so, fd, err, sizeof err);
+        if (n <= 0)
+            fail_msg("level %d: %s", level, err);
+        unsigned char *buf = malloc((size_t)n);
+        assert_non_null(buf);
+        assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+        close(fd);
+        struct img_info info;
+        struct img out = decode_ok(buf, (size_t)n, 0, &info);
+        assert_int_equal(info.fmt, fmt);
+        assert_int_equal(out.ch, im.ch);
+        assert_memory_equal(out.px, im.px, (size_t)im.w * im.h * im.ch);
+        img_free(&out);
+        img_free(&im);
+        free(buf);
+    }
+    img_codec_destroy(c);
 }
 
 /* ---- the shared corpus of real and hostile files ---- */
@@ -605,9 +686,11 @@ int main(void)
         cmocka_unit_test(test_img__exif_orientation_all_eight),
         cmocka_unit_test(test_img__gray_bt601),
         cmocka_unit_test(test_img__resize),
+        cmocka_unit_test(test_img__resize_box_close_to_filter),
         cmocka_unit_test(test_img__encode_round_trips),
         cmocka_unit_test(test_img__encode_alpha_on_white),
         cmocka_unit_test(test_img__encode_errors),
+        cmocka_unit_test(test_img__codec_reuse_png_levels),
         cmocka_unit_test(test_img__corpus),
         cmocka_unit_test(test_img__corpus_gif_bomb_refused),
         cmocka_unit_test(test_img__samples_decode),

@@ -6,7 +6,7 @@ set -eu
 level=${1:-build}
 
 # pkg-config module -> Debian package
-need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev"
+need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev"
 [ "$level" = build ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"

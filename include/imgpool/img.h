@@ -33,8 +33,10 @@ enum img_format { IMG_FMT_UNKNOWN = 0, IMG_FMT_PNG, IMG_FMT_JPG, IMG_FMT_BMP, IM
 struct img { unsigned char *px; unsigned w, h, ch; };
 
 struct img_info {
-    unsigned w, h, ch;      /* after img_decode: the decoded image's (rotated) size and
-                               channels; after img_probe: what the header says */
+    unsigned w, h, ch;      /* after img_decode: the image's full (rotated) size, which
+                               the decoded pixels have unless a reduced-scale JPEG decode
+                               was asked for, and the decoded channels; after img_probe:
+                               what the header says */
     enum img_format fmt;
     int orientation;        /* EXIF orientation 1..8 of a JPEG, 1 if none or another format */
     int animated;           /* GIF with more than one frame (only the first is decoded) */
@@ -43,8 +45,14 @@ struct img_info {
 struct img_load_opts {
     uint64_t max_pixels;    /* refuse images with w*h above this; 0 = no limit */
     int autorotate;         /* apply the EXIF orientation, so the result looks upright */
-    unsigned target_w, target_h; /* hint only: the final size wanted, 0 = full size.
-                               Reserved for decoding JPEG at a reduced scale; ignored today. */
+    unsigned target_w, target_h; /* hint: the size (upright, after rotation) the caller
+                               will resize to next; 0 = full size. A JPEG is then decoded
+                               at the smallest 1/2, 1/4 or 1/8 DCT scale that still covers
+                               it, so the pixels may be smaller than info->w x info->h
+                               (never smaller than the target). */
+    int gray;               /* hint: the caller converts to gray next, so a JPEG may come
+                               out as its luma channel (1 channel) straight from the
+                               decoder; any other image is decoded as usual */
 };
 
 /* The format of buf by its first bytes (PNG, JPEG, BMP, GIF, PSD, HDR, PIC,
@@ -62,7 +70,9 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen);
 
 /* Decodes buf: img_probe first (the size limit applies before any pixel is
- * allocated), then stb_image (the first frame of a GIF). 16-bit and HDR sources
+ * allocated), then libjpeg-turbo for JPEGs (3 or 1 channels; CMYK and files it
+ * only decodes with warnings go to stb_image), stb_image for every other
+ * format (the first frame of a GIF). 16-bit and HDR sources
  * come out 8-bit. With o->autorotate the EXIF orientation is applied, so a
  * 90-degree orientation swaps w and h. o may be NULL (no limit, no rotation).
  * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),
@@ -82,7 +92,8 @@ int img_gray(struct img *im, char *err, size_t errlen);
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen);
 
 /* Encodes im into the open file descriptor fd (written with write(), not closed).
- * fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
+ * PNG goes through the png module (per-row filters, libdeflate or zlib RLE) at
+ * the default level; the others through stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
  * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
  * composited onto white first (a transparent logo stays readable). Returns the
  * number of bytes written, or -1 with a message (write error with strerror,
@@ -93,6 +104,32 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
 
 /* Frees im->px and zeroes *im. NULL-safe. */
 void img_free(struct img *im);
+
+/* Per-worker state kept across images: the PNG encoder (libdeflate compressor
+ * and buffers) and the JPEG decoder (libjpeg-turbo). Create one per worker
+ * process (or thread) and pass it to img_codec_decode / img_codec_encode; the
+ * plain img_decode / img_encode make a temporary one per call. */
+struct img_codec;
+
+/* Returns 0 and sets *out (free with img_codec_destroy), or -1 with a message. */
+int img_codec_create(struct img_codec **out, char *err, size_t errlen);
+/* Frees c and everything it holds. NULL: no-op. */
+void img_codec_destroy(struct img_codec *c);
+
+struct img_save_opts {
+    int quality;            /* JPEG 1..100; 0 = 90 */
+    int png_level;          /* PNG effort 1 (fast) .. 12 (small); 0 = the default 6 */
+};
+
+/* img_decode with c's reused decoder state: same results and errors. */
+int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
+                     const struct img_load_opts *o, struct img *out, struct img_info *info,
+                     char *err, size_t errlen);
+
+/* img_encode with c's reused encoder state and the options in so (NULL: defaults).
+ * Same results and errors as img_encode; also fails on a png_level outside 0..12. */
+long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
+                           const struct img_save_opts *so, int fd, char *err, size_t errlen);
 
 const char *img_format_name(enum img_format f);   /* "png", "jpg", ..., "unknown" */
 const char *img_format_ext(enum img_format f);    /* ".png", ".jpg", ...; "" if unknown */

@@ -27,6 +27,7 @@ struct job_options {
     unsigned nops;
     enum img_format format;      /* IMG_FMT_UNKNOWN: keep the input's if writable, else PNG */
     int quality;                 /* JPEG 1..100; 0: 90 */
+    int png_level;               /* PNG compression 1..12; 0: the default (6) */
     int autorotate;              /* apply EXIF orientation */
     uint64_t max_pixels;         /* refuse larger images after the header; 0: no limit */
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */
@@ -49,6 +50,9 @@ _Static_assert(sizeof(struct job_result) <= POOL_DATA_MAX, "fits a pool record")
 enum img_format job_output_format(const struct job_options *o, enum img_format in);
 
 /* Worker: processes in_path into out_path (its directory must exist).
+ * Decoder and encoder state (struct img_codec) is made on the first call and
+ * kept for the life of the process, so call it from one thread per process
+ * (a pool worker).
  * Up-to-date outputs (newer than the input) are skipped unless o->force.
  * Refuses to write over the input itself. The output appears atomically or
  * not at all. Returns an enum pool_status, with rec->msg saying why on

@@ -1,0 +1,177 @@
+/* jpeg.c — JPEG decoding through libjpeg-turbo (libjpeg API, DCT scaling).
+ *
+ * Design note. libjpeg-turbo decodes with SIMD and can run its inverse DCT at
+ * 1/2, 1/4 or 1/8 scale, so a photo that will become a thumbnail never has
+ * its full pixel count computed (what Pillow's draft mode and libvips'
+ * shrink-on-load do). For greyscale output it hands back the Y channel and
+ * skips the colour conversion entirely.
+ *
+ * libjpeg reports fatal errors by calling error_exit, which by default calls
+ * exit(): here it longjmps back to jpeg_decode, which aborts the decompressor
+ * (keeping it reusable) and frees what it allocated. Warnings (corrupt data,
+ * premature end) make libjpeg fill in grey and carry on; such files go back
+ * to the caller with rc 1 so stb_image decides, exactly as before this
+ * decoder existed. A scan limit stops progressive files built to take
+ * minutes (thousands of tiny scans), as djpeg -maxscan does.
+ */
+#include "imgpool/jpeg.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+/* No real encoder writes more than a few dozen scans. */
+#define JPEG_MAX_SCANS 500
+
+struct jpeg_dec {
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    struct jpeg_progress_mgr progress;
+    jmp_buf escape;
+    int warned;                     /* a warning was raised during this image */
+    char msg[JMSG_LENGTH_MAX];      /* the first error or warning */
+};
+
+static struct jpeg_dec *jpeg_of(j_common_ptr cinfo)
+{
+    return (struct jpeg_dec *)((char *)cinfo - offsetof(struct jpeg_dec, cinfo));
+}
+
+static void jpeg_on_error(j_common_ptr cinfo)
+{
+    struct jpeg_dec *d = jpeg_of(cinfo);
+    if (!d->warned)
+        cinfo->err->format_message(cinfo, d->msg);
+    longjmp(d->escape, 1);
+}
+
+/* level -1: a warning (corrupt data); 0+ are trace messages, ignored. */
+static void jpeg_on_message(j_common_ptr cinfo, int level)
+{
+    struct jpeg_dec *d = jpeg_of(cinfo);
+    if (level < 0 && !d->warned) {
+        d->warned = 1;
+        cinfo->err->format_message(cinfo, d->msg);
+    }
+}
+
+static void jpeg_on_progress(j_common_ptr cinfo)
+{
+    j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
+    if (dinfo->input_scan_number > JPEG_MAX_SCANS) {
+        struct jpeg_dec *d = jpeg_of(cinfo);
+        snprintf(d->msg, sizeof d->msg, "more than %d scans", JPEG_MAX_SCANS);
+        d->warned = 1;          /* keep this message */
+        longjmp(d->escape, 1);
+    }
+}
+
+int jpeg_dec_create(struct jpeg_dec **out, char *err, size_t errlen)
+{
+    struct jpeg_dec *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory creating a JPEG decoder");
+        return -1;
+    }
+    d->cinfo.err = jpeg_std_error(&d->jerr);
+    d->jerr.error_exit = jpeg_on_error;
+    d->jerr.emit_message = jpeg_on_message;
+    if (setjmp(d->escape)) {
+        snprintf(err, errlen, "cannot create a JPEG decoder: %s", d->msg);
+        free(d);
+        return -1;
+    }
+    jpeg_create_decompress(&d->cinfo);
+    d->progress.progress_monitor = jpeg_on_progress;
+    d->cinfo.progress = &d->progress;
+    *out = d;
+    return 0;
+}
+
+void jpeg_dec_destroy(struct jpeg_dec *d)
+{
+    if (!d)
+        return;
+    jpeg_destroy_decompress(&d->cinfo);
+    free(d);
+}
+
+unsigned jpeg_scale_for(unsigned w, unsigned h, unsigned tw, unsigned th)
+{
+    if (tw == 0 || th == 0)
+        return 1;
+    for (unsigned denom = 8; denom > 1; denom /= 2)
+        if ((w + denom - 1) / denom >= tw && (h + denom - 1) / denom >= th)
+            return denom;
+    return 1;
+}
+
+/* The part of jpeg_decode that may longjmp: header, scale, decompress rows.
+ * Everything it allocates outside libjpeg goes through *px for cleanup. */
+static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
+                    int gray, unsigned long long max_pixels, struct img *out,
+                    unsigned char *volatile *px)
+{
+    struct jpeg_decompress_struct *c = &d->cinfo;
+    jpeg_mem_src(c, buf, (unsigned long)len);
+    jpeg_read_header(c, TRUE);
+    if (c->num_components != 1 && c->num_components != 3) {
+        snprintf(d->msg, sizeof d->msg, "%d components (CMYK?)", c->num_components);
+        return 1;
+    }
+    if (max_pixels && (unsigned long long)c->image_width * c->image_height > max_pixels) {
+        snprintf(d->msg, sizeof d->msg, "image too large: %ux%u", c->image_width,
+                 c->image_height);
+        return -1;
+    }
+    c->scale_num = 1;
+    c->scale_denom = denom;
+    c->out_color_space = gray || c->num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    c->dct_method = JDCT_ISLOW;
+    jpeg_start_decompress(c);
+    size_t stride = (size_t)c->output_width * (size_t)c->output_components;
+    *px = malloc(stride * c->output_height);
+    if (!*px) {
+        snprintf(d->msg, sizeof d->msg, "out of memory (%ux%u)", c->output_width,
+                 c->output_height);
+        return -1;
+    }
+    while (c->output_scanline < c->output_height) {
+        JSAMPROW row = *px + stride * c->output_scanline;
+        jpeg_read_scanlines(c, &row, 1);
+    }
+    jpeg_finish_decompress(c);
+    if (d->warned)
+        return 1;
+    *out = (struct img){*px, c->output_width, c->output_height,
+                        (unsigned)c->output_components};
+    *px = NULL;
+    return 0;
+}
+
+int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
+                int gray, unsigned long long max_pixels, struct img *out, char *err,
+                size_t errlen)
+{
+    unsigned char *volatile px = NULL;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (denom != 1 && denom != 2 && denom != 4 && denom != 8) {
+        snprintf(err, errlen, "JPEG: bad scale 1/%u", denom);
+        return -1;
+    }
+    d->warned = 0;
+    d->msg[0] = '\0';
+    if (setjmp(d->escape))
+        rc = d->warned ? 1 : -1;
+    else
+        rc = jpeg_run(d, buf, len, denom, gray, max_pixels, out, &px);
+    jpeg_abort_decompress(&d->cinfo);
+    free(px);
+    if (rc != 0)
+        snprintf(err, errlen, "JPEG: %s", d->msg[0] ? d->msg : "corrupt data");
+    return rc;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# PNGs from the libdeflate encoder decode to exactly the pixels written, as
+# Pillow (an independent decoder) sees them: every sample is written as PNG at
+# the fastest, default and smallest levels and as TGA (stb_image_write,
+# uncompressed path), and Pillow must read the same pixels from all of them.
+. "$ROOT/tests/integration/lib.sh"
+py=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import PIL' 2>/dev/null; then py=$p; break; fi
+done
+[ -n "$py" ] || skip "Pillow not installed (python3-pil)"
+for level in 1 6 12; do
+  expect_exit 0 "$IMGPOOL" -q --procs 2 --format png --png-level $level -o "$T/png$level" "$ROOT/samples"
+done
+expect_exit 0 "$IMGPOOL" -q --procs 2 --format tga -o "$T/tga" "$ROOT/samples"
+expect_exit 2 "$IMGPOOL" --png-level 0 -o "$T/bad" "$ROOT/samples"
+expect_err "invalid value for --png-level"
+"$py" - "$T" <<'PY' || fail "Pillow sees different pixels"
+import os, sys
+from PIL import Image
+t = sys.argv[1]
+names = sorted(os.listdir(os.path.join(t, "tga")))
+assert len(names) >= 10, names
+for n in names:
+    stem = os.path.splitext(n)[0]
+    ref = Image.open(os.path.join(t, "tga", n))
+    for level in (1, 6, 12):
+        im = Image.open(os.path.join(t, "png%d" % level, stem + ".png"))
+        assert im.mode == ref.mode and im.size == ref.size, (n, level, im.mode, ref.mode)
+        assert im.tobytes() == ref.tobytes(), (n, level)
+print("%d images, 3 levels: same pixels" % len(names))
+PY
