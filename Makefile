@@ -8,14 +8,19 @@ VERSION := 0.1.0
 
 PKGS      := stb libcurl libcjson libexif gmp libdeflate libjpeg zlib
 TEST_PKGS := cmocka
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+# Asked of pkg-config on first use, not when the Makefile is read: on a fresh
+# machine the packages (and pkg-config itself) arrive during this very make,
+# from the deps stamps below, which every compile waits for.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+TEST_LIBS  = $(eval TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS)))$(TEST_LIBS)
+DEPS_OK      := build/.deps-build
+TEST_DEPS_OK := build/.deps-test
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude \
              $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+LDLIBS   = $(PKG_LIBS) -lpthread -lm
 ASAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(filter-out src/main.c src/cli%.c,$(wildcard src/*.c))
@@ -40,15 +45,19 @@ TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
 
-deps:
+deps: $(DEPS_OK)
+test-deps: $(TEST_DEPS_OK)
+$(DEPS_OK): tools/deps.sh
 	@sh tools/deps.sh build
-test-deps:
+	@mkdir -p build && touch $@
+$(TEST_DEPS_OK): tools/deps.sh $(DEPS_OK)
 	@sh tools/deps.sh test
+	@touch $@
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(A)/obj/%.o: %.c
+$(A)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN) -c $< -o $@
 
@@ -62,6 +71,7 @@ $(B)/imgpool: $(call objs,$(B),$(CLI_SRC)) $(LIB)
 $(A)/imgpool: $(call objs,$(A),$(CLI_SRC)) $(LIB_ASAN)
 	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS)
 
+$(call objs,$(B),$(TEST_SRC) $(TOOL_SRC)) $(call objs,$(A),$(TEST_SRC) $(TOOL_SRC)): | $(TEST_DEPS_OK)
 $(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
