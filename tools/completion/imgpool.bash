@@ -2,14 +2,14 @@
 _imgpool() {
   local cur prev words cword
   _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-  local opts="--gray --grey --resize --format --quality --no-autorotate --max-pixels --force
+  local opts="--gray --grey --resize --format --quality --png-level --no-autorotate --max-pixels --force
     --procs -j --out -o --recursive -r --hidden --files-from --null -0 --shard --shards
     --max-memory --timeout --dry-run -n --quiet -q --report --trace --timeline --help -h --version -V"
   case $prev in
     --format) COMPREPLY=($(compgen -W "png jpg bmp tga" -- "$cur")); return;;
     --out|-o|--report|--trace|--files-from) COMPREPLY=($(compgen -f -- "$cur")); return;;
     --resize) COMPREPLY=($(compgen -W "256x256 50% 800x x600 '1024x1024>'" -- "$cur")); return;;
-    --procs|-j|--quality|--max-pixels|--max-memory|--timeout|--shard|--shards) return;;
+    --procs|-j|--quality|--png-level|--max-pixels|--max-memory|--timeout|--shard|--shards) return;;
   esac
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=($(compgen -W "xkcd demo report" -- "$cur") $(compgen -d -- "$cur"))
