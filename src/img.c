@@ -357,6 +357,7 @@ static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
 
 struct img_codec {
     struct png_enc *png;
+    struct png_dec *png_in;
     struct jpeg_dec *jpeg;
 };
 
@@ -367,7 +368,8 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (png_enc_create(&c->png, err, errlen) != 0 || jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
+    if (png_enc_create(&c->png, err, errlen) != 0 || png_dec_create(&c->png_in, err, errlen) != 0 ||
+        jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
         img_codec_destroy(c);
         return -1;
     }
@@ -380,6 +382,7 @@ void img_codec_destroy(struct img_codec *c)
     if (!c)
         return;
     png_enc_destroy(c->png);
+    png_dec_destroy(c->png_in);
     jpeg_dec_destroy(c->jpeg);
     free(c);
 }
@@ -399,7 +402,8 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
                        sizeof why) == 0 ? 0 : -1;
 }
 
-/* The stb_image path: every format, and JPEGs libjpeg-turbo left alone. */
+/* The stb_image path: every format, and the JPEGs and PNGs the fast paths
+ * (libjpeg-turbo, png_decode) left alone. */
 static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
                           const struct img_info *info, struct img *out, char *err,
                           size_t errlen)
@@ -440,10 +444,13 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     memset(out, 0, sizeof *out);
     if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
-    int scaled = 0;
+    int done = 0, scaled = 0;
     if (info->fmt == IMG_FMT_JPG && img_decode_jpeg(c, buf, len, o, info, out) == 0)
-        scaled = out->w != info->w || out->h != info->h;
-    else if (img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
+        done = 1, scaled = out->w != info->w || out->h != info->h;
+    else if (info->fmt == IMG_FMT_PNG)
+        done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
+                          &out->ch) == 0;
+    if (!done && img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
         return -1;
     if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
         img_free(out);
