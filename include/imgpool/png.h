@@ -1,5 +1,6 @@
-/* png.h — a PNG encoder: per-row filter choice, then libdeflate or zlib's
- * run-length deflate, whichever suits the image (photographs: RLE).
+/* png.h — PNG encoding (per-row filter choice, then libdeflate or zlib's
+ * run-length deflate, whichever suits the image; photographs: RLE) and a
+ * libdeflate fast path for decoding the common PNG (see png_decode).
  *
  *   struct png_enc *e;
  *   if (png_enc_create(&e, err, sizeof err) != 0) ...;
