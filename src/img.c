@@ -357,6 +357,7 @@ static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
 
 struct img_codec {
     struct png_enc *png;
+    struct png_dec *png_in;
     struct jpeg_dec *jpeg;
 };
 
@@ -367,7 +368,8 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (png_enc_create(&c->png, err, errlen) != 0 || jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
+    if (png_enc_create(&c->png, err, errlen) != 0 || png_dec_create(&c->png_in, err, errlen) != 0 ||
+        jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
         img_codec_destroy(c);
         return -1;
     }
@@ -380,6 +382,7 @@ void img_codec_destroy(struct img_codec *c)
     if (!c)
         return;
     png_enc_destroy(c->png);
+    png_dec_destroy(c->png_in);
     jpeg_dec_destroy(c->jpeg);
     free(c);
 }
@@ -399,7 +402,8 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
                        sizeof why) == 0 ? 0 : -1;
 }
 
-/* The stb_image path: every format, and JPEGs libjpeg-turbo left alone. */
+/* The stb_image path: every format, and the JPEGs and PNGs the fast paths
+ * (libjpeg-turbo, png_decode) left alone. */
 static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
                           const struct img_info *info, struct img *out, char *err,
                           size_t errlen)
@@ -440,10 +444,13 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     memset(out, 0, sizeof *out);
     if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
-    int scaled = 0;
+    int done = 0, scaled = 0;
     if (info->fmt == IMG_FMT_JPG && img_decode_jpeg(c, buf, len, o, info, out) == 0)
-        scaled = out->w != info->w || out->h != info->h;
-    else if (img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
+        done = 1, scaled = out->w != info->w || out->h != info->h;
+    else if (info->fmt == IMG_FMT_PNG)
+        done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
+                          &out->ch) == 0;
+    if (!done && img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
         return -1;
     if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
         img_free(out);
@@ -516,37 +523,54 @@ static unsigned char img_linear_to_srgb(double v)
     return (unsigned char)(s <= 0 ? 0 : s >= 1 ? 255 : s * 255 + 0.5);
 }
 
-/* One output row of a k x k box shrink: averages rows [y0, y1) of im into
- * out (ow pixels). In linear light, colours weighted by alpha, like the
- * filter after it (lin: the sRGB-to-linear table; acc: 2 * ch sums). */
-static void img_box_row(const struct img *im, unsigned k, unsigned y0, unsigned y1,
-                        unsigned ow, const double *lin, double *acc, unsigned char *out)
+/* Sums of one box (rows [y0, y1), columns [x0, x1)): s[c] of the linear
+ * values (lin, 16-bit) of each colour channel and of alpha as it is, ws[c]
+ * of the colours weighted by alpha. a == ch: no alpha channel. */
+static void img_box_sum(const struct img *im, unsigned x0, unsigned x1, unsigned y0,
+                        unsigned y1, unsigned a, const uint16_t *lin, uint64_t *s, uint64_t *ws)
 {
-    unsigned ch = im->ch, a = ch == 2 || ch == 4 ? ch - 1 : ch;  /* a == ch: no alpha */
+    unsigned ch = im->ch;
     size_t stride = (size_t)im->w * ch;
-    for (unsigned ox = 0; ox < ow; ox++) {
-        unsigned x0 = ox * k, x1 = x0 + k < im->w ? x0 + k : im->w;
-        double *s = acc, *ws = acc + ch;        /* plain sums, alpha-weighted sums */
-        for (unsigned c = 0; c < 2 * ch; c++)
-            acc[c] = 0;
-        for (unsigned y = y0; y < y1; y++) {
-            const unsigned char *p = im->px + y * stride + (size_t)x0 * ch;
-            for (unsigned x = x0; x < x1; x++, p += ch) {
-                double w = a < ch ? p[a] / 255.0 : 1;
-                for (unsigned c = 0; c < ch; c++) {
-                    double v = c == a ? p[c] / 255.0 : lin[p[c]];
-                    s[c] += v;
-                    ws[c] += v * w;
+    for (unsigned y = y0; y < y1; y++) {
+        const unsigned char *p = im->px + y * stride + (size_t)x0 * ch;
+        const unsigned char *end = p + (size_t)(x1 - x0) * ch;
+        if (a == ch) {
+            for (; p < end; p += ch)
+                for (unsigned c = 0; c < ch; c++)
+                    s[c] += lin[p[c]];
+        } else {
+            for (; p < end; p += ch) {
+                unsigned alpha = p[a];
+                s[a] += alpha;
+                for (unsigned c = 0; c < a; c++) {
+                    s[c] += lin[p[c]];
+                    ws[c] += (uint64_t)lin[p[c]] * alpha;
                 }
             }
         }
-        double n = (double)(x1 - x0) * (y1 - y0), wsum = a < ch ? s[a] : 0;
+    }
+}
+
+/* One output row of a k x k box shrink: averages rows [y0, y1) of im into
+ * out (ow pixels). In linear light, colours weighted by alpha, like the
+ * filter after it. */
+static void img_box_row(const struct img *im, unsigned k, unsigned y0, unsigned y1,
+                        unsigned ow, const uint16_t *lin, unsigned char *out)
+{
+    unsigned ch = im->ch, a = ch == 2 || ch == 4 ? ch - 1 : ch;
+    for (unsigned ox = 0; ox < ow; ox++) {
+        unsigned x0 = ox * k, x1 = x0 + k < im->w ? x0 + k : im->w;
+        uint64_t s[4] = {0}, ws[4] = {0};
+        img_box_sum(im, x0, x1, y0, y1, a, lin, s, ws);
+        double n = (double)(x1 - x0) * (y1 - y0);
         unsigned char *d = out + (size_t)ox * ch;
         for (unsigned c = 0; c < ch; c++) {
             if (c == a)
-                d[c] = (unsigned char)(s[c] / n * 255 + 0.5);
+                d[c] = (unsigned char)(s[c] / n + 0.5);
+            else if (a < ch && s[a] > 0)
+                d[c] = img_linear_to_srgb((double)ws[c] / (double)s[a] / 65535.0);
             else
-                d[c] = img_linear_to_srgb(wsum > 0 ? ws[c] / wsum : s[c] / n);
+                d[c] = img_linear_to_srgb(s[c] / n / 65535.0);
         }
     }
 }
@@ -558,16 +582,16 @@ static int img_box_shrink(const struct img *im, unsigned k, struct img *box, cha
 {
     unsigned ow = (im->w + k - 1) / k, oh = (im->h + k - 1) / k;
     unsigned char *out = malloc((size_t)ow * oh * im->ch);
-    double lin[256], acc[8];
+    uint16_t lin[256];
     if (!out) {
         snprintf(err, errlen, "out of memory shrinking %ux%u", im->w, im->h);
         return -1;
     }
     for (unsigned v = 0; v < 256; v++)
-        lin[v] = img_srgb_to_linear(v / 255.0);
+        lin[v] = (uint16_t)(img_srgb_to_linear(v / 255.0) * 65535 + 0.5);
     for (unsigned oy = 0; oy < oh; oy++) {
         unsigned y0 = oy * k, y1 = y0 + k < im->h ? y0 + k : im->h;
-        img_box_row(im, k, y0, y1, ow, lin, acc, out + (size_t)oy * ow * im->ch);
+        img_box_row(im, k, y0, y1, ow, lin, out + (size_t)oy * ow * im->ch);
     }
     *box = (struct img){out, ow, oh, im->ch};
     return 0;
@@ -578,8 +602,8 @@ static int img_box_shrink(const struct img *im, unsigned k, struct img *box, cha
  * per output pixel to keep its quality, and not many more. 1: no box. */
 static unsigned img_box_factor(const struct img *im, unsigned w, unsigned h)
 {
-    unsigned rx = im->w / w, ry = im->h / h, r = rx < ry ? rx : ry;
-    return r >= 4 ? r / 2 : 1;
+    double rx = (double)im->w / w, ry = (double)im->h / h, r = rx < ry ? rx : ry;
+    return r >= 4 ? (unsigned)(r / 2) : 1;
 }
 
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)

@@ -26,7 +26,23 @@ enum img_format job_output_format(const struct job_options *o, enum img_format i
     return img_format_writable(in) ? in : IMG_FMT_PNG;
 }
 
-/* Reads the whole file; the caller frees *buf. */
+/* The worker's input buffer, reused from file to file; one larger than
+ * JOB_KEEP_BYTES is let go after its file (job_read_done), so a rare huge
+ * input does not pin memory under the worker's address-space limit. */
+#define JOB_KEEP_BYTES (64u << 20)
+static unsigned char *job_in;
+static size_t job_in_cap;
+
+static void job_read_done(void)
+{
+    if (job_in_cap > JOB_KEEP_BYTES) {
+        free(job_in);
+        job_in = NULL;
+        job_in_cap = 0;
+    }
+}
+
+/* Reads the whole file into job_in (valid until the next job_read). */
 static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
                     unsigned char **buf, size_t *len, struct pool_record *rec)
 {
@@ -41,7 +57,12 @@ static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
         return -1;
     }
     size_t cap = (size_t)st->st_size, n = 0;
-    unsigned char *b = malloc(cap ? cap : 1);
+    if (job_in_cap < cap || !job_in) {
+        free(job_in);
+        job_in = malloc(cap ? cap : 1);
+        job_in_cap = job_in ? cap : 0;
+    }
+    unsigned char *b = job_in;
     int err = b ? 0 : ENOMEM;
     while (!err && n < cap) {
         ssize_t r = read(fd, b + n, cap - n);
@@ -56,7 +77,7 @@ static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
     }
     close(fd);
     if (err) {
-        free(b);
+        job_read_done();
         snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(err));
         return -1;
     }
@@ -223,7 +244,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     rec->bytes_in = len;
     struct job_result *res = (struct job_result *)rec->data;
     if (img_sniff(buf, len) == IMG_FMT_UNKNOWN) {
-        free(buf);
+        job_read_done();
         return job_not_an_image(in_path, rec);
     }
 
@@ -238,7 +259,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         job_plan(o, turned ? info.h : info.w, turned ? info.w : info.h, sizes, &lo);
         rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
     }
-    free(buf);
+    job_read_done();
     if (rc != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
         return POOL_FAILED;

@@ -13,6 +13,12 @@
  * to the caller with rc 1 so stb_image decides, exactly as before this
  * decoder existed. A scan limit stops progressive files built to take
  * minutes (thousands of tiny scans), as djpeg -maxscan does.
+ *
+ * Progressive files at 1/8 scale: the 1x1 inverse DCT uses only each block's
+ * DC coefficient, and progressive files send all DC values in their first
+ * scans. So the decoder runs in buffered-image mode, stops reading once every
+ * component's DC is complete (coef_bits[c][0] == 0) and outputs then: the same
+ * pixels, without entropy-decoding the AC scans, which are most of the file.
  */
 #include "imgpool/jpeg.h"
 
@@ -109,6 +115,25 @@ unsigned jpeg_scale_for(unsigned w, unsigned h, unsigned tw, unsigned th)
     return 1;
 }
 
+/* Buffered-image mode: reads scans until every component's DC coefficients
+ * are complete (or the file ends), then starts the output pass. */
+static void jpeg_read_dc_scans(struct jpeg_decompress_struct *c)
+{
+    for (;;) {
+        int r = jpeg_consume_input(c);
+        if (r == JPEG_REACHED_EOI || r == JPEG_SUSPENDED)
+            break;
+        if (r != JPEG_SCAN_COMPLETED)
+            continue;
+        int done = 1;
+        for (int ci = 0; ci < c->num_components; ci++)
+            done = done && c->coef_bits[ci][0] == 0;
+        if (done)
+            break;
+    }
+    jpeg_start_output(c, c->input_scan_number);
+}
+
 /* The part of jpeg_decode that may longjmp: header, scale, decompress rows.
  * Everything it allocates outside libjpeg goes through *px for cleanup. */
 static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
@@ -131,7 +156,12 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     c->scale_denom = denom;
     c->out_color_space = gray || c->num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     c->dct_method = JDCT_ISLOW;
+    int dc_only = denom == 8 && jpeg_has_multiple_scans(c);
+    c->buffered_image = dc_only ? TRUE : FALSE;
+    c->do_block_smoothing = FALSE;      /* would guess AC values the 1x1 IDCT ignores */
     jpeg_start_decompress(c);
+    if (dc_only)
+        jpeg_read_dc_scans(c);
     size_t stride = (size_t)c->output_width * (size_t)c->output_components;
     *px = malloc(stride * c->output_height);
     if (!*px) {
@@ -143,7 +173,10 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
         JSAMPROW row = *px + stride * c->output_scanline;
         jpeg_read_scanlines(c, &row, 1);
     }
-    jpeg_finish_decompress(c);
+    if (dc_only)
+        jpeg_finish_output(c);          /* the rest of the file is never read */
+    else
+        jpeg_finish_decompress(c);
     if (d->warned)
         return 1;
     *out = (struct img){*px, c->output_width, c->output_height,

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "imgpool/img.h"
 
 #include <stb/stb_image_resize.h>
@@ -21,24 +22,6 @@
 #define IMG_TEST_MAX_PIXELS 100000000ull
 
 /* ---- helpers ---- */
-
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        *len = (size_t)n;
-    } else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
 
 /* Encodes im to memory (through a memfd) and returns the bytes. */
 static unsigned char *encode_mem(const struct img *im, enum img_format fmt, int quality,
@@ -551,7 +534,7 @@ static void corpus_check(const char *dir, const struct corpus_row *r, unsigned *
     char path[1600], err[256] = "";
     size_t len = 0;
     snprintf(path, sizeof path, "%s/%s", dir, r->path);
-    unsigned char *buf = read_all(path, &len);
+    unsigned char *buf = test_read_file(path, &len);
     if (!buf)
         fail_msg("cannot read %s", path);
     struct img_load_opts o = {.max_pixels = IMG_TEST_MAX_PIXELS, .autorotate = 1};
@@ -617,7 +600,7 @@ static void test_img__corpus_gif_bomb_refused(void **state)
     size_t len;
     snprintf(path, sizeof path, "%s/corpus/broken/image-gif/issue-101-infinite-empty-loop.gif",
              shared_dir());
-    unsigned char *buf = read_all(path, &len);
+    unsigned char *buf = test_read_file(path, &len);
     if (!buf) {
         print_message("%s not found (set SHARED): skipping\n", path);
         skip();
@@ -654,7 +637,7 @@ static void test_img__samples_decode(void **state)
         char path[256];
         size_t len;
         snprintf(path, sizeof path, "samples/%s", s[i].name);
-        unsigned char *buf = read_all(path, &len);
+        unsigned char *buf = test_read_file(path, &len);
         if (!buf)
             fail_msg("cannot read %s (tests run from the repository root)", path);
         struct img_info info;

@@ -22,26 +22,9 @@
 
 #include <stb/stb_image.h>
 
+#include "test_util.h"
 #include "imgpool/img.h"
 #include "imgpool/jpeg.h"
-
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        *len = (size_t)n;
-    } else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
 
 /* A shared corpus file, or NULL (with a note) when the corpus is absent. */
 static unsigned char *read_shared(const char *rel, size_t *len)
@@ -49,7 +32,7 @@ static unsigned char *read_shared(const char *rel, size_t *len)
     char path[1024];
     const char *shared = getenv("SHARED");
     snprintf(path, sizeof path, "%s/corpus/%s", shared ? shared : "../shared", rel);
-    unsigned char *buf = read_file(path, len);
+    unsigned char *buf = test_read_file(path, len);
     if (!buf)
         print_message("%s not found (set SHARED): skipping that file\n", path);
     return buf;
@@ -119,7 +102,7 @@ static void test_jpeg__scaled_close_to_full(void **state)
     assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
     static const char *const samples[] = {"samples/photo.jpg", "samples/large-landscape.jpg"};
     for (unsigned i = 0; i < 2; i++) {
-        unsigned char *buf = read_file(samples[i], &len);
+        unsigned char *buf = test_read_file(samples[i], &len);
         assert_non_null(buf);
         check_scales(d, buf, len, samples[i]);
         free(buf);
@@ -143,7 +126,7 @@ static void test_jpeg__gray_is_luma(void **state)
     char err[200];
     size_t len;
     (void)state;
-    unsigned char *buf = read_file("samples/photo.jpg", &len);
+    unsigned char *buf = test_read_file("samples/photo.jpg", &len);
     assert_non_null(buf);
     assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
     assert_int_equal(jpeg_decode(d, buf, len, 2, 0, 0, &rgb, err, sizeof err), 0);
@@ -176,7 +159,7 @@ static void test_jpeg__leaves_and_errors(void **state)
     size_t len;
     (void)state;
     assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
-    unsigned char *buf = read_file("samples/photo.jpg", &len);
+    unsigned char *buf = test_read_file("samples/photo.jpg", &len);
     assert_non_null(buf);
     assert_int_equal(jpeg_decode(d, buf, len / 2, 1, 0, 0, &im, err, sizeof err), 1);
     assert_null(im.px);
@@ -207,7 +190,7 @@ static void test_jpeg__img_decode_with_target(void **state)
     char err[200];
     size_t len;
     (void)state;
-    unsigned char *buf = read_file("samples/exif-rotate6.jpg", &len);
+    unsigned char *buf = test_read_file("samples/exif-rotate6.jpg", &len);
     assert_non_null(buf);
     struct img full, small;
     struct img_info fi, si;

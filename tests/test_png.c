@@ -7,12 +7,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <libdeflate.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb/stb_image.h>
 
+#include "test_util.h"
 #include "imgpool/png.h"
 
 /* Pixel patterns that favour different filters: noise (none), horizontal
@@ -184,6 +187,62 @@ static void test_png__coding_per_image(void **state)
     png_enc_destroy(e);
 }
 
+/* The decoder's fast path against stb_image on every PNG of PngSuite and
+ * the samples: the files it takes decode to exactly stb's pixels, the
+ * others (palette, 16-bit, interlaced, tRNS, broken) are left alone (1). */
+static void test_png__decode_same_as_stb(void **state)
+{
+    (void)state;
+    char dir[1024], path[1300], err[200];
+    const char *shared = getenv("SHARED");
+    struct png_dec *d;
+    unsigned taken = 0, left = 0;
+    assert_int_equal(png_dec_create(&d, err, sizeof err), 0);
+    static const char *const dirs[] = {"%s/corpus/pngsuite", "samples", "%s/corpus/misc"};
+    for (unsigned k = 0; k < 3; k++) {
+        snprintf(dir, sizeof dir, dirs[k], shared ? shared : "../shared");
+        DIR *dh = opendir(dir);
+        if (!dh) {
+            print_message("%s not found: skipping it\n", dir);
+            continue;
+        }
+        for (struct dirent *e; (e = readdir(dh));) {
+            size_t n = strlen(e->d_name), len = 0;
+            if (n < 4 || strcmp(e->d_name + n - 4, ".png") != 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unsigned char *buf = test_read_file(path, &len), *px;
+            unsigned w, h, ch;
+            assert_non_null(buf);
+            if (png_decode(d, buf, len, 0, &px, &w, &h, &ch) != 0) {
+                left++;
+                free(buf);
+                continue;
+            }
+            int sw, sh, sc;
+            unsigned char *ref = stbi_load_from_memory(buf, (int)len, &sw, &sh, &sc, 0);
+            if (!ref)
+                fail_msg("%s: fast path decoded what stb refuses", path);
+            if ((unsigned)sw != w || (unsigned)sh != h || (unsigned)sc != ch ||
+                memcmp(px, ref, (size_t)w * h * ch) != 0)
+                fail_msg("%s: differs from stb_image", path);
+            taken++;
+            free(px);
+            assert_int_equal(png_decode(d, buf, len / 2, 0, &px, &w, &h, &ch), 1);
+            assert_int_equal(png_decode(d, buf, len, (unsigned long long)w * h - 1, &px, &w,
+                                        &h, &ch), 1);
+            stbi_image_free(ref);
+            free(buf);
+        }
+        closedir(dh);
+    }
+    print_message("fast path took %u PNGs, left %u to stb_image\n", taken, left);
+    assert_true(taken >= 5);
+    assert_true(left >= 1 || !shared);
+    png_dec_destroy(d);
+    png_dec_destroy(NULL);
+}
+
 static void test_png__bad_arguments(void **state)
 {
     struct png_enc *e;
@@ -212,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_png__encoder_reuse),
         cmocka_unit_test(test_png__compresses),
         cmocka_unit_test(test_png__coding_per_image),
+        cmocka_unit_test(test_png__decode_same_as_stb),
         cmocka_unit_test(test_png__bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

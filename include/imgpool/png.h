@@ -1,5 +1,6 @@
-/* png.h — a PNG encoder: per-row filter choice, then libdeflate or zlib's
- * run-length deflate, whichever suits the image (photographs: RLE).
+/* png.h — PNG encoding (per-row filter choice, then libdeflate or zlib's
+ * run-length deflate, whichever suits the image; photographs: RLE) and a
+ * libdeflate fast path for decoding the common PNG (see png_decode).
  *
  *   struct png_enc *e;
  *   if (png_enc_create(&e, err, sizeof err) != 0) ...;
@@ -45,5 +46,30 @@ void png_enc_destroy(struct png_enc *e);
 const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsigned w,
                                 unsigned h, unsigned ch, int level, size_t *len,
                                 char *err, size_t errlen);
+
+/* ---- decoding: a fast path for the common PNG, through libdeflate ----
+ *
+ *   struct png_dec *d;  png_dec_create(&d, err, sizeof err);
+ *   rc = png_decode(d, buf, len, max_pixels, &px, &w, &h, &ch);   0: px is yours (free)
+ *   png_dec_destroy(d);
+ *
+ * Only 8-bit, non-interlaced grey, grey+alpha, RGB and RGBA files without a
+ * tRNS or CgBI chunk: every other PNG, and every file libdeflate finds
+ * damaged, is left to stb_image (rc 1), which gives exactly the same pixels
+ * for the files this path takes (tested on PngSuite). One decoder per thread. */
+struct png_dec;
+
+/* Returns 0 and sets *out (free with png_dec_destroy), or -1 with a message. */
+int png_dec_create(struct png_dec **out, char *err, size_t errlen);
+/* NULL: no-op. */
+void png_dec_destroy(struct png_dec *d);
+
+/* Decodes buf if it is a PNG this path takes: returns 0 with *px (malloc'd,
+ * w * h * ch bytes, the caller frees), *w, *h, *ch (1..4). Returns 1 for any
+ * PNG it leaves to another decoder (or any it finds damaged), and for images
+ * above max_pixels (0: no limit), without allocating pixels. */
+int png_decode(struct png_dec *d, const unsigned char *buf, size_t len,
+               unsigned long long max_pixels, unsigned char **px, unsigned *w, unsigned *h,
+               unsigned *ch);
 
 #endif
