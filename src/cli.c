@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <gmp.h>
+#include <libdeflate.h>
+#include <stdio.h>
+#include <jpeglib.h>
+#include <zlib.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +244,9 @@ static void cli_usage(FILE *to)
           to);
 }
 
+#define CLI_STR2(x) #x
+#define CLI_STR(x) CLI_STR2(x)   /* LIBJPEG_TURBO_VERSION is a bare 2.1.5 */
+
 static void cli_version(void)
 {
     printf("imgpool %s\n", IMGPOOL_VERSION);
@@ -247,6 +254,9 @@ static void cli_version(void)
     printf("  %s\n", curl_version());
     printf("  cJSON %s\n", cJSON_Version());
     printf("  GMP %s\n", gmp_version);
+    printf("  libjpeg-turbo %s\n", CLI_STR(LIBJPEG_TURBO_VERSION));
+    printf("  libdeflate %s\n", LIBDEFLATE_VERSION_STRING);
+    printf("  zlib %s\n", zlibVersion());
 }
 
 /* ---- option parsing ---------------------------------------------------- */
