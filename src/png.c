@@ -13,8 +13,11 @@
  * for Pillow's zlib 6 Z_FILTERED) and the fastest (2.2 s CPU vs 4.7 s vs
  * 18.5 s). On screenshots and flat graphics, real matches exist and libdeflate
  * wins. So each image's middle rows (PNG_SAMPLE bytes) are compressed both
- * ways and the smaller coding does the whole image; an image no larger than
- * the sample is simply compressed both ways and the smaller kept.
+ * ways and the smaller coding does the whole image. An image no larger than
+ * the sample (a thumbnail) is RLE-coded and tried with libdeflate's fastest
+ * level; only if that beats RLE is it compressed at the level asked for (and
+ * the smallest kept). Photo thumbnails, where RLE wins, so cost no libdeflate
+ * run at level 6.
  *
  * Decoding: stb_image inflates with its own slow zlib and libspng (measured,
  * Debian's build on zlib) was slower still, so the common PNG (8-bit,
@@ -42,6 +45,7 @@
 struct png_enc {
     struct libdeflate_compressor *zc;
     int level;                     /* of zc */
+    struct libdeflate_compressor *quick;   /* level 1: decides a small image's coding */
     unsigned char *filtered;       /* h rows of (filter byte + row) */
     size_t filtered_cap;
     unsigned char *out;            /* the whole file */
@@ -70,6 +74,8 @@ void png_enc_destroy(struct png_enc *e)
         return;
     if (e->zc)
         libdeflate_free_compressor(e->zc);
+    if (e->quick)
+        libdeflate_free_compressor(e->quick);
     if (e->rle_ready)
         deflateEnd(&e->rle);
     free(e->filtered);
@@ -202,8 +208,15 @@ static size_t png_compress(struct png_enc *e, size_t n, unsigned char *out, size
     if (png_reserve(&e->alt, &e->alt_cap, sample_cap) != 0)
         return 0;
     size_t rle = png_rle(e, in + from, sample, e->alt, sample_cap);
-    if (sample == n) {          /* the sample is the image: keep the smaller */
-        size_t lz = libdeflate_zlib_compress(e->zc, in, n, out, cap);
+    if (sample == n) {          /* the sample is the image: see the design note */
+        if (!e->quick && !(e->quick = libdeflate_alloc_compressor(1)))
+            return 0;
+        size_t quick = libdeflate_zlib_compress(e->quick, in, n, out, cap);
+        if (rle && (!quick || rle <= quick)) {
+            memcpy(out, e->alt, rle);
+            return rle;
+        }
+        size_t lz = e->level == 1 ? quick : libdeflate_zlib_compress(e->zc, in, n, out, cap);
         if (rle && (!lz || rle < lz))
             memcpy(out, e->alt, rle);
         return rle && (!lz || rle < lz) ? rle : lz;

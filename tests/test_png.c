@@ -148,18 +148,17 @@ static void test_png__compresses(void **state)
     png_enc_destroy(e);
 }
 
-/* Larger than the sample: a photograph-like image (smooth shading plus
- * sensor noise) goes to zlib's RLE coding, a screenshot-like one (a repeated
- * glyph pattern) to libdeflate; both decode exactly. The zlib header's level
- * bits tell the codings apart: 0x01 from zlib's Z_RLE ("fastest"), 0xda from
- * libdeflate at level 9. */
-static void test_png__coding_per_image(void **state)
+/* A photograph-like image (smooth shading plus sensor noise) goes to zlib's
+ * RLE coding, a screenshot-like one (a repeated glyph pattern) to libdeflate
+ * at the level asked for; both decode exactly. Once larger than the sample
+ * (decided on its middle rows), once a thumbnail (decided by libdeflate's
+ * fastest level, then compressed at level 9). The zlib header's level bits
+ * tell the codings apart: 0x01 from zlib's Z_RLE or libdeflate level 1
+ * ("fastest"), 0xda from libdeflate at level 9. */
+static void png_check_coding(struct png_enc *e, unsigned w, unsigned h)
 {
-    struct png_enc *e;
     char err[200];
     size_t len;
-    (void)state;
-    const unsigned w = 800, h = 600;
     unsigned char *photo = malloc((size_t)w * h), *screen = malloc((size_t)w * h);
     uint32_t rng = 12345;
     assert_non_null(photo);
@@ -171,7 +170,6 @@ static void test_png__coding_per_image(void **state)
             unsigned gx = x % 9, gy = y % 14, glyph = (x / 9 * 7 + y / 14 * 3) % 26;
             screen[y * w + x] = (gx * 3 + gy * glyph) % 11 < 3 && gy < 11 ? 20 : 250;
         }
-    assert_int_equal(png_enc_create(&e, err, sizeof err), 0);
     const unsigned char *png = png_encode(e, photo, w, h, 1, 9, &len, err, sizeof err);
     assert_non_null(png);
     assert_int_equal(png[41], 0x78);
@@ -184,6 +182,16 @@ static void test_png__coding_per_image(void **state)
     assert_decodes_to(png, len, screen, w, h, 1);
     free(photo);
     free(screen);
+}
+
+static void test_png__coding_per_image(void **state)
+{
+    struct png_enc *e;
+    char err[200];
+    (void)state;
+    assert_int_equal(png_enc_create(&e, err, sizeof err), 0);
+    png_check_coding(e, 800, 600);
+    png_check_coding(e, 256, 192);
     png_enc_destroy(e);
 }
 
