@@ -74,14 +74,15 @@ void cli_job_defaults(struct job_options *jo)
     jo->max_file_bytes = 1ull << 30;
 }
 
-static int cli_parse_u64(const char *opt, const char *arg, uint64_t max, uint64_t *out)
+int cli_parse_range(const char *opt, const char *arg, uint64_t min, uint64_t max,
+                    uint64_t *out)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || arg[0] == '-' || v > max) {
-        fprintf(stderr, "imgpool: invalid value for %s: '%s' (a whole number up to %llu)\n",
-                opt, arg, (unsigned long long)max);
+    if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "imgpool: invalid value for %s: '%s' (a whole number from %llu to %llu)\n",
+                opt, arg, (unsigned long long)min, (unsigned long long)max);
         return -1;
     }
     *out = v;
@@ -91,12 +92,8 @@ static int cli_parse_u64(const char *opt, const char *arg, uint64_t max, uint64_
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out)
 {
     uint64_t v;
-    if (cli_parse_u64(opt, arg, max, &v) != 0)
+    if (cli_parse_range(opt, arg, 1, max, &v) != 0)
         return -1;
-    if (v == 0) {
-        fprintf(stderr, "imgpool: invalid value for %s: '%s' (at least 1)\n", opt, arg);
-        return -1;
-    }
     *out = (unsigned)v;
     return 0;
 }
@@ -154,28 +151,20 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
         }
         return 1;
     case CLI_OPT_QUALITY:
-        if (cli_parse_u64("--quality", arg, 100, &v) != 0 || v == 0) {
-            if (v == 0)
-                fprintf(stderr, "imgpool: invalid value for --quality: '%s' (1 to 100)\n", arg);
+        if (cli_parse_range("--quality", arg, 1, 100, &v) != 0)
             return -1;
-        }
         jo->quality = (int)v;
         return 1;
     case CLI_OPT_PNG_LEVEL:
-        if (cli_parse_u64("--png-level", arg, PNG_LEVEL_MAX, &v) != 0)
+        if (cli_parse_range("--png-level", arg, PNG_LEVEL_MIN, PNG_LEVEL_MAX, &v) != 0)
             return -1;
-        if (v < PNG_LEVEL_MIN) {
-            fprintf(stderr, "imgpool: invalid value for --png-level: '%s' (%d to %d)\n",
-                    arg, PNG_LEVEL_MIN, PNG_LEVEL_MAX);
-            return -1;
-        }
         jo->png_level = (int)v;
         return 1;
     case CLI_OPT_NO_AUTOROTATE:
         jo->autorotate = 0;
         return 1;
     case CLI_OPT_MAX_PIXELS:
-        return cli_parse_u64("--max-pixels", arg, UINT64_MAX, &jo->max_pixels) == 0 ? 1 : -1;
+        return cli_parse_range("--max-pixels", arg, 0, UINT64_MAX, &jo->max_pixels) == 0 ? 1 : -1;
     case CLI_OPT_FORCE:
         jo->force = 1;
         return 1;
@@ -327,7 +316,7 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
                 return -1;
             break;
         case CLI_OPT_TIMEOUT:
-            if (cli_parse_u64("--timeout", optarg, 86400, &v) != 0)
+            if (cli_parse_range("--timeout", optarg, 0, 86400, &v) != 0)
                 return -1;
             r->timeout_s = (unsigned)v;
             break;

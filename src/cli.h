@@ -41,6 +41,9 @@ void cli_job_defaults(struct job_options *jo);
 /* Applies one processing option. Returns 1 if c was one (value good), 0 if
  * c is not a processing option, -1 after printing a message for a bad value. */
 int cli_job_option(int c, const char *arg, struct job_options *jo);
+/* Parses a whole number min..max into *out. 0, or -1 after a message. */
+int cli_parse_range(const char *opt, const char *arg, uint64_t min, uint64_t max,
+                    uint64_t *out);
 /* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
 

@@ -129,18 +129,13 @@ static int cli_xkcd_seconds(const char *opt, const char *arg, double max_s, long
     return 0;
 }
 
-/* A whole number from min to max. */
+/* A whole number from min to max, into a long (the fetch options' type). */
 static int cli_xkcd_number(const char *opt, const char *arg, long min, long max, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end || v < min || v > max) {
-        fprintf(stderr, "imgpool: invalid value for %s: '%s' (%ld to %ld)\n", opt, arg,
-                min, max);
+    uint64_t v;
+    if (cli_parse_range(opt, arg, (uint64_t)min, (uint64_t)max, &v) != 0)
         return -1;
-    }
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
