@@ -1,4 +1,5 @@
-/* img.c — the image layer over stb_image 2.27, stb_image_resize and stb_image_write.
+/* img.c — the image layer over stb_image 2.27, stb_image_write, libjpeg-turbo
+ * (jpeg.c), the PNG codec (png.c) and the resampler (resample.c).
  *
  * Design note. Decoding treats every file as hostile, in the order stb's own
  * fuzzer uses: sniff the magic bytes, read the header with stbi_info, bound the
@@ -18,11 +19,11 @@
 
 #include "imgpool/jpeg.h"
 #include "imgpool/png.h"
+#include "imgpool/resample.h"
 
 #include <errno.h>
 #include <libexif/exif-data.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,6 @@
 #include <unistd.h>
 
 #include <stb/stb_image.h>
-#include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
 
 static const struct {
@@ -512,100 +512,6 @@ static int img_size_ok(unsigned w, unsigned h, unsigned ch)
            (uint64_t)w * ch <= INT_MAX && (uint64_t)w * h * ch <= SIZE_MAX / 2;
 }
 
-static double img_srgb_to_linear(double v)
-{
-    return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
-}
-
-static unsigned char img_linear_to_srgb(double v)
-{
-    double s = v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055;
-    return (unsigned char)(s <= 0 ? 0 : s >= 1 ? 255 : s * 255 + 0.5);
-}
-
-/* Sums of one box (rows [y0, y1), columns [x0, x1)): s[c] of the linear
- * values (lin, 16-bit) of each colour channel and of alpha as it is, ws[c]
- * of the colours weighted by alpha. a == ch: no alpha channel. */
-static void img_box_sum(const struct img *im, unsigned x0, unsigned x1, unsigned y0,
-                        unsigned y1, unsigned a, const uint16_t *lin, uint64_t *s, uint64_t *ws)
-{
-    unsigned ch = im->ch;
-    size_t stride = (size_t)im->w * ch;
-    for (unsigned y = y0; y < y1; y++) {
-        const unsigned char *p = im->px + y * stride + (size_t)x0 * ch;
-        const unsigned char *end = p + (size_t)(x1 - x0) * ch;
-        if (a == ch) {
-            for (; p < end; p += ch)
-                for (unsigned c = 0; c < ch; c++)
-                    s[c] += lin[p[c]];
-        } else {
-            for (; p < end; p += ch) {
-                unsigned alpha = p[a];
-                s[a] += alpha;
-                for (unsigned c = 0; c < a; c++) {
-                    s[c] += lin[p[c]];
-                    ws[c] += (uint64_t)lin[p[c]] * alpha;
-                }
-            }
-        }
-    }
-}
-
-/* One output row of a k x k box shrink: averages rows [y0, y1) of im into
- * out (ow pixels). In linear light, colours weighted by alpha, like the
- * filter after it. */
-static void img_box_row(const struct img *im, unsigned k, unsigned y0, unsigned y1,
-                        unsigned ow, const uint16_t *lin, unsigned char *out)
-{
-    unsigned ch = im->ch, a = ch == 2 || ch == 4 ? ch - 1 : ch;
-    for (unsigned ox = 0; ox < ow; ox++) {
-        unsigned x0 = ox * k, x1 = x0 + k < im->w ? x0 + k : im->w;
-        uint64_t s[4] = {0}, ws[4] = {0};
-        img_box_sum(im, x0, x1, y0, y1, a, lin, s, ws);
-        double n = (double)(x1 - x0) * (y1 - y0);
-        unsigned char *d = out + (size_t)ox * ch;
-        for (unsigned c = 0; c < ch; c++) {
-            if (c == a)
-                d[c] = (unsigned char)(s[c] / n + 0.5);
-            else if (a < ch && s[a] > 0)
-                d[c] = img_linear_to_srgb((double)ws[c] / (double)s[a] / 65535.0);
-            else
-                d[c] = img_linear_to_srgb(s[c] / n / 65535.0);
-        }
-    }
-}
-
-/* *box = im shrunk by an integer factor k >= 2 with a box filter (ceil(w/k) x
- * ceil(h/k); edge boxes average the pixels they have). im is not changed. */
-static int img_box_shrink(const struct img *im, unsigned k, struct img *box, char *err,
-                          size_t errlen)
-{
-    unsigned ow = (im->w + k - 1) / k, oh = (im->h + k - 1) / k;
-    unsigned char *out = malloc((size_t)ow * oh * im->ch);
-    uint16_t lin[256];
-    if (!out) {
-        snprintf(err, errlen, "out of memory shrinking %ux%u", im->w, im->h);
-        return -1;
-    }
-    for (unsigned v = 0; v < 256; v++)
-        lin[v] = (uint16_t)(img_srgb_to_linear(v / 255.0) * 65535 + 0.5);
-    for (unsigned oy = 0; oy < oh; oy++) {
-        unsigned y0 = oy * k, y1 = y0 + k < im->h ? y0 + k : im->h;
-        img_box_row(im, k, y0, y1, ow, lin, out + (size_t)oy * ow * im->ch);
-    }
-    *box = (struct img){out, ow, oh, im->ch};
-    return 0;
-}
-
-/* The box factor before the filter: leave the filter a ratio of 2 to 4 (as
- * libvips and Pillow's reducing_gap do), so it sees enough source pixels
- * per output pixel to keep its quality, and not many more. 1: no box. */
-static unsigned img_box_factor(const struct img *im, unsigned w, unsigned h)
-{
-    double rx = (double)im->w / w, ry = (double)im->h / h, r = rx < ry ? rx : ry;
-    return r >= 4 ? (unsigned)(r / 2) : 1;
-}
-
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 {
     if (w == im->w && h == im->h)
@@ -614,30 +520,12 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
         snprintf(err, errlen, "cannot resize to %ux%u: bad size", w, h);
         return -1;
     }
-    struct img box = {0};
-    const struct img *src = im;
-    float s1 = 1, t1 = 1;       /* how much of src is the image (box edges are partial) */
-    unsigned k = img_box_factor(im, w, h);
-    if (k > 1) {
-        if (img_box_shrink(im, k, &box, err, errlen) != 0)
-            return -1;
-        src = &box;
-        s1 = (float)((double)im->w / k / box.w);
-        t1 = (float)((double)im->h / k / box.h);
-    }
     unsigned char *out = malloc((size_t)w * h * im->ch);
-    int alpha = im->ch == 2 || im->ch == 4 ? (int)im->ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
-    if (!out || !stbir_resize_region(src->px, (int)src->w, (int)src->h, 0, out, (int)w, (int)h,
-                                     0, STBIR_TYPE_UINT8, (int)im->ch, alpha, 0,
-                                     STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
-                                     STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL,
-                                     0, 0, s1, t1)) {
+    if (!out || resample_u8(im->px, im->w, im->h, im->ch, out, w, h) != 0) {
         free(out);
-        img_free(&box);
-        snprintf(err, errlen, "cannot resize %ux%u to %ux%u (out of memory?)", im->w, im->h, w, h);
+        snprintf(err, errlen, "out of memory resizing %ux%u to %ux%u", im->w, im->h, w, h);
         return -1;
     }
-    img_free(&box);
     free(im->px);
     im->px = out;
     im->w = w;

@@ -17,7 +17,6 @@
 #include "test_util.h"
 #include "imgpool/img.h"
 
-#include <stb/stb_image_resize.h>
 
 #define IMG_TEST_MAX_PIXELS 100000000ull
 
@@ -347,45 +346,6 @@ static void test_img__resize(void **state)
     img_free(&a);
 }
 
-/* Large reductions go through a box pre-shrink; the result stays within
- * 1 level on average (max 24) of the filter alone, on an image of smooth
- * ramps, fine texture and hard edges, for every channel count. */
-static void test_img__resize_box_close_to_filter(void **state)
-{
-    (void)state;
-    char err[128];
-    for (unsigned ch = 1; ch <= 4; ch++) {
-        struct img im = {malloc(1203 * 805 * ch), 1203, 805, ch};
-        assert_non_null(im.px);
-        for (unsigned y = 0; y < im.h; y++)
-            for (unsigned x = 0; x < im.w; x++)
-                for (unsigned k = 0; k < ch; k++)
-                    im.px[((size_t)y * im.w + x) * ch + k] = (unsigned char)(
-                        k == 1 && ch == 2 ? 128 + (x / 50) * 5 :          /* alpha */
-                        k == 3 ? 255 - (y / 40) * 3 :                    /* alpha */
-                        (x * (k + 1) + y * 2) / 9 % 160 + ((x / 97 + y / 61) % 2) * 60 +
-                        ((x * 7 + y * 13) % 5) * 8);
-        unsigned char *ref = malloc(120 * 80 * ch);
-        assert_non_null(ref);
-        int alpha = ch == 2 || ch == 4 ? (int)ch - 1 : STBIR_ALPHA_CHANNEL_NONE;
-        assert_true(stbir_resize_uint8_srgb(im.px, 1203, 805, 0, ref, 120, 80, 0, (int)ch,
-                                            alpha, 0));
-        assert_int_equal(img_resize(&im, 120, 80, err, sizeof err), 0);
-        double total = 0;
-        unsigned worst = 0;
-        for (size_t i = 0; i < (size_t)120 * 80 * ch; i++) {
-            unsigned d = (unsigned)abs(im.px[i] - ref[i]);
-            total += d;
-            worst = d > worst ? d : worst;
-        }
-        if (total / (120.0 * 80 * ch) > 1.0 || worst > 24)
-            fail_msg("%u channels: mean difference %.2f, max %u", ch,
-                     total / (120.0 * 80 * ch), worst);
-        free(ref);
-        img_free(&im);
-    }
-}
-
 /* ---- encode ---- */
 
 static void test_img__encode_round_trips(void **state)
@@ -669,7 +629,6 @@ int main(void)
         cmocka_unit_test(test_img__exif_orientation_all_eight),
         cmocka_unit_test(test_img__gray_bt601),
         cmocka_unit_test(test_img__resize),
-        cmocka_unit_test(test_img__resize_box_close_to_filter),
         cmocka_unit_test(test_img__encode_round_trips),
         cmocka_unit_test(test_img__encode_alpha_on_white),
         cmocka_unit_test(test_img__encode_errors),

@@ -85,8 +85,9 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts 
  * Returns 0, or -1 with a message. */
 int img_gray(struct img *im, char *err, size_t errlen);
 
-/* Resizes to exactly w x h (both >= 1) with stb_image_resize in sRGB space; an
- * alpha channel weights the colours, so transparent pixels do not bleed.
+/* Resizes to exactly w x h (both >= 1) with the resample module (Catmull-Rom
+ * in linear light, box pre-shrink for large reductions); an alpha channel
+ * weights the colours, so transparent pixels do not bleed.
  * Replaces im->px (the old buffer is freed) on success; on failure im is unchanged.
  * Same size: nothing to do, returns 0. Returns 0, or -1 with a message. */
 int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen);

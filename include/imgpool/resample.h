@@ -1,0 +1,34 @@
+/* resample.h — resizing 8-bit images in linear light, in fixed point.
+ *
+ *   unsigned char *dst = malloc((size_t)dw * dh * ch);
+ *   if (resample_u8(src, sw, sh, ch, dst, dw, dh) != 0) ...out of memory...
+ *
+ * The filter is Catmull-Rom (the cubic Pillow calls BICUBIC), widened by the
+ * ratio when shrinking. When one side shrinks 4x or more, an integer box
+ * average first reduces the image to 2-4x the target, as libvips does, so the
+ * filter never sees many more pixels than it needs. Everything between the
+ * 8-bit input and output is 16-bit linear light: gamma-encoded sRGB is
+ * decoded first, so a black and white checkerboard shrinks to the grey the
+ * eye sees (188), not 128.
+ *
+ * Pure functions over caller-owned pixels; any thread or process may call them.
+ * Nothing here prints.
+ */
+#ifndef IMGPOOL_RESAMPLE_H
+#define IMGPOOL_RESAMPLE_H
+
+/* Writes src (sw x sh, ch channels, rows packed) resized to dw x dh into dst,
+ * which the caller allocated with dw * dh * ch bytes. ch 1..4; with 2 and 4
+ * channels the last is alpha, which weights the colours, so fully transparent
+ * pixels never bleed into visible ones. Every size must be >= 1; the same size
+ * gives a copy (exact for opaque images). Returns 0, or -1 when out of memory
+ * (dst then holds nothing useful). */
+int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
+                unsigned char *dst, unsigned dw, unsigned dh);
+
+/* The box factor resample_u8 uses before its filter for this reduction:
+ * 1 (none) below a 4x reduction on the smaller ratio, else half that ratio,
+ * so the filter is left a 2-4x reduction. Exposed for the tests. */
+unsigned resample_box_factor(unsigned sw, unsigned sh, unsigned dw, unsigned dh);
+
+#endif
