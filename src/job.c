@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,19 @@ static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struc
  * compressor state are reused from one file to the next. */
 static struct img_codec *job_codec;
 
+/* First file in this process: the codec, and malloc told to keep image-sized
+ * blocks (up to 64 MiB) in its heap. By default glibc maps each block above
+ * 128 KiB afresh and unmaps it on free, so every decoded image paid page
+ * faults again (the wallpapers' 59 MB buffers above all). On the fit
+ * benchmark, --procs 2: system time 0.28 -> 0.18 s, wall -5%, for a largest
+ * worker peak of 130 MB instead of 110 MB. */
+static int job_worker_start(char *err, size_t errlen)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    return img_codec_create(&job_codec, err, errlen);
+}
+
 static int job_write(const struct job_options *o, const struct img *im, enum img_format fmt,
                      const char *out_path, struct pool_record *rec)
 {
@@ -233,7 +247,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     if (job_check_output(o, &st, out_path, rec, &status))
         return status;
     char err[200];
-    if (!job_codec && img_codec_create(&job_codec, err, sizeof err) != 0) {
+    if (!job_codec && job_worker_start(err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
         return POOL_FAILED;
     }
