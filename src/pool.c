@@ -7,7 +7,8 @@
  *
  *   struct pool_shm  claim counters, totals, the wake-up semaphore, flags
  *   slots[procs]     one per worker slot: pid, task held, start time, count
- *   order[capacity]  task numbers in publish order (written by the parent)
+ *   order[capacity]  task numbers in publish order (written by the parent,
+ *                    only past the in-order prefix: see pool_order_task)
  *   args[capacity]   per-task argument bytes (only if arg_max > 0)
  *
  * Each field has one writer, or is changed only by atomic read-modify-write:
@@ -18,7 +19,7 @@
  * counters sit on their own cache lines so claiming does not bounce the
  * totals' line.
  *
- * Memory orders. The parent writes order[k] and args, then stores
+ * Memory orders. The parent writes order[k] (or in_order) and args, then stores
  * published=k+1 with release; a worker loads published with acquire before
  * it claims k, so it sees the task's order entry and argument. A worker
  * stores its slot's task with release after claiming, and -1 with release
@@ -90,6 +91,7 @@ struct pool_slot {
 struct pool_shm {
     _Alignas(POOL_CACHELINE) atomic_uint_least64_t next;
     _Alignas(POOL_CACHELINE) atomic_uint_least64_t published;
+    atomic_uint_least64_t in_order;   /* publishes 0..in_order-1 were tasks 0..in_order-1 */
     atomic_int closed;
     atomic_int stopping;
     _Alignas(POOL_CACHELINE) atomic_uint_least64_t ok, failed, skipped, crashed;
@@ -245,6 +247,17 @@ static void pool_worker_limits(const struct pool *p)
 #endif
 }
 
+/* The task published k-th. As long as every publish k has been task k
+ * (pool_map, generated tasks), shm->in_order grows and order[] is neither
+ * written nor read, so the order pages are never touched and memory stays
+ * flat however many tasks run. in_order is stored before the release store of
+ * `published`, and only grows, so a worker that acquired published > k sees
+ * in_order > k exactly when publish k was in order; otherwise order[k]. */
+static uint64_t pool_order_task(const struct pool *p, uint64_t k)
+{
+    return k < atomic_load_explicit(&p->shm->in_order, memory_order_relaxed) ? k : p->order[k];
+}
+
 /* Returns the claimed index into order[], or -1 if nothing is published. */
 static int64_t pool_claim(struct pool_shm *shm)
 {
@@ -293,7 +306,7 @@ static void pool_count(struct pool_shm *shm, const struct pool_record *rec)
 static void pool_run_task(struct pool *p, unsigned w, uint64_t k, struct pool_record *rec)
 {
     struct pool_slot *slot = &p->slots[w];
-    uint64_t task = p->order[k];
+    uint64_t task = pool_order_task(p, k);
     atomic_store_explicit(&slot->start_ns, pool_now_ns(), memory_order_relaxed);
     atomic_store_explicit(&slot->task, (int64_t)task, memory_order_release);
 
@@ -469,7 +482,10 @@ int pool_publish(struct pool *p, uint64_t task, const void *arg, size_t arg_len)
             if (arg_len)
                 memcpy(a + sizeof arg_len, arg, arg_len);
         }
-        p->order[k] = task;
+        if (task == k && atomic_load_explicit(&p->shm->in_order, memory_order_relaxed) == k)
+            atomic_store_explicit(&p->shm->in_order, k + 1, memory_order_relaxed);
+        else
+            p->order[k] = task;
         atomic_store_explicit(&p->shm->published, k + 1, memory_order_release);
         sem_post(&p->shm->work);
     }
@@ -643,7 +659,7 @@ static void pool_sweep_orphans(struct pool *p, const char *why)
 {
     uint64_t published = atomic_load(&p->shm->published);
     for (uint64_t k = 0; k < published && p->finished < published; k++) {
-        uint64_t task = p->order[k];
+        uint64_t task = pool_order_task(p, k);
         if (!pool_is_done(p, task))
             pool_blame(p, 0, task, 0, why);
     }

@@ -273,6 +273,45 @@ static void test_pool__publish_from_a_thread_with_args(void **state)
     free(e.seen);
 }
 
+/* One worker runs tasks in publish order, whether that is the task numbers'
+ * own order (nothing stored) or not (stored in the shared order array): a mix
+ * of both, checked by the order the records arrive in. */
+struct test_pool__arrivals { uint64_t seq[64]; unsigned n; };
+
+static void test_pool__arrived(void *ctx, const struct pool_record *rec)
+{
+    struct test_pool__arrivals *a = ctx;
+    if (a->n < 64)
+        a->seq[a->n++] = rec->task;
+}
+
+static void test_pool__runs_in_publish_order(void **state)
+{
+    (void)state;
+    /* positions 0-3 and 8-9 hold their own number, the rest are shuffled */
+    static const uint64_t order[] = {0, 1, 2, 3, 7, 4, 6, 5, 8, 9, 15, 10, 14, 11, 13, 12};
+    const unsigned n = sizeof order / sizeof order[0];
+    struct test_pool__arrivals a = {{0}, 0};
+    struct pool_options o = {0};
+    o.procs = 1;
+    o.task = test_pool__echo_task;
+    o.arg_max = 8;
+    o.on_result = test_pool__arrived;
+    o.ctx = &a;
+    struct pool *p;
+    assert_int_equal(pool_create(&o, n, &p), 0);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(pool_publish(p, order[i], "", 1), 0);
+    pool_close(p);
+    assert_int_equal(pool_wait(p), POOL_DONE);
+    pool_destroy(p);
+    assert_int_equal(a.n, n);
+    for (unsigned i = 0; i < n; i++)
+        if (a.seq[i] != order[i])
+            fail_msg("record %u was task %llu, published %llu", i,
+                     (unsigned long long)a.seq[i], (unsigned long long)order[i]);
+}
+
 static int test_pool__slow_task(void *ctx, uint64_t task, const void *arg, size_t len,
                                 struct pool_record *rec)
 {
@@ -336,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_pool__timeout_kills_a_stuck_task),
         cmocka_unit_test(test_pool__broken_workers_end_the_run),
         cmocka_unit_test(test_pool__publish_from_a_thread_with_args),
+        cmocka_unit_test(test_pool__runs_in_publish_order),
         cmocka_unit_test(test_pool__stop_request_interrupts),
         cmocka_unit_test(test_pool__bad_options),
     };

@@ -155,7 +155,22 @@ measure() {
         "$files" "$status" >>"$raw"
     printf 'bench: %-8s %-32s run %s/%s: %7.2f s  %s files  %s\n' "$2" "$(tool_label "$1")" \
         "$3" "$repeat" "$4" "$files" "$status" >&2
+    # The last resize outputs of imgpool and Pillow stay for quality().
+    case $2-$1 in
+        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow)
+            [ "$3" != "$repeat" ] || { rm -rf "$bdir/keep/$2-$1"; mv "$out" "$bdir/keep/$2-$1"; } ;;
+    esac
     rm -rf "$out" "$bdir/vips-tmp"
+}
+
+# How close imgpool's thumbnails are to Pillow's thumbnail() (tools/quality.py).
+quality() {
+    for job in fit grayfit; do
+        a=$bdir/keep/$job-imgpool2 b=$bdir/keep/$job-pillow
+        [ -d "$a" ] && [ -d "$b" ] || continue
+        q=$(/usr/bin/python3 "$root/tools/quality.py" "$a" "$b" | head -n 2 | tr '\n' ' ')
+        echo "- $(job_label "$job"), imgpool --procs 2 against Pillow's thumbnail(): $q"
+    done
 }
 
 # The markdown table from $raw: medians of wall and CPU, largest RSS.
@@ -216,7 +231,7 @@ pool_overhead() {
         echo "$n $1 $2" | awk '{ printf "| tests/tool_pool sleep=0 | %d | %.2f | %.1f | %d | %s |\n",
             $1, $2, $2 * 1e6 / $1, $3, "largest of parent and workers (/usr/bin/time %M)" }'
     done
-    for n in 1000 10000 100000; do
+    for n in 1000 10000 100000 1000000; do
         # tasks N procs P wall_s W us_per_task U parent_maxrss_kb R workers_maxrss_kb C
         line=$("$bdir/pool_overhead" -j 2 -n "$n") || { echo "bench: pool_overhead failed" >&2; return 1; }
         # shellcheck disable=SC2086
@@ -261,8 +276,8 @@ parent's), not a sum over processes; output MB is `du -sb` of the output folder.
 Pool overhead: tool_pool's sleep=0 task still calls usleep(0), which sleeps for the timer slack
 (50 µs by default), and it keeps every 2.4 KB record (pool_map) and prints a line per task, so
 its µs and RSS grow with that; bench_pool_overhead's task returns at once and its results
-callback only counts, so its parent RSS is the pool's own (the shared order array is 8 bytes a
-task).
+callback only counts, so its parent RSS is the pool's own (tasks published in their own order
+leave the shared order array untouched; a permuted order costs 8 bytes a task).
 EOF
 }
 
@@ -293,6 +308,8 @@ bench_main() {
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     raw=$bdir/raw.tsv
     : >"$raw"
+    rm -rf "$bdir/keep"
+    mkdir -p "$bdir/keep"
     rm -f "$bdir"/logs/*.log
     for job in $jobs; do
         repeat=${BENCH_REPEAT:-$( [ "$job" = gray ] || [ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)}
@@ -310,6 +327,9 @@ bench_main() {
         machine
         echo
         table
+        echo
+        echo "Resize quality (mean absolute difference over every sample, and PSNR):"
+        quality
         echo
         pool_overhead
         notes
