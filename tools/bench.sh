@@ -168,7 +168,7 @@ quality() {
     for job in fit grayfit; do
         a=$bdir/keep/$job-imgpool2 b=$bdir/keep/$job-pillow
         [ -d "$a" ] && [ -d "$b" ] || continue
-        q=$(/usr/bin/python3 "$root/tools/quality.py" "$a" "$b" | head -n 2 | tr '\n' ' ')
+        q=$(/usr/bin/python3 "$root/tools/quality.py" "$a" "$b" | head -n 2 | paste -sd ';' - | sed 's/;/; /')
         echo "- $(job_label "$job"), imgpool --procs 2 against Pillow's thumbnail(): $q"
     done
 }
