@@ -1,16 +1,19 @@
 /* scan.c — walking the inputs. Loops are caught by remembering every
- * directory entered (device and inode), which also keeps two symlinks to one
- * folder from producing every file twice. */
+ * directory entered (device and inode, in an open-addressing hash set, so a
+ * tree of 100000 folders costs 100000 lookups, not 100000^2 / 2 compares),
+ * which also keeps two symlinks to one folder from producing every file twice. */
 #include "imgpool/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-struct scan_dir_id { dev_t dev; ino_t ino; };
+struct scan_dir_id { dev_t dev; ino_t ino; bool used; };
 
 struct scan {
     struct scan_options opt;
@@ -88,15 +91,44 @@ static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t
     return 0;
 }
 
+/* The slot of (dev, ino) in the set: the one holding it, or the empty one
+ * where it belongs. The set is never full (at most half used). */
+static struct scan_dir_id *scan_dir_slot(struct scan *s, dev_t dev, ino_t ino)
+{
+    uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15u ^ (uint64_t)dev * 0xc2b2ae3d27d4eb4fu;
+    size_t mask = s->capdirs - 1;
+    for (size_t i = (size_t)(h ^ h >> 29) & mask;; i = (i + 1) & mask)
+        if (!s->dirs[i].used || (s->dirs[i].dev == dev && s->dirs[i].ino == ino))
+            return &s->dirs[i];
+}
+
+/* Doubles the set (64 slots at first). 0, or -1 when out of memory. */
+static int scan_dirs_grow(struct scan *s)
+{
+    struct scan_dir_id *old = s->dirs;
+    size_t oldcap = s->capdirs, cap = oldcap ? oldcap * 2 : 64;
+    if (!(s->dirs = calloc(cap, sizeof *s->dirs))) {
+        s->dirs = old;
+        return -1;
+    }
+    s->capdirs = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].used)
+            *scan_dir_slot(s, old[i].dev, old[i].ino) = old[i];
+    free(old);
+    return 0;
+}
+
 /* 1 if the directory was seen before, 0 if new (now remembered), -1 OOM. */
 static int scan_seen(struct scan *s, const struct stat *st)
 {
-    for (size_t i = 0; i < s->ndirs; i++)
-        if (s->dirs[i].dev == st->st_dev && s->dirs[i].ino == st->st_ino)
-            return 1;
-    if (scan_grow((void **)&s->dirs, &s->capdirs, s->ndirs + 1, sizeof *s->dirs) != 0)
+    if ((s->ndirs + 1) * 2 > s->capdirs && scan_dirs_grow(s) != 0)
         return -1;
-    s->dirs[s->ndirs++] = (struct scan_dir_id){ st->st_dev, st->st_ino };
+    struct scan_dir_id *d = scan_dir_slot(s, st->st_dev, st->st_ino);
+    if (d->used)
+        return 1;
+    *d = (struct scan_dir_id){st->st_dev, st->st_ino, true};
+    s->ndirs++;
     return 0;
 }
 

@@ -88,6 +88,37 @@ static void test_scan__recursive_survives_a_loop(void **state)
     scan_destroy(s);
 }
 
+/* 300 folders, each with a file and a link back to the top: every file once,
+ * every link noticed, through several growths of the set of seen folders. */
+static void test_scan__many_folders(void **state)
+{
+    (void)state;
+    char top[64], p[128];
+    snprintf(top, sizeof top, "/tmp/imgpool-many-XXXXXX");
+    assert_non_null(mkdtemp(top));
+    for (int i = 0; i < 300; i++) {
+        snprintf(p, sizeof p, "%s/d%03d", top, i);
+        assert_int_equal(mkdir(p, 0777), 0);
+        snprintf(p, sizeof p, "%s/d%03d/x.png", top, i);
+        FILE *f = fopen(p, "wb");
+        assert_non_null(f);
+        fclose(f);
+        snprintf(p, sizeof p, "%s/d%03d/up", top, i);
+        assert_int_equal(symlink("..", p), 0);
+    }
+    struct scan_options o = { .recursive = 1 };
+    struct scan *s;
+    char err[256];
+    assert_int_equal(scan_create(&o, &s), 0);
+    assert_int_equal(scan_add(s, top, err, sizeof err), 0);
+    assert_int_equal(scan_count(s), 300);
+    assert_string_equal(scan_get(s, 299)->rel, "d299/x.png");
+    assert_int_equal(scan_note_count(s), 300);
+    scan_destroy(s);
+    snprintf(p, sizeof p, "rm -rf '%s'", top);
+    assert_int_equal(system(p), 0);
+}
+
 static void test_scan__missing_input_is_an_error(void **state)
 {
     (void)state;
@@ -163,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scan__flat_sorted_no_hidden),
         cmocka_unit_test(test_scan__recursive_survives_a_loop),
+        cmocka_unit_test(test_scan__many_folders),
         cmocka_unit_test(test_scan__missing_input_is_an_error),
         cmocka_unit_test(test_plan__names_order_and_clashes),
         cmocka_unit_test(test_plan__unresolvable_clash_is_refused),
