@@ -358,10 +358,20 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
 
 /* ---- the run ----------------------------------------------------------- */
 
+void cli_bar_draw(const char *line)
+{
+    fprintf(stderr, "\r%s\033[K", line);   /* rewrite, then clear what was longer */
+}
+
+void cli_bar_erase(void)
+{
+    fputs("\r\033[K", stderr);
+}
+
 static void cli_bar_clear(struct cli_run *r)
 {
     if (r->bar_shown) {
-        fputs("\r\033[K", stderr);
+        cli_bar_erase();
         r->bar_shown = 0;
     }
 }
@@ -387,7 +397,7 @@ static void cli_tick(void *ctx, struct pool *p)
     };
     char line[256];
     progress_line(&v, cli_term_width() - 1, line, sizeof line);
-    fprintf(stderr, "\r%s\033[K", line);
+    cli_bar_draw(line);
     r->bar_shown = 1;
 }
 

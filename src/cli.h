@@ -50,4 +50,9 @@ int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *ou
 /* Prints "imgpool: VERB 'path': REASON" from a record message "VERB: REASON". */
 void cli_print_file_msg(FILE *to, const char *path, const char *msg);
 
+/* The progress line on stderr (a terminal): draw line over the previous one,
+ * or erase it before other output. The folder job and xkcd share them. */
+void cli_bar_draw(const char *line);
+void cli_bar_erase(void);
+
 #endif

@@ -276,7 +276,7 @@ static void cli_xkcd_say(struct cli_xkcd *x, FILE *to, const char *fmt, ...)
     va_start(ap, fmt);
     pthread_mutex_lock(&x->lock);
     if (x->bar_shown) {
-        fputs("\r\033[K", stderr);
+        cli_bar_erase();
         x->bar_shown = false;
     }
     vfprintf(to, fmt, ap);
@@ -301,7 +301,7 @@ static void cli_xkcd_draw(struct cli_xkcd *x)
              cli_xkcd_bytes(p.bytes, size, sizeof size), p.threads,
              p.threads == 1 ? "" : "s", (pool_now_ns() - x->start_ns) / 1e9);
     pthread_mutex_lock(&x->lock);
-    fprintf(stderr, "\r%s\033[K", line);
+    cli_bar_draw(line);
     x->bar_shown = true;
     pthread_mutex_unlock(&x->lock);
 }
@@ -310,7 +310,7 @@ static void cli_xkcd_bar_clear(struct cli_xkcd *x)
 {
     pthread_mutex_lock(&x->lock);
     if (x->bar_shown)
-        fputs("\r\033[K", stderr);
+        cli_bar_erase();
     x->bar_shown = false;
     pthread_mutex_unlock(&x->lock);
 }
