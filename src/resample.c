@@ -8,7 +8,7 @@
  * Pipeline, one output row at a time (memory is a few rows, never a copy of
  * the image):
  *
- *   src rows --linearise (+ k x k box)--> box row, premultiplied
+ *   src rows --linearise (+ kx x ky box)--> box row, premultiplied
  *            --horizontal taps--> ring of the last nv rows
  *            --vertical taps--> one row --unpremultiply, to sRGB--> dst row
  *
@@ -118,6 +118,7 @@ static int resample_taps_init(struct resample_taps *t, unsigned in, unsigned out
     if (!t->first || !t->count || !t->w || !wd) {
         free(wd);
         resample_taps_free(t);
+        *t = (struct resample_taps){0};   /* the caller frees it again */
         return -1;
     }
     for (unsigned i = 0; i < out; i++) {
@@ -152,11 +153,11 @@ static float *resample_taps_lanes(const struct resample_taps *t, unsigned out, u
     return wx;
 }
 
-/* Where the source rows come from: the image itself, or k x k boxes of it. */
+/* Where the source rows come from: the image itself, or kx x ky boxes of it. */
 struct resample_src {
     const unsigned char *px;
-    unsigned w, h, ch, k, bw;   /* bw: width in boxes */
-    uint64_t *sums;             /* bw * ch box sums, k > 1 only */
+    unsigned w, h, ch, kx, ky, bw;   /* box kx wide, ky tall; bw: width in boxes */
+    uint64_t *sums;             /* bw * ch box sums, with a box only */
 };
 
 /* One pixel as linear, premultiplied samples: colours scaled by alpha,
@@ -204,10 +205,10 @@ RESAMPLE_PER_CH void resample_box_add(const unsigned char *p, unsigned n, uint64
 RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned r, float *row,
                                        unsigned ch)
 {
-    unsigned k = s->k, lanes = ch == 3 ? 4 : ch;
-    unsigned y0 = r * k, y1 = y0 + k < s->h ? y0 + k : s->h;
+    unsigned kx = s->kx, ky = s->ky, lanes = ch == 3 ? 4 : ch;
+    unsigned y0 = r * ky, y1 = y0 + ky < s->h ? y0 + ky : s->h;
     const unsigned char *p = s->px + (size_t)y0 * s->w * ch;
-    if (k == 1) {
+    if (kx == 1 && ky == 1) {
         for (unsigned x = 0; x < s->w; x++, p += ch)
             resample_pixel(p, row + (size_t)x * lanes, ch);
         return;
@@ -216,11 +217,11 @@ RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned 
     memset(s->sums, 0, (size_t)s->bw * ch * sizeof *s->sums);
     for (unsigned y = y0; y < y1; y++, p += (size_t)s->w * ch)
         for (unsigned b = 0; b < s->bw; b++) {
-            unsigned x0 = b * k, x1 = x0 + k < s->w ? x0 + k : s->w;
+            unsigned x0 = b * kx, x1 = x0 + kx < s->w ? x0 + kx : s->w;
             resample_box_add(p + (size_t)x0 * ch, x1 - x0, s->sums + (size_t)b * ch, ch);
         }
     for (unsigned b = 0; b < s->bw; b++) {
-        unsigned x0 = b * k, x1 = x0 + k < s->w ? x0 + k : s->w;
+        unsigned x0 = b * kx, x1 = x0 + kx < s->w ? x0 + kx : s->w;
         double n = (double)(x1 - x0) * (y1 - y0);
         const uint64_t *sum = s->sums + (size_t)b * ch;
         float *out = row + (size_t)b * lanes;
@@ -291,9 +292,9 @@ static void resample_store(const float *row, unsigned char *dst, unsigned ow, un
     }
 }
 
-unsigned resample_box_factor(unsigned sw, unsigned sh, unsigned dw, unsigned dh)
+unsigned resample_box_factor(unsigned from, unsigned to)
 {
-    double rx = (double)sw / dw, ry = (double)sh / dh, r = rx < ry ? rx : ry;
+    double r = (double)from / to;
     return r >= 4 ? (unsigned)(r / 2) : 1;
 }
 
@@ -321,20 +322,21 @@ int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
                 unsigned char *dst, unsigned dw, unsigned dh)
 {
     pthread_once(&resample_once, resample_tables);
-    unsigned k = resample_box_factor(sw, sh, dw, dh), lanes = ch == 3 ? 4 : ch;
-    struct resample_src s = {src, sw, sh, ch, k, (sw + k - 1) / k, NULL};
-    unsigned bh = (sh + k - 1) / k;
+    unsigned kx = resample_box_factor(sw, dw), ky = resample_box_factor(sh, dh);
+    unsigned lanes = ch == 3 ? 4 : ch, boxed = kx > 1 || ky > 1;
+    struct resample_src s = {src, sw, sh, ch, kx, ky, (sw + kx - 1) / kx, NULL};
+    unsigned bh = (sh + ky - 1) / ky;
     size_t olen = ((size_t)dw * lanes + 3) / 4 * 4, stride;   /* whole vectors */
     struct resample_run r = {0};
-    if (resample_taps_init(&r.th, s.bw, dw, (double)sw / k / dw) != 0 ||
-        resample_taps_init(&r.tv, bh, dh, (double)sh / k / dh) != 0)
+    if (resample_taps_init(&r.th, s.bw, dw, (double)sw / kx / dw) != 0 ||
+        resample_taps_init(&r.tv, bh, dh, (double)sh / ky / dh) != 0)
         goto fail;
     r.wx = resample_taps_lanes(&r.th, dw, lanes, &stride);
     r.row = calloc((size_t)s.bw * lanes + 4, sizeof *r.row);
     r.ring = calloc(r.tv.n * olen, sizeof *r.ring);
     r.acc = malloc(olen * sizeof *r.acc);
-    r.sums = k > 1 ? malloc((size_t)s.bw * ch * sizeof *r.sums) : NULL;
-    if (!r.wx || !r.row || !r.ring || !r.acc || (k > 1 && !r.sums))
+    r.sums = boxed ? malloc((size_t)s.bw * ch * sizeof *r.sums) : NULL;
+    if (!r.wx || !r.row || !r.ring || !r.acc || (boxed && !r.sums))
         goto fail;
     s.sums = r.sums;
 

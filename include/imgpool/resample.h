@@ -4,9 +4,10 @@
  *   if (resample_u8(src, sw, sh, ch, dst, dw, dh) != 0) ...out of memory...
  *
  * The filter is Catmull-Rom (the cubic Pillow calls BICUBIC), widened by the
- * ratio when shrinking. When one side shrinks 4x or more, an integer box
- * average first reduces the image to 2-4x the target, as libvips does, so the
- * filter never sees many more pixels than it needs. Everything between the
+ * ratio when shrinking. A side that shrinks 4x or more is first reduced by an
+ * integer box average to 2-4x its target, as libvips does, so the filter
+ * never sees many more pixels than it needs (at most 17 taps a side) and
+ * memory stays at a few rows, whatever the ratio. Everything between the
  * 8-bit input and output is 16-bit linear light: gamma-encoded sRGB is
  * decoded first, so a black and white checkerboard shrinks to the grey the
  * eye sees (188), not 128.
@@ -26,9 +27,9 @@
 int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
                 unsigned char *dst, unsigned dw, unsigned dh);
 
-/* The box factor resample_u8 uses before its filter for this reduction:
- * 1 (none) below a 4x reduction on the smaller ratio, else half that ratio,
- * so the filter is left a 2-4x reduction. Exposed for the tests. */
-unsigned resample_box_factor(unsigned sw, unsigned sh, unsigned dw, unsigned dh);
+/* The box factor resample_u8 uses on a side before its filter, from pixels
+ * to pixels: 1 (none) below a 4x reduction, else half the ratio, so the
+ * filter is left a 2-4x reduction. Exposed for the tests. */
+unsigned resample_box_factor(unsigned from, unsigned to);
 
 #endif
