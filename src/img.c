@@ -390,20 +390,23 @@ void img_codec_destroy(struct img_codec *c)
 /* The libjpeg-turbo path: at the largest DCT scale that still covers the
  * target (given in the upright frame, so swapped for 90-degree EXIF turns).
  * 0 on success; -1 leaves the file to stb_image. */
+/* libjpeg-turbo, for every JPEG: 0 (a warning, if any, in info->warning), or
+ * -1 with libjpeg's message. */
 static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t len,
-                           const struct img_load_opts *o, const struct img_info *info,
-                           struct img *out)
+                           const struct img_load_opts *o, struct img_info *info,
+                           struct img *out, char *err, size_t errlen)
 {
-    char why[200];
     int turned = o->autorotate && info->orientation >= 5;
     unsigned tw = turned ? o->target_h : o->target_w, th = turned ? o->target_w : o->target_h;
     unsigned denom = jpeg_scale_for(info->w, info->h, tw, th);
-    return jpeg_decode(c->jpeg, buf, len, denom, o->gray, o->max_pixels, out, why,
-                       sizeof why) == 0 ? 0 : -1;
+    int rc = jpeg_decode(c->jpeg, buf, len, denom, o->gray, o->max_pixels, out, err, errlen);
+    if (rc == 1)
+        snprintf(info->warning, sizeof info->warning, "%s", err);
+    return rc < 0 ? -1 : 0;
 }
 
-/* The stb_image path: every format, and the JPEGs and PNGs the fast paths
- * (libjpeg-turbo, png_decode) left alone. */
+/* The stb_image path: every format but JPEG, and the PNGs png_decode left
+ * alone. */
 static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
                           const struct img_info *info, struct img *out, char *err,
                           size_t errlen)
@@ -445,11 +448,14 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
     int done = 0, scaled = 0;
-    if (info->fmt == IMG_FMT_JPG && img_decode_jpeg(c, buf, len, o, info, out) == 0)
+    if (info->fmt == IMG_FMT_JPG) {
+        if (img_decode_jpeg(c, buf, len, o, info, out, err, errlen) != 0)
+            return -1;
         done = 1, scaled = out->w != info->w || out->h != info->h;
-    else if (info->fmt == IMG_FMT_PNG)
+    } else if (info->fmt == IMG_FMT_PNG) {
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
+    }
     if (!done && img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
         return -1;
     if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {

@@ -233,6 +233,9 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     rec->data_len = sizeof *r;
     if (info->animated)
         snprintf(rec->msg, sizeof rec->msg, "note: animated GIF, first frame only");
+    else if (info->warning[0])
+        snprintf(rec->msg, sizeof rec->msg, "note: damaged data, converted what was readable (%s)",
+                 info->warning);
 }
 
 int job_file(const struct job_options *o, const char *in_path, const char *out_path,

@@ -8,11 +8,20 @@
  *
  * libjpeg reports fatal errors by calling error_exit, which by default calls
  * exit(): here it longjmps back to jpeg_decode, which aborts the decompressor
- * (keeping it reusable) and frees what it allocated. Warnings (corrupt data,
- * premature end) make libjpeg fill in grey and carry on; such files go back
- * to the caller with rc 1 so stb_image decides, exactly as before this
- * decoder existed. A scan limit stops progressive files built to take
- * minutes (thousands of tiny scans), as djpeg -maxscan does.
+ * (keeping it reusable) and frees what it allocated. Every JPEG ends here:
+ * none is handed to stb_image any more, whose JPEG decoder reads
+ * uninitialised memory on some hostile files (found by fuzzing: an assert in
+ * stbi__jpeg_huff_decode fired depending on the heap's contents). So:
+ *  - a fatal error is the file's error (libjpeg's message);
+ *  - "premature end of JPEG file" before the last row is a truncated file:
+ *    an error, as in Pillow (libjpeg would fill the rest with grey); after
+ *    it (a missing EOI marker) only a warning;
+ *  - other warnings (corrupt data, extraneous bytes) keep libjpeg's image,
+ *    with rc 1 and the warning, so the caller can say the file was damaged;
+ *  - CMYK and YCCK files (Adobe's inverted CMYK, as Photoshop writes them)
+ *    are converted to RGB here: R = C * K / 255, and so on.
+ * A scan limit stops progressive files built to take minutes (thousands of
+ * tiny scans), as djpeg -maxscan does.
  *
  * Progressive files at 1/8 scale: the 1x1 inverse DCT uses only each block's
  * DC coefficient, and progressive files send all DC values in their first
@@ -28,6 +37,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 /* No real encoder writes more than a few dozen scans. */
 #define JPEG_MAX_SCANS 500
@@ -38,7 +48,10 @@ struct jpeg_dec {
     struct jpeg_progress_mgr progress;
     jmp_buf escape;
     int warned;                     /* a warning was raised during this image */
+    int truncated;                  /* ... and it was "premature end of JPEG file" */
     char msg[JMSG_LENGTH_MAX];      /* the first error or warning */
+    unsigned char *row;             /* one CMYK row, kept between images */
+    size_t row_cap;
 };
 
 static struct jpeg_dec *jpeg_of(j_common_ptr cinfo)
@@ -49,8 +62,7 @@ static struct jpeg_dec *jpeg_of(j_common_ptr cinfo)
 static void jpeg_on_error(j_common_ptr cinfo)
 {
     struct jpeg_dec *d = jpeg_of(cinfo);
-    if (!d->warned)
-        cinfo->err->format_message(cinfo, d->msg);
+    cinfo->err->format_message(cinfo, d->msg);   /* the fatal reason beats any warning */
     longjmp(d->escape, 1);
 }
 
@@ -58,7 +70,11 @@ static void jpeg_on_error(j_common_ptr cinfo)
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
     struct jpeg_dec *d = jpeg_of(cinfo);
-    if (level < 0 && !d->warned) {
+    if (level >= 0)
+        return;
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF)
+        d->truncated = 1;
+    if (!d->warned) {
         d->warned = 1;
         cinfo->err->format_message(cinfo, d->msg);
     }
@@ -70,7 +86,6 @@ static void jpeg_on_progress(j_common_ptr cinfo)
     if (dinfo->input_scan_number > JPEG_MAX_SCANS) {
         struct jpeg_dec *d = jpeg_of(cinfo);
         snprintf(d->msg, sizeof d->msg, "more than %d scans", JPEG_MAX_SCANS);
-        d->warned = 1;          /* keep this message */
         longjmp(d->escape, 1);
     }
 }
@@ -102,6 +117,7 @@ void jpeg_dec_destroy(struct jpeg_dec *d)
     if (!d)
         return;
     jpeg_destroy_decompress(&d->cinfo);
+    free(d->row);
     free(d);
 }
 
@@ -134,6 +150,28 @@ static void jpeg_read_dc_scans(struct jpeg_decompress_struct *c)
     jpeg_start_output(c, c->input_scan_number);
 }
 
+/* d->row with room for n bytes. 0, or -1 when out of memory. */
+static int jpeg_row_buffer(struct jpeg_dec *d, size_t n)
+{
+    if (n <= d->row_cap)
+        return 0;
+    unsigned char *p = realloc(d->row, n);
+    if (!p)
+        return -1;
+    d->row = p;
+    d->row_cap = n;
+    return 0;
+}
+
+/* Adobe CMYK (stored inverted: 255 = no ink) to RGB, the conversion stb_image
+ * and most viewers use: each colour times K, rounded. */
+static void jpeg_cmyk_to_rgb(const unsigned char *in, unsigned char *out, unsigned w)
+{
+    for (unsigned x = 0; x < w; x++, in += 4, out += 3)
+        for (unsigned c = 0; c < 3; c++)
+            out[c] = (unsigned char)((in[c] * in[3] + 127) / 255);
+}
+
 /* The part of jpeg_decode that may longjmp: header, scale, decompress rows.
  * Everything it allocates outside libjpeg goes through *px for cleanup. */
 static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
@@ -143,9 +181,11 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     struct jpeg_decompress_struct *c = &d->cinfo;
     jpeg_mem_src(c, buf, (unsigned long)len);
     jpeg_read_header(c, TRUE);
-    if (c->num_components != 1 && c->num_components != 3) {
-        snprintf(d->msg, sizeof d->msg, "%d components (CMYK?)", c->num_components);
-        return 1;
+    int cmyk = c->num_components == 4;
+    if (c->num_components != 1 && c->num_components != 3 && !cmyk) {
+        snprintf(d->msg, sizeof d->msg, "unsupported: %d colour components",
+                 c->num_components);
+        return -1;
     }
     if (max_pixels && (unsigned long long)c->image_width * c->image_height > max_pixels) {
         snprintf(d->msg, sizeof d->msg, "image too large: %ux%u", c->image_width,
@@ -154,35 +194,47 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     }
     c->scale_num = 1;
     c->scale_denom = denom;
-    c->out_color_space = gray || c->num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    c->out_color_space = cmyk ? JCS_CMYK : gray || c->num_components == 1 ? JCS_GRAYSCALE
+                                                                          : JCS_RGB;
     c->dct_method = JDCT_ISLOW;
-    int dc_only = denom == 8 && jpeg_has_multiple_scans(c);
+    /* coef_bits exists only in progressive mode (a sequential file may have
+     * several scans too: one per component). */
+    int dc_only = denom == 8 && c->progressive_mode;
     c->buffered_image = dc_only ? TRUE : FALSE;
     c->do_block_smoothing = FALSE;      /* would guess AC values the 1x1 IDCT ignores */
     jpeg_start_decompress(c);
     if (dc_only)
         jpeg_read_dc_scans(c);
-    size_t stride = (size_t)c->output_width * (size_t)c->output_components;
+    unsigned och = cmyk ? 3 : (unsigned)c->output_components;
+    size_t stride = (size_t)c->output_width * och;
     *px = malloc(stride * c->output_height);
-    if (!*px) {
+    if (!*px || (cmyk && jpeg_row_buffer(d, (size_t)c->output_width * 4) != 0)) {
         snprintf(d->msg, sizeof d->msg, "out of memory (%ux%u)", c->output_width,
                  c->output_height);
         return -1;
     }
     while (c->output_scanline < c->output_height) {
         JSAMPROW row = *px + stride * c->output_scanline;
-        jpeg_read_scanlines(c, &row, 1);
+        if (cmyk) {
+            JSAMPROW in = d->row;
+            jpeg_read_scanlines(c, &in, 1);
+            jpeg_cmyk_to_rgb(d->row, row, c->output_width);
+        } else {
+            jpeg_read_scanlines(c, &row, 1);
+        }
     }
+    /* Cut before the last row: an error. Cut after it (no EOI marker, say):
+     * every pixel is there, so only a warning. */
+    int cut = d->truncated;
     if (dc_only)
         jpeg_finish_output(c);          /* the rest of the file is never read */
     else
         jpeg_finish_decompress(c);
-    if (d->warned)
-        return 1;
-    *out = (struct img){*px, c->output_width, c->output_height,
-                        (unsigned)c->output_components};
+    if (cut)
+        return -1;
+    *out = (struct img){*px, c->output_width, c->output_height, och};
     *px = NULL;
-    return 0;
+    return d->warned ? 1 : 0;
 }
 
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
@@ -196,15 +248,16 @@ int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsign
         snprintf(err, errlen, "JPEG: bad scale 1/%u", denom);
         return -1;
     }
-    d->warned = 0;
+    d->warned = d->truncated = 0;
     d->msg[0] = '\0';
     if (setjmp(d->escape))
-        rc = d->warned ? 1 : -1;
+        rc = -1;
     else
         rc = jpeg_run(d, buf, len, denom, gray, max_pixels, out, &px);
     jpeg_abort_decompress(&d->cinfo);
     free(px);
     if (rc != 0)
-        snprintf(err, errlen, "JPEG: %s", d->msg[0] ? d->msg : "corrupt data");
+        snprintf(err, errlen, "JPEG: %s%s", rc < 0 && d->truncated ? "truncated: " : "",
+                 d->msg[0] ? d->msg : "corrupt data");
     return rc;
 }

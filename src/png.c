@@ -113,7 +113,7 @@ static inline unsigned char png_paeth(unsigned a, unsigned b, unsigned c)
     int pa = abs((int)b - (int)c), pb = abs((int)a - (int)c);
     int pc = abs((int)a + (int)b - 2 * (int)c);
     unsigned bc = pb <= pc ? b : c;
-    return (unsigned char)((pa <= pb) & (pa <= pc) ? a : bc);
+    return (unsigned char)(((pa <= pb) & (pa <= pc)) ? a : bc);
 }
 
 /* A filtered byte's cost: its value taken as signed, made positive (libpng's

@@ -149,9 +149,10 @@ static void test_jpeg__gray_is_luma(void **state)
     jpeg_dec_destroy(d);
 }
 
-/* CMYK and damaged files go back to the caller (rc 1), garbage is an error,
- * and the decoder still works afterwards. */
-static void test_jpeg__leaves_and_errors(void **state)
+/* Garbage and files cut short are errors, damaged data that libjpeg can
+ * decode is kept with its warning (rc 1), and the decoder still works
+ * afterwards. No JPEG goes to stb_image any more. */
+static void test_jpeg__damaged_and_errors(void **state)
 {
     struct jpeg_dec *d;
     struct img im;
@@ -161,9 +162,14 @@ static void test_jpeg__leaves_and_errors(void **state)
     assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
     unsigned char *buf = test_read_file("samples/photo.jpg", &len);
     assert_non_null(buf);
-    assert_int_equal(jpeg_decode(d, buf, len / 2, 1, 0, 0, &im, err, sizeof err), 1);
+    assert_int_equal(jpeg_decode(d, buf, len / 2, 1, 0, 0, &im, err, sizeof err), -1);
     assert_null(im.px);
-    assert_true(strncmp(err, "JPEG: ", 6) == 0);
+    assert_non_null(strstr(err, "JPEG: truncated"));
+    /* Without its end marker every row is there: kept, with the warning. */
+    assert_int_equal(jpeg_decode(d, buf, len - 2, 1, 0, 0, &im, err, sizeof err), 1);
+    assert_non_null(im.px);
+    assert_non_null(strstr(err, "Premature end"));
+    img_free(&im);
     static const unsigned char junk[] = "not a JPEG file at all";
     assert_int_equal(jpeg_decode(d, junk, sizeof junk, 1, 0, 0, &im, err, sizeof err), -1);
     assert_non_null(strstr(err, "Not a JPEG"));
@@ -173,14 +179,82 @@ static void test_jpeg__leaves_and_errors(void **state)
     assert_int_equal(jpeg_decode(d, buf, len, 1, 0, 0, &im, err, sizeof err), 0);
     img_free(&im);
     free(buf);
-    unsigned char *cmyk = read_shared("jpeg/jpegsuite/baseline/32x32x8_cmyk.jpg", &len);
-    if (cmyk) {
-        assert_int_equal(jpeg_decode(d, cmyk, len, 1, 0, 0, &im, err, sizeof err), 1);
-        assert_non_null(strstr(err, "components"));
+    unsigned char *extra = read_shared("jpeg/jpeg-decoder/extraneous-data.jpg", &len);
+    if (extra) {
+        assert_int_equal(jpeg_decode(d, extra, len, 1, 0, 0, &im, err, sizeof err), 1);
+        assert_int_equal(im.w, 16);
+        assert_non_null(strstr(err, "extraneous bytes"));
+        img_free(&im);
     }
-    free(cmyk);
+    free(extra);
     jpeg_dec_destroy(d);
     jpeg_dec_destroy(NULL);
+}
+
+/* Sequential files with one scan per component: several scans, but not
+ * progressive, so the DC-only shortcut must not apply (it read libjpeg's
+ * progressive-only coefficient table, NULL here, at 1/8 scale). */
+static void test_jpeg__multi_scan_sequential(void **state)
+{
+    static const char *const files[] = {
+        "jpeg/jpegsuite/baseline/32x32x8_ycbcr.jpg",
+        "jpeg/jpegsuite/baseline/32x32x8_rgb.jpg",
+    };
+    struct jpeg_dec *d;
+    char err[200];
+    (void)state;
+    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        unsigned char *buf = read_shared(files[i], &len);
+        if (!buf)
+            continue;
+        check_scales(d, buf, len, files[i]);
+        free(buf);
+    }
+    jpeg_dec_destroy(d);
+}
+
+/* CMYK (Adobe, inverted) comes out as RGB, as stb_image converts it: within
+ * rounding of stb's decode at full scale (C * K is not linear, so a reduced
+ * scale is not the box average of the full decode: only its size is checked). */
+static void test_jpeg__cmyk_to_rgb(void **state)
+{
+    static const char *const files[] = {
+        "jpeg/jpegsuite/baseline/32x32x8_cmyk.jpg",
+        "jpeg/jpegsuite/progressive_huffman/32x32x8_cmyk_interleaved.jpg",
+        "jpeg/mozilla/jpg-cmyk-1.jpg",
+        "jpeg/mozilla/jpg-cmyk-2.jpg",
+    };
+    struct jpeg_dec *d;
+    char err[200];
+    (void)state;
+    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        unsigned char *buf = read_shared(files[i], &len);
+        if (!buf)
+            continue;
+        int rw, rh, rc;
+        unsigned char *ref = stbi_load_from_memory(buf, (int)len, &rw, &rh, &rc, 0);
+        assert_non_null(ref);
+        assert_int_equal(rc, 3);
+        for (unsigned denom = 1; denom <= 8; denom *= 2) {
+            struct img im;
+            if (jpeg_decode(d, buf, len, denom, 0, 0, &im, err, sizeof err) != 0)
+                fail_msg("%s 1/%u: %s", files[i], denom, err);
+            assert_int_equal(im.w, (rw + denom - 1) / denom);
+            assert_int_equal(im.h, (rh + denom - 1) / denom);
+            assert_int_equal(im.ch, 3);
+            double diff = mean_diff_box(&im, ref, (unsigned)rw, (unsigned)rh, denom);
+            if (denom == 1 && diff > 0.5)
+                fail_msg("%s: mean difference %.2f from stb_image", files[i], diff);
+            img_free(&im);
+        }
+        stbi_image_free(ref);
+        free(buf);
+    }
+    jpeg_dec_destroy(d);
 }
 
 /* Through img: a target hint shrinks the decode, the info still gives the
@@ -224,7 +298,9 @@ int main(void)
         cmocka_unit_test(test_jpeg__scale_for),
         cmocka_unit_test(test_jpeg__scaled_close_to_full),
         cmocka_unit_test(test_jpeg__gray_is_luma),
-        cmocka_unit_test(test_jpeg__leaves_and_errors),
+        cmocka_unit_test(test_jpeg__damaged_and_errors),
+        cmocka_unit_test(test_jpeg__multi_scan_sequential),
+        cmocka_unit_test(test_jpeg__cmyk_to_rgb),
         cmocka_unit_test(test_jpeg__img_decode_with_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

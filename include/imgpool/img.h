@@ -40,6 +40,8 @@ struct img_info {
     enum img_format fmt;
     int orientation;        /* EXIF orientation 1..8 of a JPEG, 1 if none or another format */
     int animated;           /* GIF with more than one frame (only the first is decoded) */
+    char warning[128];      /* after img_decode: the decoder decoded damaged data and
+                               said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
 };
 
 struct img_load_opts {
@@ -70,9 +72,10 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen);
 
 /* Decodes buf: img_probe first (the size limit applies before any pixel is
- * allocated), then libjpeg-turbo for JPEGs (3 or 1 channels; CMYK and files it
- * only decodes with warnings go to stb_image), stb_image for every other
- * format (the first frame of a GIF). 16-bit and HDR sources
+ * allocated), then libjpeg-turbo for every JPEG (3 or 1 channels, CMYK
+ * converted; damaged data it can decode is kept, with info->warning set; a
+ * JPEG cut short is an error), stb_image for every other format (the first
+ * frame of a GIF). 16-bit and HDR sources
  * come out 8-bit. With o->autorotate the EXIF orientation is applied, so a
  * 90-degree orientation swaps w and h. o may be NULL (no limit, no rotation).
  * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),

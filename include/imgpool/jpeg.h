@@ -5,7 +5,8 @@
  *   unsigned denom = jpeg_scale_for(w, h, 256, 256);      (1, 2, 4 or 8)
  *   struct img im;
  *   int rc = jpeg_decode(d, buf, len, denom, 0, &im, err, sizeof err);
- *   ...rc 0: im holds pixels (img_free); rc 1: leave it to stb_image; -1: error
+ *   ...rc 0: im holds pixels (img_free); rc 1: the same, but the data was
+ *   damaged (libjpeg's warning in err); -1: error
  *   jpeg_dec_destroy(d);
  *
  * The decoder object is kept and reused across images (libjpeg's own memory
@@ -40,9 +41,12 @@ unsigned jpeg_scale_for(unsigned w, unsigned h, unsigned tw, unsigned th);
  * gray is set, else 3 RGB; the caller frees with img_free). gray gives the
  * luma (Y) channel libjpeg decodes anyway, without colour conversion.
  * max_pixels (0: none) bounds the full-size w*h before anything is allocated.
- * Returns 0 on success; 1 (with a note in err) for files it leaves to another
- * decoder: CMYK/YCCK, or anything libjpeg only decodes with a warning (corrupt
- * or truncated data); -1 with a message on errors. *out is zeroed unless 0. */
+ * CMYK and YCCK files come out as 3 RGB channels (also when gray is set).
+ * Returns 0 on success; 1 when libjpeg decoded the file but warned that its
+ * data is damaged (corrupt entropy data, extraneous bytes, a missing end
+ * marker): *out holds what it decoded and err the warning; -1 with a message
+ * on errors, including a file cut short before its last row ("JPEG:
+ * truncated: ..."). *out is zeroed on -1. */
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
                 int gray, unsigned long long max_pixels, struct img *out, char *err,
                 size_t errlen);

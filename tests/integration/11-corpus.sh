@@ -57,3 +57,29 @@ PY
 [ $? -eq 0 ] || fail "corpus results wrong"
 # Nothing half-written: no temp files left in the output tree.
 [ -z "$(find "$T/o" -name '.*imgpool*')" ] || fail "temp files left behind"
+# Again through the reduced-scale paths (JPEG DCT scaling down to 1/8, luma
+# straight from the decoder, box pre-shrink, resampler): no worker crashes on
+# any file, and every valid file stb can read still converts.
+expect_exit 1 "$IMGPOOL" -r --procs 2 --timeout 60 --gray --resize 3x3 -o "$T/small" \
+  --report "$T/small.json" "$corpus"
+python3 - "$corpus" "$T/small.json" <<'PY'
+import json, os, sys
+corpus, report = sys.argv[1:3]
+by_path = {os.path.relpath(f["path"], corpus): f for f in json.load(open(report))["files"]}
+problems = []
+for line in open(os.path.join(corpus, "expected.tsv"), encoding="utf-8"):
+    if line.startswith("#"):
+        continue
+    path, expect, w, h, ch, stb = (line.rstrip("\n").split("\t") + [""] * 6)[:6]
+    f = by_path.get(path)
+    if f is None:
+        problems.append("no record for " + path)
+    elif f["status"] == "crashed":
+        problems.append("worker crashed on %s: %s" % (path, f["error"]))
+    elif expect == "ok" and stb == "ok" and f["status"] != "ok":
+        problems.append("valid file failed at 3x3: %s: %s" % (path, f["error"]))
+if problems:
+    print("\n".join(problems[:40]))
+    sys.exit(1)
+PY
+[ $? -eq 0 ] || fail "reduced-scale corpus results wrong"
