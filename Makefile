@@ -41,7 +41,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all asan deps test-deps run test unit integration test-asan bench install clean
+.PHONY: all asan deps test-deps run test unit integration test-asan bench fuzz install clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
 
@@ -96,6 +96,25 @@ test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 	@sh tests/run-unit.sh $(A)
 	@sh tests/run-integration.sh $(A)
 test: unit integration test-asan
+
+# libFuzzer (clang, ASan+UBSan) on everything a hostile file reaches: the
+# decoders, gray, the resampler, the PNG encoder. Seeds: samples/ and the
+# shared corpus; new inputs and crashes are kept in build/fuzz/. Not part of
+# `make test`: FUZZ_SECONDS=600 make fuzz for a longer run.
+FUZZ_SECONDS ?= 120
+FUZZ_PKGS    := stb libexif libdeflate libjpeg zlib
+fuzz: deps
+	@sh tools/deps.sh fuzz
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
+	  -D_GNU_SOURCE -Iinclude $$(pkg-config --cflags $(FUZZ_PKGS)) tests/fuzz/fuzz_img.c \
+	  src/img.c src/png.c src/jpeg.c src/resample.c -o build/fuzz/fuzz_img \
+	  $$(pkg-config --libs $(FUZZ_PKGS)) -lpthread -lm
+	@cp samples/* build/fuzz/seeds/
+	@[ ! -d ../shared/corpus ] || find ../shared/corpus -type f -size -200k \
+	  -exec cp {} build/fuzz/seeds/ \;
+	cd build/fuzz && ./fuzz_img -max_total_time=$(FUZZ_SECONDS) -max_len=200000 \
+	  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus seeds
 
 bench: all
 	@sh tools/deps.sh bench

@@ -1,19 +1,27 @@
 #!/bin/sh
 # Installs the Debian packages imgpool needs to build and test, if any are missing.
-# Usage: tools/deps.sh [build|test|bench]   (each level includes the ones before it)
+# Usage: tools/deps.sh [build|test|bench|fuzz]   (test and bench include the levels
+# before them; fuzz is build plus clang and its libFuzzer runtime)
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 level=${1:-build}
 
 # pkg-config module -> Debian package
 need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev"
-[ "$level" = build ] || need_pc="$need_pc cmocka:libcmocka-dev"
+case $level in test|bench) tests=1 ;; *) tests= ;; esac
+[ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ "$level" = build ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl"
+[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
+[ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"
+
 missing=""
+if [ "$level" = fuzz ] && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+    >/dev/null 2>&1; then
+  missing="libclang-rt-14-dev"
+fi
 for pair in $need_cmd; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
@@ -23,7 +31,7 @@ for pair in $need_pc; do
   pkg-config --exists "$mod" 2>/dev/null || missing="$missing $pkg"
 done
 # Pillow: a bench contender, and in tests an independent reader of our PNGs.
-if [ "$level" != build ]; then
+if [ -n "$tests" ]; then
   /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing="$missing python3-pil"
 fi
 [ -n "$missing" ] || exit 0
