@@ -97,24 +97,33 @@ test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 	@sh tests/run-integration.sh $(A)
 test: unit integration test-asan
 
-# libFuzzer (clang, ASan+UBSan) on everything a hostile file reaches: the
-# decoders, gray, the resampler, the PNG encoder. Seeds: samples/ and the
-# shared corpus; new inputs and crashes are kept in build/fuzz/. Not part of
-# `make test`: FUZZ_SECONDS=600 make fuzz for a longer run.
+# libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on
+# everything a hostile file reaches (decoders, gray, resampler, PNG encoder),
+# seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
+# server sends (JSON record, names from titles, img URL, image check), seeded
+# with the reference records. New inputs and crashes stay in build/fuzz/.
+# Not part of `make test`: FUZZ_SECONDS=600 make fuzz for a longer run.
 FUZZ_SECONDS ?= 120
-FUZZ_PKGS    := stb libexif libdeflate libjpeg zlib
+FUZZ_CC      := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 fuzz: deps
 	@sh tools/deps.sh fuzz
-	@mkdir -p build/fuzz/corpus build/fuzz/seeds
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
-	  -D_GNU_SOURCE -Iinclude $$(pkg-config --cflags $(FUZZ_PKGS)) tests/fuzz/fuzz_img.c \
-	  src/img.c src/png.c src/jpeg.c src/resample.c -o build/fuzz/fuzz_img \
-	  $$(pkg-config --libs $(FUZZ_PKGS)) -lpthread -lm
-	@cp samples/* build/fuzz/seeds/
+	@mkdir -p build/fuzz/img build/fuzz/img-seeds build/fuzz/xkcd build/fuzz/xkcd-seeds
+	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c \
+	  src/jpeg.c src/resample.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
+	  src/outfile.c src/pool.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	@cp samples/* build/fuzz/img-seeds/
 	@[ ! -d ../shared/corpus ] || find ../shared/corpus -type f -size -200k \
-	  -exec cp {} build/fuzz/seeds/ \;
-	cd build/fuzz && ./fuzz_img -max_total_time=$(FUZZ_SECONDS) -max_len=200000 \
-	  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus seeds
+	  -exec cp {} build/fuzz/img-seeds/ \;
+	@# fuzz_xkcd: first byte even = a JSON record follows, odd = an image
+	@for f in samples/*; do printf '\001' | cat - "$$f" >"build/fuzz/xkcd-seeds/$${f##*/}"; done
+	@[ ! -f ../shared/reference/xkcd-records.jsonl ] || { i=0; while IFS= read -r line; do \
+	  i=$$((i + 1)); printf '\000%s' "$$line" >build/fuzz/xkcd-seeds/record-$$i; \
+	  done <../shared/reference/xkcd-records.jsonl; }
+	cd build/fuzz && ./fuzz_img $(FUZZ_RUN) -max_len=200000 img img-seeds
+	cd build/fuzz && ./fuzz_xkcd $(FUZZ_RUN) -max_len=65536 xkcd xkcd-seeds
 
 bench: all
 	@sh tools/deps.sh bench
