@@ -57,8 +57,11 @@ static double mean_diff_box(const struct img *im, const unsigned char *ref, unsi
     return total / ((double)im->w * im->h * im->ch);
 }
 
-static void check_scales(struct jpeg_dec *d, const unsigned char *buf, size_t len,
-                         const char *name)
+/* Decodes buf at 1/1 .. 1/8: the sizes must be right, and the mean
+ * difference from stb's full decode (box-averaged) within full_tol at full
+ * scale and scaled_tol below it (scaled_tol < 0: sizes only). */
+static void check_scales_within(struct jpeg_dec *d, const unsigned char *buf, size_t len,
+                                const char *name, double full_tol, double scaled_tol)
 {
     int rw, rh, rc;
     unsigned char *ref = stbi_load_from_memory(buf, (int)len, &rw, &rh, &rc, 0);
@@ -71,12 +74,36 @@ static void check_scales(struct jpeg_dec *d, const unsigned char *buf, size_t le
         assert_int_equal(im.w, (rw + denom - 1) / denom);
         assert_int_equal(im.h, (rh + denom - 1) / denom);
         assert_int_equal(im.ch, rc);
+        double tol = denom == 1 ? full_tol : scaled_tol;
         double diff = mean_diff_box(&im, ref, (unsigned)rw, (unsigned)rh, denom);
-        if (diff > (denom == 1 ? 1.5 : 2.5))
+        if (tol >= 0 && diff > tol)
             fail_msg("%s at 1/%u: mean difference %.2f", name, denom, diff);
         img_free(&im);
     }
     stbi_image_free(ref);
+}
+
+static void check_scales(struct jpeg_dec *d, const unsigned char *buf, size_t len,
+                         const char *name)
+{
+    check_scales_within(d, buf, len, name, 1.5, 2.5);
+}
+
+/* check_scales_within on each shared corpus file named (absent ones skipped). */
+static void check_shared(const char *const *files, size_t n, double full_tol,
+                         double scaled_tol)
+{
+    struct jpeg_dec *d;
+    char err[200];
+    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *buf = read_shared(files[i], &len);
+        if (buf)
+            check_scales_within(d, buf, len, files[i], full_tol, scaled_tol);
+        free(buf);
+    }
+    jpeg_dec_destroy(d);
 }
 
 static void test_jpeg__scale_for(void **state)
@@ -200,19 +227,8 @@ static void test_jpeg__multi_scan_sequential(void **state)
         "jpeg/jpegsuite/baseline/32x32x8_ycbcr.jpg",
         "jpeg/jpegsuite/baseline/32x32x8_rgb.jpg",
     };
-    struct jpeg_dec *d;
-    char err[200];
     (void)state;
-    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        size_t len;
-        unsigned char *buf = read_shared(files[i], &len);
-        if (!buf)
-            continue;
-        check_scales(d, buf, len, files[i]);
-        free(buf);
-    }
-    jpeg_dec_destroy(d);
+    check_shared(files, sizeof files / sizeof files[0], 1.5, 2.5);
 }
 
 /* CMYK (Adobe, inverted) comes out as RGB, as stb_image converts it: within
@@ -226,35 +242,8 @@ static void test_jpeg__cmyk_to_rgb(void **state)
         "jpeg/mozilla/jpg-cmyk-1.jpg",
         "jpeg/mozilla/jpg-cmyk-2.jpg",
     };
-    struct jpeg_dec *d;
-    char err[200];
     (void)state;
-    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        size_t len;
-        unsigned char *buf = read_shared(files[i], &len);
-        if (!buf)
-            continue;
-        int rw, rh, rc;
-        unsigned char *ref = stbi_load_from_memory(buf, (int)len, &rw, &rh, &rc, 0);
-        assert_non_null(ref);
-        assert_int_equal(rc, 3);
-        for (unsigned denom = 1; denom <= 8; denom *= 2) {
-            struct img im;
-            if (jpeg_decode(d, buf, len, denom, 0, 0, &im, err, sizeof err) != 0)
-                fail_msg("%s 1/%u: %s", files[i], denom, err);
-            assert_int_equal(im.w, (rw + denom - 1) / denom);
-            assert_int_equal(im.h, (rh + denom - 1) / denom);
-            assert_int_equal(im.ch, 3);
-            double diff = mean_diff_box(&im, ref, (unsigned)rw, (unsigned)rh, denom);
-            if (denom == 1 && diff > 0.5)
-                fail_msg("%s: mean difference %.2f from stb_image", files[i], diff);
-            img_free(&im);
-        }
-        stbi_image_free(ref);
-        free(buf);
-    }
-    jpeg_dec_destroy(d);
+    check_shared(files, sizeof files / sizeof files[0], 0.5, -1);
 }
 
 /* Through img: a target hint shrinks the decode, the info still gives the

@@ -1,4 +1,5 @@
-/* img.h — decode, convert, resize and encode images in memory (stb_image 2.27).
+/* img.h — decode, convert, resize and encode images in memory (libjpeg-turbo for
+ * JPEG, a libdeflate PNG path, stb_image 2.27 for the rest; the resample module).
  *
  *   struct img_load_opts o = { .max_pixels = 100000000, .autorotate = 1 };
  *   struct img im; struct img_info info; char err[256];
