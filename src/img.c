@@ -387,11 +387,10 @@ void img_codec_destroy(struct img_codec *c)
     free(c);
 }
 
-/* The libjpeg-turbo path: at the largest DCT scale that still covers the
- * target (given in the upright frame, so swapped for 90-degree EXIF turns).
- * 0 on success; -1 leaves the file to stb_image. */
-/* libjpeg-turbo, for every JPEG: 0 (a warning, if any, in info->warning), or
- * -1 with libjpeg's message. */
+/* libjpeg-turbo, for every JPEG, at the largest DCT scale that still covers
+ * the target (given in the upright frame, so swapped for 90-degree EXIF
+ * turns): 0 (a warning, if any, in info->warning), or -1 with libjpeg's
+ * message. */
 static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t len,
                            const struct img_load_opts *o, struct img_info *info,
                            struct img *out, char *err, size_t errlen)
