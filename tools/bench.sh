@@ -328,9 +328,8 @@ bench_main() {
         echo
         table
         echo
-        echo "Resize quality (mean absolute difference over every sample, and PSNR):"
-        quality
-        echo
+        q=$(quality)
+        [ -z "$q" ] || printf 'Resize quality (mean |difference| over every sample, PSNR):\n%s\n\n' "$q"
         pool_overhead
         notes
     } >"$bdir/results.md.tmp"
