@@ -155,7 +155,7 @@ static struct img_codec *job_codec;
  * 128 KiB afresh and unmaps it on free, so every decoded image paid page
  * faults again (the wallpapers' 59 MB buffers above all). On the fit
  * benchmark, --procs 2: system time 0.28 -> 0.18 s, wall -5%, for a largest
- * worker peak of 130 MB instead of 110 MB. */
+ * worker peak of 128 MiB instead of 108 MiB. */
 static int job_worker_start(char *err, size_t errlen)
 {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);

@@ -179,8 +179,6 @@ void pool_catch_signals(void)
 
 int pool_stop_signal(void) { return pool_stop_signo; }
 
-int pool_stopping(void) { return pool_worker_term; }
-
 static void pool_on_worker_term(int sig)
 {
     (void)sig;

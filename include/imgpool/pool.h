@@ -166,10 +166,6 @@ void pool_clear_stop(void);
 void pool_catch_signals(void);
 int pool_stop_signal(void);
 
-/* Worker only: true once the pool asked workers to stop (SIGTERM). Long
- * tasks may poll it to give up early. */
-int pool_stopping(void);
-
 /* Convenience: runs task over 0..n-1 with a fresh pool and stores each
  * record at out[task] (n records, caller-owned), so results keep input
  * order like Python's Pool.map. Returns POOL_DONE, POOL_INTERRUPTED or -1
