@@ -700,12 +700,22 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
                      char *err, size_t errlen)
 {
     struct img_codec *c;
-    struct img_save_opts so = {quality, 0};
+    struct img_save_opts so = {.quality = quality};
     if (img_codec_create(&c, err, errlen) != 0)
         return -1;
     long long n = img_codec_encode(c, im, fmt, &so, fd, err, errlen);
     img_codec_destroy(c);
     return n;
+}
+
+void img_meta_free(struct img_meta *m)
+{
+    if (!m)
+        return;
+    free(m->icc);
+    free(m->exif);
+    free(m->xmp);
+    memset(m, 0, sizeof *m);
 }
 
 void img_free(struct img *im)

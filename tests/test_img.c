@@ -434,7 +434,7 @@ static void test_img__codec_reuse_png_levels(void **state)
     for (int level = 0; level <= 12; level++) {
         struct img im = quadrants(40 + (unsigned)level * 7, 21, 1 + (unsigned)level % 4);
         enum img_format fmt = level % 5 == 4 ? IMG_FMT_TGA : IMG_FMT_PNG;
-        struct img_save_opts so = {0, level};
+        struct img_save_opts so = {.png_level = level};
         int fd = memfd_create("img-test", MFD_CLOEXEC);
         assert_true(fd >= 0);
         long long n = img_codec_encode(c, &im, fmt, &so, fd, err, sizeof err);

@@ -45,7 +45,23 @@ struct img_info {
                                said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
 };
 
+/* Metadata carried from an input file to its output. Each blob is malloc'd
+ * and owned by the struct (free with img_meta_free); NULL/0 when absent.
+ * exif is the TIFF-structured EXIF block ("II*\0..." or "MM\0*..."),
+ * without JPEG's "Exif\0\0" prefix; icc the ICC profile as embedded; xmp the
+ * XMP packet (UTF-8 XML). */
+struct img_meta {
+    unsigned char *icc;  size_t icc_len;
+    unsigned char *exif; size_t exif_len;
+    unsigned char *xmp;  size_t xmp_len;
+};
+
+/* Frees the blobs and zeroes *m. NULL-safe. */
+void img_meta_free(struct img_meta *m);
+
 struct img_load_opts {
+    struct img_meta *meta;  /* if set, filled with the input's metadata (caller frees
+                               with img_meta_free, also after a failed decode) */
     uint64_t max_pixels;    /* refuse images with w*h above this; 0 = no limit */
     int autorotate;         /* apply the EXIF orientation, so the result looks upright */
     unsigned target_w, target_h; /* hint: the size (upright, after rotation) the caller
@@ -122,6 +138,8 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen);
 void img_codec_destroy(struct img_codec *c);
 
 struct img_save_opts {
+    const struct img_meta *meta; /* written into the output where the format can
+                               carry it (NULL or empty blobs: none) */
     int quality;            /* JPEG 1..100; 0 = 90 */
     int png_level;          /* PNG effort 1 (fast) .. 12 (small); 0 = the default 6 */
 };
