@@ -414,7 +414,7 @@ static void test_img__encode_errors(void **state)
     assert_non_null(strstr(err, "quality"));
     struct img_codec *c;
     assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
-    struct img_save_opts bad_level = {0, 13};
+    struct img_save_opts bad_level = {.png_level = 13};
     assert_int_equal(img_codec_encode(c, &im, IMG_FMT_PNG, &bad_level, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "PNG level"));
     img_codec_destroy(c);
