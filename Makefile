@@ -113,7 +113,7 @@ fuzz: deps
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c \
 	  src/jpeg.c src/resample.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
-	  src/outfile.c src/pool.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	  src/outfile.c src/clock.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	@cp samples/* build/fuzz/img-seeds/
 	@[ ! -d ../shared/corpus ] || find ../shared/corpus -type f -size -200k \
 	  -exec cp {} build/fuzz/img-seeds/ \;

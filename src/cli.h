@@ -11,7 +11,7 @@
 /* Exit codes, documented in the README. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
-/* `imgpool [OPTIONS] DIR|FILE...` */
+/* `imgpool [OPTIONS] DIR|FILE...` (src/cli_folder.c) */
 int cli_folder_main(int argc, char **argv);
 /* `imgpool report merge REPORT.json... [-o OUT]` (src/cli_report.c) */
 int cli_report_main(int argc, char **argv);
@@ -44,15 +44,22 @@ int cli_job_option(int c, const char *arg, struct job_options *jo);
 /* Parses a whole number min..max into *out. 0, or -1 after a message. */
 int cli_parse_range(const char *opt, const char *arg, uint64_t min, uint64_t max,
                     uint64_t *out);
+/* Parses a size like "512M", "2G" or "0" into *out bytes. 0, or -1 after a message. */
+int cli_parse_bytes(const char *opt, const char *arg, uint64_t *out);
 /* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
 
 /* Prints "imgpool: VERB 'path': REASON" from a record message "VERB: REASON". */
 void cli_print_file_msg(FILE *to, const char *path, const char *msg);
 
+/* `imgpool --version`: the version and every library's, on stdout. */
+void cli_version(void);
+
 /* The progress line on stderr (a terminal): draw line over the previous one,
  * or erase it before other output. The folder job and xkcd share them. */
 void cli_bar_draw(const char *line);
 void cli_bar_erase(void);
+/* Columns of the terminal on stderr; 80 if it is not one. */
+unsigned cli_term_width(void);
 
 #endif

@@ -38,6 +38,8 @@
 #include "imgpool/timeline.h"
 #include "imgpool/trace.h"
 #include "imgpool/xkcd.h"
+#include "imgpool/clock.h"
+#include "imgpool/stop.h"
 
 #define CLI_XKCD_MAX_THREADS 256
 #define CLI_XKCD_TRACE_ROW 1000   /* trace rows: workers 1.., download threads 1000.. */
@@ -299,7 +301,7 @@ static void cli_xkcd_draw(struct cli_xkcd *x)
                       (unsigned long long)x->proc_done, p.ok + p.cached);
     snprintf(line + k, sizeof line - (size_t)k, "  %s  %u thread%s  %.1f s",
              cli_xkcd_bytes(p.bytes, size, sizeof size), p.threads,
-             p.threads == 1 ? "" : "s", (pool_now_ns() - x->start_ns) / 1e9);
+             p.threads == 1 ? "" : "s", (clock_now_ns() - x->start_ns) / 1e9);
     pthread_mutex_lock(&x->lock);
     cli_bar_draw(line);
     x->bar_shown = true;
@@ -320,7 +322,7 @@ static void cli_xkcd_bar_clear(struct cli_xkcd *x)
 static int cli_xkcd_should_stop(void *ctx)
 {
     (void)ctx;
-    return pool_stop_signal() != 0;
+    return stop_signal() != 0;
 }
 
 static void cli_xkcd_on_request(void *ctx, const struct xkcd_request *rq)
@@ -497,7 +499,7 @@ static int cli_xkcd_download(struct cli_xkcd *x, const char *out_dir, unsigned t
     o.on_finish = cli_xkcd_on_finish;
     o.should_stop = cli_xkcd_should_stop;
     o.ctx = x;
-    x->start_ns = pool_now_ns();
+    x->start_ns = clock_now_ns();
     if (xkcd_start(&o, x->nums, x->n, &x->run, err, sizeof err) != 0) {
         fprintf(stderr, "imgpool: %s\n", err);
         return -1;
@@ -538,7 +540,7 @@ static void cli_xkcd_summary(const struct cli_xkcd *x)
                 "%u workers, into '%s'; all done after %.2f s\n",
                 (unsigned long long)x->proc_done, (unsigned long long)x->proc_ok,
                 (unsigned long long)x->proc_skipped, (unsigned long long)x->proc_failed,
-                pool_procs(x->pool), x->proc_dir, (pool_now_ns() - x->start_ns) / 1e9);
+                pool_procs(x->pool), x->proc_dir, (clock_now_ns() - x->start_ns) / 1e9);
 }
 
 /* ---- --compare ------------------------------------------------------------ */
@@ -653,7 +655,7 @@ static int cli_xkcd_compare(struct cli_xkcd *x)
         int ok = cli_xkcd_timed(x, &t[k], dir[k]);
         runs[k] = x->run;
         x->run = NULL;
-        if (ok != 0 || pool_stop_signal())
+        if (ok != 0 || stop_signal())
             goto out;
     }
     size_t same = cli_xkcd_identical(xkcd_comics(runs[0]), dir[0], xkcd_comics(runs[1]),
@@ -679,7 +681,7 @@ out:
             cli_xkcd_rmdir(dir[k]);
         xkcd_destroy(runs[k]);
     }
-    return pool_stop_signal() ? CLI_INTERRUPTED : rc;
+    return stop_signal() ? CLI_INTERRUPTED : rc;
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -727,7 +729,7 @@ static int cli_xkcd_run(struct cli_xkcd *x)
         return CLI_FAILED;
     struct xkcd_progress p;
     xkcd_progress(x->run, &p);
-    if (pool_stop_signal()) {
+    if (stop_signal()) {
         fprintf(stderr, "imgpool: interrupted after %zu of %zu comics\n", p.done, p.total);
         return CLI_INTERRUPTED;
     }
@@ -777,7 +779,7 @@ int cli_xkcd_main(int argc, char **argv)
         return prc > 0 ? CLI_OK : CLI_USAGE;
     x.tty = isatty(STDERR_FILENO);
     pthread_mutex_init(&x.lock, NULL);
-    pool_catch_signals();
+    stop_catch_signals();
     if (fetch_global_init(err, sizeof err) != 0) {   /* before any thread */
         fprintf(stderr, "imgpool: %s\n", err);
         return CLI_FAILED;

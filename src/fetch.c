@@ -38,7 +38,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "imgpool/pool.h"
+#include "imgpool/clock.h"
 
 #define FETCH_BACKOFF_CAP_MS 30000u
 #define FETCH_SLEEP_SLICE_MS 50
@@ -302,14 +302,14 @@ int fetch_get(struct fetch_client *c, const char *url, size_t max_bytes,
               struct fetch_result *res)
 {
     memset(res, 0, sizeof *res);
-    res->start_ns = pool_now_ns();
+    res->start_ns = clock_now_ns();
     c->max = max_bytes;
     if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK
         || curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE,
                             (curl_off_t)max_bytes) != CURLE_OK) {
         res->outcome = FETCH_REFUSED;
         snprintf(res->msg, sizeof res->msg, "refused: bad URL");
-        res->end_ns = pool_now_ns();
+        res->end_ns = clock_now_ns();
         return -1;
     }
     unsigned delay = c->opt.retry_delay_ms ? c->opt.retry_delay_ms : 500;
@@ -321,7 +321,7 @@ int fetch_get(struct fetch_client *c, const char *url, size_t max_bytes,
         }
         delay = delay > FETCH_BACKOFF_CAP_MS / 2 ? FETCH_BACKOFF_CAP_MS : delay * 2;
     }
-    res->end_ns = pool_now_ns();
+    res->end_ns = clock_now_ns();
     if (res->outcome != FETCH_OK)
         return -1;
     const char *ct = NULL;

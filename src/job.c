@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "imgpool/outfile.h"
+#include "imgpool/clock.h"
 
 enum img_format job_output_format(const struct job_options *o, enum img_format in)
 {
@@ -269,7 +270,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     struct img im = {0};
     struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
     unsigned sizes[JOB_OPS_MAX][2];
-    int64_t t0 = pool_now_ns();
+    int64_t t0 = clock_now_ns();
     int rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err);
     if (rc == 0 && !o->dry_run) {
         int turned = o->autorotate && info.orientation >= 5;
@@ -286,16 +287,16 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         job_fill_result(rec, &info, NULL, fmt);
         return POOL_OK;
     }
-    int64_t t1 = pool_now_ns();
+    int64_t t1 = clock_now_ns();
     rc = job_apply_ops(o, sizes, &im, rec);
-    int64_t t2 = pool_now_ns();
+    int64_t t2 = clock_now_ns();
     if (rc == 0)
         rc = job_write(o, &im, fmt, out_path, rec);
     if (rc == 0)
         job_fill_result(rec, &info, &im, fmt);
     res->decode_ns = t1 - t0;
     res->ops_ns = t2 - t1;
-    res->encode_ns = pool_now_ns() - t2;
+    res->encode_ns = clock_now_ns() - t2;
     img_free(&im);
     return rc == 0 ? POOL_OK : POOL_FAILED;
 }

@@ -58,6 +58,9 @@
  */
 #include "imgpool/pool.h"
 
+#include "imgpool/clock.h"
+#include "imgpool/stop.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -131,53 +134,7 @@ struct pool {
     bool waited;
 };
 
-static volatile sig_atomic_t pool_stop_flag;   /* parent: stop requested */
-static volatile sig_atomic_t pool_stop_signo;  /* parent: which signal */
 static volatile sig_atomic_t pool_worker_term; /* worker: SIGTERM seen */
-
-int64_t pool_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t pool_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- signals ---------------------------------------------------------- */
-
-void pool_request_stop(void) { pool_stop_flag = 1; }
-
-void pool_clear_stop(void)
-{
-    pool_stop_flag = 0;
-    pool_stop_signo = 0;
-}
-
-static void pool_on_stop_signal(int sig)
-{
-    if (!pool_stop_signo)
-        pool_stop_signo = sig;
-    pool_stop_flag = 1;
-}
-
-void pool_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = pool_on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-int pool_stop_signal(void) { return pool_stop_signo; }
 
 static void pool_on_worker_term(int sig)
 {
@@ -305,7 +262,7 @@ static void pool_run_task(struct pool *p, unsigned w, uint64_t k, struct pool_re
 {
     struct pool_slot *slot = &p->slots[w];
     uint64_t task = pool_order_task(p, k);
-    atomic_store_explicit(&slot->start_ns, pool_now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&slot->start_ns, clock_now_ns(), memory_order_relaxed);
     atomic_store_explicit(&slot->task, (int64_t)task, memory_order_release);
 
     const void *arg = NULL;
@@ -319,11 +276,11 @@ static void pool_run_task(struct pool *p, unsigned w, uint64_t k, struct pool_re
     rec->task = task;
     rec->pid = getpid();
     rec->worker = w;
-    int64_t cpu0 = pool_cpu_ns();
-    rec->start_ns = pool_now_ns();
+    int64_t cpu0 = clock_cpu_ns();
+    rec->start_ns = clock_now_ns();
     int st = p->opt.task(p->opt.ctx, task, arg, arg_len, rec);
-    rec->end_ns = pool_now_ns();
-    rec->cpu_ns = pool_cpu_ns() - cpu0;
+    rec->end_ns = clock_now_ns();
+    rec->cpu_ns = clock_cpu_ns() - cpu0;
     rec->status = (st >= POOL_OK && st <= POOL_SKIPPED) ? st : POOL_FAILED;
     rec->msg[POOL_MSG_MAX - 1] = '\0';
     if (rec->data_len > POOL_DATA_MAX)
@@ -551,7 +508,7 @@ static void pool_blame(struct pool *p, unsigned w, uint64_t task, int pid, const
     rec.pid = pid;
     rec.worker = w;
     rec.start_ns = atomic_load(&p->slots[w].start_ns);
-    rec.end_ns = pool_now_ns();
+    rec.end_ns = clock_now_ns();
     snprintf(rec.msg, sizeof rec.msg, "%s", why);
     atomic_fetch_add_explicit(&p->shm->crashed, 1, memory_order_relaxed);
     pool_deliver(p, &rec);
@@ -621,7 +578,7 @@ static void pool_enforce_timeout(struct pool *p)
 {
     if (!p->opt.task_timeout_ms)
         return;
-    int64_t now = pool_now_ns();
+    int64_t now = clock_now_ns();
     for (unsigned w = 0; w < p->procs; w++) {
         struct pool_slot *s = &p->slots[w];
         pid_t pid = atomic_load(&s->pid);
@@ -698,8 +655,8 @@ static void pool_terminate(struct pool *p)
     atomic_store(&p->shm->stopping, 1);
     pool_signal_all(p, SIGTERM);
     pool_wake_all(p);
-    int64_t deadline = pool_now_ns() + (int64_t)p->opt.grace_ms * 1000000;
-    while (pool_live(p) > 0 && pool_now_ns() < deadline) {
+    int64_t deadline = clock_now_ns() + (int64_t)p->opt.grace_ms * 1000000;
+    while (pool_live(p) > 0 && clock_now_ns() < deadline) {
         struct pollfd pfd = { .fd = p->rd, .events = POLLIN };
         poll(&pfd, 1, 20);
         pool_drain(p);
@@ -719,7 +676,7 @@ static void pool_terminate(struct pool *p)
 
 static void pool_tick(struct pool *p, int64_t *next_tick)
 {
-    int64_t now = pool_now_ns();
+    int64_t now = clock_now_ns();
     if (p->opt.on_tick && now >= *next_tick) {
         p->opt.on_tick(p->opt.ctx, p);
         *next_tick = now + (int64_t)p->opt.tick_ms * 1000000;
@@ -738,7 +695,7 @@ int pool_wait(struct pool *p)
         pool_drain(p);
         pool_reap(p);
         pool_enforce_timeout(p);
-        if (pool_stop_flag) {
+        if (stop_requested()) {
             pool_terminate(p);
             p->waited = true;
             return POOL_INTERRUPTED;
@@ -749,8 +706,8 @@ int pool_wait(struct pool *p)
     }
     /* Closed and complete: idle workers see `closed` and exit by themselves. */
     pool_wake_all(p);
-    int64_t deadline = pool_now_ns() + (int64_t)p->opt.grace_ms * 1000000;
-    while (pool_live(p) > 0 && pool_now_ns() < deadline) {
+    int64_t deadline = clock_now_ns() + (int64_t)p->opt.grace_ms * 1000000;
+    while (pool_live(p) > 0 && clock_now_ns() < deadline) {
         usleep(5000);
         pool_reap(p);
     }

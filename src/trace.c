@@ -7,6 +7,7 @@
  * renamed over `path` only after every write and fclose succeeded.
  */
 #include "imgpool/trace.h"
+#include "imgpool/clock.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -36,13 +37,6 @@ struct trace {
     int fd;
 };
 
-static int64_t trace_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void trace_free(struct trace *t)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -66,7 +60,7 @@ int trace_create(const char *path, struct trace **out, char *err, size_t errlen)
     }
     pthread_mutex_init(&t->mu, NULL);
     t->fd = -1;
-    t->created_ns = trace_now_ns();
+    t->created_ns = clock_now_ns();
     t->path = strdup(path);
     size_t tlen = strlen(path) + sizeof ".tmp.XXXXXX";
     t->tmp = malloc(tlen);

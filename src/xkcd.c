@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "imgpool/pool.h"
+#include "imgpool/clock.h"
 
 #define XKCD_DEFAULT_THREADS 8
 #define XKCD_DEFAULT_MAX_JSON ((size_t)1 << 20)
@@ -701,9 +701,9 @@ static void *xkcd_thread(void *argp)
             break;
         struct xkcd_comic *c = &r->comics[i];
         c->thread = arg->index;
-        c->start_ns = pool_now_ns();
+        c->start_ns = clock_now_ns();
         xkcd_comic_fetch(r, fc, i, c);
-        c->end_ns = pool_now_ns();
+        c->end_ns = clock_now_ns();
         if (c->status == XKCD_PENDING)
             break;   /* interrupted */
         xkcd_count(r, c->status);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "imgpool/pool.h"
+#include "imgpool/stop.h"
 
 /* Fills the whole payload with a pattern derived from the task, so a torn or
  * mixed record shows up as a wrong byte. */
@@ -325,7 +326,7 @@ static void test_pool__stop_after_some(void *ctx, const struct pool_record *rec)
     uint64_t *count = ctx;
     (void)rec;
     if (++*count == 10)
-        pool_request_stop();
+        stop_request();
 }
 
 static void test_pool__stop_request_interrupts(void **state)
@@ -351,7 +352,7 @@ static void test_pool__stop_request_interrupts(void **state)
         assert_int_equal(wi.pid, 0);   /* all workers gone */
     }
     pool_destroy(p);
-    pool_clear_stop();
+    stop_clear();
     assert_true(count >= 10 && count < 1000);
     assert_true(st.ok >= count);   /* tasks finished in the grace time count too */
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "imgpool/pool.h"
+#include "imgpool/stop.h"
 
 struct tool_spec {
     const char *crash, *hang, *alloc, *fail;
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
     struct pool_record *out = calloc(n ? n : 1, sizeof *out);
     if (!out)
         return 1;
-    pool_catch_signals();
+    stop_catch_signals();
     int rc = pool_map(&o, n, out);
     if (rc < 0) {
         perror("tool_pool");

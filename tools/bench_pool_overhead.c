@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "imgpool/pool.h"
+#include "imgpool/clock.h"
 
 static int overhead_task(void *ctx, uint64_t task, const void *arg, size_t len,
                          struct pool_record *rec)
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
     o.on_result = overhead_result;
     o.ctx = &ok;
 
-    int64_t t0 = pool_now_ns();
+    int64_t t0 = clock_now_ns();
     struct pool *p;
     if (pool_create(&o, n, &p) != 0) {
         perror("bench_pool_overhead: pool_create");
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
     int rc = pool_wait(p);
     unsigned procs = pool_procs(p);
     pool_destroy(p);
-    double wall = (double)(pool_now_ns() - t0) / 1e9;
+    double wall = (double)(clock_now_ns() - t0) / 1e9;
 
     struct rusage self, kids;
     getrusage(RUSAGE_SELF, &self);

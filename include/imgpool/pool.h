@@ -140,7 +140,7 @@ void pool_close(struct pool *p);
 
 /* The parent's one waiting place: polls the record pipe, calls on_result per
  * record, reaps and replaces dead workers, calls on_tick, and watches the
- * stop flag (pool_request_stop, or SIGINT/SIGTERM once pool_catch_signals ran).
+ * stop flag (stop.h: stop_request, or SIGINT/SIGTERM once stop_catch_signals ran).
  * Returns POOL_DONE when the pool was closed and every published task has a
  * record; POOL_INTERRUPTED after a stop request (workers get SIGTERM, then
  * SIGKILL after grace_ms; unfinished tasks get no record). Then the workers
@@ -157,23 +157,11 @@ void pool_worker(const struct pool *p, unsigned worker,
                  struct pool_worker_info *out);
 unsigned pool_procs(const struct pool *p);
 
-/* Async-signal-safe: asks pool_wait to stop. The request stays until
- * pool_clear_stop(), so a Ctrl-C that comes before pool_wait is not lost. */
-void pool_request_stop(void);
-void pool_clear_stop(void);
-/* Installs SIGINT/SIGTERM handlers that call pool_request_stop (and ignore
- * SIGPIPE). Returns the signal number received so far, 0 if none. */
-void pool_catch_signals(void);
-int pool_stop_signal(void);
-
 /* Convenience: runs task over 0..n-1 with a fresh pool and stores each
  * record at out[task] (n records, caller-owned), so results keep input
  * order like Python's Pool.map. Returns POOL_DONE, POOL_INTERRUPTED or -1
  * (errno set) if the pool could not start. */
 int pool_map(const struct pool_options *opt, uint64_t n,
              struct pool_record *out);
-
-/* Monotonic clock in nanoseconds (the clock record timestamps use). */
-int64_t pool_now_ns(void);
 
 #endif

@@ -4,7 +4,7 @@
  * A trace buffers events in memory and writes them all at trace_close(), to a
  * temporary file beside `path` that is then renamed into place, so a reader
  * never sees half a file. Times go in as CLOCK_MONOTONIC nanoseconds (what
- * pool_now_ns() returns); the file shows them in microseconds relative to the
+ * clock_now_ns() returns); the file shows them in microseconds relative to the
  * earliest of trace creation and the first span.
  *
  *   struct trace *t;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "imgpool/clock.h"
 #include "imgpool/timeline.h"
 
 /* `imgpool demo ...`: argv[0] is "demo". Returns the exit code: 0 ok, 1 the
@@ -86,8 +87,6 @@ const char *demo_source(const struct demo *d, unsigned *len);
 /* German or English, as chosen. */
 const char *demo_tr(const struct demo_ctx *ctx, const char *en, const char *de);
 
-/* CLOCK_MONOTONIC in ns, like pool_now_ns(). */
-int64_t demo_now_ns(void);
 /* Linux thread id of the caller. */
 int demo_tid(void);
 

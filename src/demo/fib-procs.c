@@ -2,6 +2,7 @@
  * process, all started together and joined; each prints when it finishes. */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,12 +13,12 @@ enum { P_FROM, P_TO };
 /* Python: def print_fib(n): print('fib({}) = {}'.format(n, fib(n))) */
 static void fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigned n)
 {
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     char label[32];
     snprintf(label, sizeof label, "fib(%u)", n);
     demo_row(ctx, row, getpid(), getpid(), label);
     unsigned long long v = demo_fib(n);
-    int64_t end = demo_now_ns();
+    int64_t end = clock_now_ns();
     demo_span(ctx, row, DEMO_RAN, t, end);
     printf("fib(%u) = %llu   (pid %d, %.2f s)\n", n, v, getpid(), (end - t) / 1e9);
 }

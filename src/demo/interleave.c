@@ -3,6 +3,7 @@
  * a lock: the flag is the only difference, so the difference is the lesson. */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,17 +33,17 @@ static void *interleave_print_multiple(void *p)
     char label[32];
     snprintf(label, sizeof label, "%s%s", a->text, a->lock ? " (lock)" : "");
     demo_row(a->ctx, a->row, getpid(), demo_tid(), label);
-    int64_t asked = demo_now_ns();
+    int64_t asked = clock_now_ns();
     if (a->lock) {
         pthread_mutex_lock(a->lock);
-        demo_span(a->ctx, a->row, DEMO_WAIT_LOCK, asked, demo_now_ns());
+        demo_span(a->ctx, a->row, DEMO_WAIT_LOCK, asked, clock_now_ns());
     }
     for (unsigned i = 0; i < a->n; i++) {
-        int64_t t = demo_now_ns();
+        int64_t t = clock_now_ns();
         fputs(a->text, stdout);
         fflush(stdout);                    /* one char at a time, like print() */
         interleave_pause(a->delay_us);     /* Python's print is slow: be slow too */
-        demo_span(a->ctx, a->row, a->lock ? DEMO_HELD_LOCK : DEMO_RAN, t, demo_now_ns());
+        demo_span(a->ctx, a->row, a->lock ? DEMO_HELD_LOCK : DEMO_RAN, t, clock_now_ns());
     }
     if (a->lock)
         pthread_mutex_unlock(a->lock);

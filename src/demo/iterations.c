@@ -7,6 +7,7 @@
  * descheduled (or, with --gil, waited for the GIL). */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <unistd.h>
 
@@ -37,14 +38,14 @@ static void *iterations_thread(void *p)
     demo_row(a->ctx, a->row, getpid(), demo_tid(), a->name);
     demo_gil_acquire(a->ctx, a->gil, a->row);          /* no-op without --gil */
     unsigned long long count = 0;
-    int64_t start = demo_now_ns(), last = start;
+    int64_t start = clock_now_ns(), last = start;
     for (;;) {
         demo_gil_tick(a->ctx, a->gil, a->row);        /* hands over every 5 ms */
-        int64_t now = demo_now_ns();
+        int64_t now = clock_now_ns();
         if (now - last > a->gap_ns) {                 /* we did not run: slice over */
             iterations_slice(a, count, start, last);
             count = 0;
-            start = now = demo_now_ns();              /* printing took time too */
+            start = now = clock_now_ns();              /* printing took time too */
         }
         last = now;
         if (now >= a->until_ns)
@@ -63,7 +64,7 @@ static int iterations_run(struct demo_ctx *ctx)
     struct demo_gil gil;
     demo_gil_init(&gil);
     demo_rows(ctx, 2);
-    int64_t until = demo_now_ns() + ctx->val[P_MS] * 1000000;
+    int64_t until = clock_now_ns() + ctx->val[P_MS] * 1000000;
     struct iterations_arg arg[2] = {
         { ctx, &gil, "a", 0, until, ctx->val[P_GAP] * 1000, 0, 0 },
         { ctx, &gil, "b", 1, until, ctx->val[P_GAP] * 1000, 0, 0 },

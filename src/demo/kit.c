@@ -63,13 +63,6 @@ void demo_rec_destroy(struct demo_rec *rec)
         munmap(rec, demo_rec_size());
 }
 
-int64_t demo_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int demo_tid(void)
 {
     return (int)gettid();
@@ -260,14 +253,14 @@ void demo_gil_destroy(struct demo_gil *g)
  * another took it, so a hand-over really hands over. */
 static void demo_gil_take(struct demo_ctx *ctx, struct demo_gil *g, unsigned row)
 {
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     atomic_fetch_add(&g->waiting, 1);
     while (g->holder != -1 || g->dropped_by == (int)row)
         pthread_cond_wait(&g->cv, &g->mu);
     atomic_fetch_sub(&g->waiting, 1);
     g->holder = (int)row;
     g->dropped_by = -1;
-    g->since = demo_now_ns();
+    g->since = clock_now_ns();
     demo_span(ctx, row, DEMO_WAIT_GIL, t, g->since);
 }
 
@@ -285,7 +278,7 @@ void demo_gil_release(struct demo_ctx *ctx, struct demo_gil *g, unsigned row)
     if (!ctx->gil)
         return;
     pthread_mutex_lock(&g->mu);
-    demo_span(ctx, row, DEMO_HELD_GIL, g->since, demo_now_ns());
+    demo_span(ctx, row, DEMO_HELD_GIL, g->since, clock_now_ns());
     g->holder = -1;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
@@ -294,11 +287,11 @@ void demo_gil_release(struct demo_ctx *ctx, struct demo_gil *g, unsigned row)
 int demo_gil_tick(struct demo_ctx *ctx, struct demo_gil *g, unsigned row)
 {
     /* only the holder writes since; waiting is atomic: no lock on the fast path */
-    if (!ctx->gil || demo_now_ns() - g->since < DEMO_GIL_SWITCH_NS ||
+    if (!ctx->gil || clock_now_ns() - g->since < DEMO_GIL_SWITCH_NS ||
         atomic_load(&g->waiting) == 0)
         return 0;
     pthread_mutex_lock(&g->mu);
-    demo_span(ctx, row, DEMO_HELD_GIL, g->since, demo_now_ns());
+    demo_span(ctx, row, DEMO_HELD_GIL, g->since, clock_now_ns());
     g->holder = -1;
     g->dropped_by = (int)row;
     atomic_fetch_add(&g->switches, 1);
@@ -324,13 +317,13 @@ static int64_t demo_cpu_ns(void)
 
 void demo_clock_start(struct demo_clock *c)
 {
-    c->wall_ns = demo_now_ns();
+    c->wall_ns = clock_now_ns();
     c->cpu_ns = demo_cpu_ns();
 }
 
 void demo_clock_stop(const struct demo_clock *c, int64_t *wall_ns, int64_t *cpu_ns)
 {
-    *wall_ns = demo_now_ns() - c->wall_ns;
+    *wall_ns = clock_now_ns() - c->wall_ns;
     *cpu_ns = demo_cpu_ns() - c->cpu_ns;
 }
 

@@ -8,6 +8,7 @@
  * timeout, so a stuck child cannot hang it. */
 #include "demo.h"
 
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -62,10 +63,10 @@ static int pipe_worker(struct demo_ctx *ctx, int fd)
     for (;;) {
         printf("child %d:  sleeping until there is work\n", getpid());
         fflush(stdout);
-        int64_t t = demo_now_ns();
+        int64_t t = clock_now_ns();
         struct pipe_msg m;
         int r = pipe_recv(fd, &m, -1);            /* blocks: the process sleeps */
-        int64_t woke = demo_now_ns();
+        int64_t woke = clock_now_ns();
         demo_span(ctx, 1, DEMO_BLOCKED, t, woke);
         if (r <= 0) {
             printf("child %d:  pipe closed, exiting\n", getpid());
@@ -75,7 +76,7 @@ static int pipe_worker(struct demo_ctx *ctx, int fd)
         fflush(stdout);
         m.value = demo_fib(m.n);
         m.pid = getpid();
-        demo_span(ctx, 1, DEMO_RAN, woke, demo_now_ns());
+        demo_span(ctx, 1, DEMO_RAN, woke, clock_now_ns());
         if (pipe_send(fd, &m) != 0)
             return -1;
     }
@@ -88,19 +89,19 @@ static int pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned n, lo
     for (unsigned i = 1; i <= jobs; i++) {
         struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
         nanosleep(&pause, NULL);                  /* busy elsewhere: the child sleeps */
-        int64_t t = demo_now_ns();
+        int64_t t = clock_now_ns();
         struct pipe_msg m = { i, n + i - 1, 0, 0, 0 };
         printf("parent:     sending job %u: fib(%u)\n", m.seq, m.n);
         fflush(stdout);
         if (pipe_send(fd, &m) != 0)
             return -1;
-        int64_t sent = demo_now_ns();
+        int64_t sent = clock_now_ns();
         demo_span(ctx, 0, DEMO_RAN, t, sent);
         if (pipe_recv(fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
             fprintf(stderr, "imgpool demo: answer %u missing or out of order\n", i);
             return -1;
         }
-        demo_span(ctx, 0, DEMO_BLOCKED, sent, demo_now_ns());
+        demo_span(ctx, 0, DEMO_BLOCKED, sent, clock_now_ns());
         printf("parent:     answer %u: fib(%u) = %llu (from pid %d)\n", m.seq, m.n,
                (unsigned long long)m.value, m.pid);
     }

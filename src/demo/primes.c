@@ -3,6 +3,7 @@
  * verdict; then "all threads finished". CPU-bound: the --gil showcase. */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -39,7 +40,7 @@ static void *primes_thread(void *p)
     snprintf(label, sizeof label, "%llu", a->n);
     demo_row(a->ctx, a->row, getpid(), demo_tid(), label);
     demo_gil_acquire(a->ctx, a->gil, a->row);
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     unsigned long long d = 1;
     for (unsigned r = 0; r < a->repeat && a->n >= 2; r++)   /* --repeat: more work */
         d = primes_divisor(a);
@@ -47,7 +48,7 @@ static void *primes_thread(void *p)
         printf("%llu is prime\n", a->n);
     else
         printf("%llu is not prime (divisible by %llu)\n", a->n, d);
-    demo_ran(a->ctx, a->row, t, demo_now_ns());
+    demo_ran(a->ctx, a->row, t, clock_now_ns());
     demo_gil_release(a->ctx, a->gil, a->row);
     return NULL;
 }

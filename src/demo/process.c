@@ -1,6 +1,7 @@
 /* process.c — demo 7: run a function in its own process, show the pids. */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <unistd.h>
 
@@ -8,10 +9,10 @@
 /* Python: def hello(): print('hello from', os.getpid()) */
 static void process_hello(struct demo_ctx *ctx)
 {
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     demo_row(ctx, 1, getpid(), getpid(), "child");
     printf("child:  hello, my pid is %d, my parent's pid is %d\n", getpid(), getppid());
-    demo_span(ctx, 1, DEMO_RAN, t, demo_now_ns());
+    demo_span(ctx, 1, DEMO_RAN, t, clock_now_ns());
 }
 
 static int process_run(struct demo_ctx *ctx)
@@ -19,7 +20,7 @@ static int process_run(struct demo_ctx *ctx)
     demo_rows(ctx, 2);
     demo_row(ctx, 0, getpid(), getpid(), "parent");
     printf("parent: my pid is %d\n", getpid());
-    int64_t t0 = demo_now_ns();
+    int64_t t0 = clock_now_ns();
     pid_t pid = demo_fork();                  /* p = Process(target=hello); p.start() */
     if (pid < 0)
         return 1;
@@ -27,12 +28,12 @@ static int process_run(struct demo_ctx *ctx)
         process_hello(ctx);                   /* the child runs the target ... */
         demo_child_exit(0);                   /* ... and ends: it never returns */
     }
-    int64_t t1 = demo_now_ns();
+    int64_t t1 = clock_now_ns();
     printf("parent: started a child with pid %d\n", (int)pid);
     fflush(stdout);
     int rc = demo_reap(pid);                  /* p.join() */
     demo_span(ctx, 0, DEMO_RAN, t0, t1);
-    demo_span(ctx, 0, DEMO_BLOCKED, t1, demo_now_ns());
+    demo_span(ctx, 0, DEMO_BLOCKED, t1, clock_now_ns());
     printf("parent: child %d has ended\n", (int)pid);
     return rc ? 1 : 0;
 }

@@ -9,6 +9,7 @@
  * per consumer, put after all producers are done. */
 #include "demo.h"
 
+
 #include <errno.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -127,10 +128,10 @@ static pid_t queue_spawn(struct demo_ctx *ctx, struct queue_shm *q, unsigned row
     char label[32];
     snprintf(label, sizeof label, "%s %u", producer ? "producer" : "consumer", id);
     demo_row(ctx, row, getpid(), getpid(), label);
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     int rc = producer ? queue_producer(q, id, per_producer)
                       : queue_consumer(q, id, per_producer);
-    demo_span(ctx, row, DEMO_RAN, t, demo_now_ns());
+    demo_span(ctx, row, DEMO_RAN, t, clock_now_ns());
     demo_child_exit(rc ? 1 : 0);
 }
 
@@ -179,7 +180,7 @@ static double queue_rate(unsigned count, int use_queue)
             queue_destroy(q, size);
         return -1;
     }
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     pid_t pid = demo_fork();
     if (pid == 0) {
         close(fd[0]);
@@ -197,7 +198,7 @@ static double queue_rate(unsigned count, int use_queue)
         if (!ok || m.seq != i)
             break;
     }
-    int64_t ns = demo_now_ns() - t;
+    int64_t ns = clock_now_ns() - t;
     close(fd[0]);
     int reaped = pid > 0 && demo_reap(pid) == 0;
     queue_destroy(q, size);

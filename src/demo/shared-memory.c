@@ -9,6 +9,7 @@
  * the others). */
 #include "demo.h"
 
+
 #include <errno.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -53,24 +54,24 @@ static void shm_change(struct shm_area *s)
 static int shm_increment(struct demo_ctx *ctx, struct shm_area *s, unsigned row,
                          long n, int locked)
 {
-    int64_t t0 = demo_now_ns();
+    int64_t t0 = clock_now_ns();
     for (long i = 0; i < n; i++) {
         if (locked) {
-            int64_t asked = demo_now_ns();
+            int64_t asked = clock_now_ns();
             if (shm_lock(s) != 0)
                 return -1;
-            int64_t got = demo_now_ns();
+            int64_t got = clock_now_ns();
             s->counter = s->counter + 1;     /* read, add, write: 3 steps */
             sem_post(&s->lock);
             if (got - asked > 10000)         /* record only real waits */
                 demo_span(ctx, row, DEMO_WAIT_LOCK, asked, got);
-            demo_span(ctx, row, DEMO_RAN, got, demo_now_ns());   /* merged runs */
+            demo_span(ctx, row, DEMO_RAN, got, clock_now_ns());   /* merged runs */
         } else {
             s->counter = s->counter + 1;     /* the same 3 steps, unprotected */
         }
     }
     if (!locked)
-        demo_span(ctx, row, DEMO_RAN, t0, demo_now_ns());
+        demo_span(ctx, row, DEMO_RAN, t0, clock_now_ns());
     return 0;
 }
 

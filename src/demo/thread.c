@@ -1,6 +1,7 @@
 /* thread.c — demo 1: start a thread whose target prints "hello", join it. */
 #include "demo.h"
 
+
 #include <stdio.h>
 #include <unistd.h>
 
@@ -15,12 +16,12 @@ struct thread_arg {
 static void *thread_target(void *p)
 {
     struct thread_arg *a = p;
-    int64_t t = demo_now_ns();
+    int64_t t = clock_now_ns();
     a->tid = demo_tid();
     demo_row(a->ctx, 1, getpid(), a->tid, "thread");
     printf("%s", a->text);            /* end='': no newline */
     fflush(stdout);
-    demo_span(a->ctx, 1, DEMO_RAN, t, demo_now_ns());
+    demo_span(a->ctx, 1, DEMO_RAN, t, clock_now_ns());
     return NULL;
 }
 
@@ -32,12 +33,12 @@ static int thread_run(struct demo_ctx *ctx)
     fflush(stdout);
     struct thread_arg a = { ctx, "hello", 0 };
     pthread_t t;
-    int64_t t0 = demo_now_ns();
+    int64_t t0 = clock_now_ns();
     if (demo_thread_start(&t, thread_target, &a) != 0)     /* t.start() */
         return 1;
-    int64_t t1 = demo_now_ns();
+    int64_t t1 = clock_now_ns();
     pthread_join(t, NULL);                                  /* t.join() */
-    int64_t t2 = demo_now_ns();
+    int64_t t2 = clock_now_ns();
     demo_span(ctx, 0, DEMO_RAN, t0, t1);
     demo_span(ctx, 0, DEMO_BLOCKED, t1, t2);
     printf("\njoined the thread: pid %d, tid %d\n", getpid(), a.tid);
