@@ -18,7 +18,7 @@ DEPS_OK      := build/.deps-build
 TEST_DEPS_OK := build/.deps-test
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude \
+ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude \
              $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 ASAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -41,7 +41,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all asan deps test-deps run test unit integration test-asan bench fuzz install clean
+.PHONY: all asan deps test-deps run test unit integration test-asan bench fuzz install deb clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
 
@@ -67,17 +67,17 @@ $(LIB_ASAN): $(call objs,$(A),$(LIB_SRC))
 	$(AR) rcs $@ $^
 
 $(B)/imgpool: $(call objs,$(B),$(CLI_SRC)) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(A)/imgpool: $(call objs,$(A),$(CLI_SRC)) $(LIB_ASAN)
-	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(LDLIBS)
 
 $(call objs,$(B),$(TEST_SRC) $(TOOL_SRC)) $(call objs,$(A),$(TEST_SRC) $(TOOL_SRC)): | $(TEST_DEPS_OK)
 $(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 $(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 # --show-code: src/demo/registry.c embeds every demo's source with the
 # assembler's .incbin, which -MMD cannot see; rebuild it when one changes.
@@ -139,6 +139,17 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/imgpool
 	install -d $(DESTDIR)$(PREFIX)/share/imgpool
 	install -m 755 tools/xkcd-server.py $(DESTDIR)$(PREFIX)/share/imgpool/xkcd-server.py
+	install -d $(DESTDIR)$(PREFIX)/share/imgpool/samples
+	install -m 644 samples/* $(DESTDIR)$(PREFIX)/share/imgpool/samples/
+
+# The Debian package, built from the committed tree in build/deb/ (so
+# dpkg-buildpackage's ../ outputs stay inside build/): build/deb/*.deb.
+deb:
+	@sh tools/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/imgpool-$(VERSION)
+	git archive HEAD | tar -x -C build/deb/imgpool-$(VERSION)
+	cd build/deb/imgpool-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian build/deb/imgpool_$(VERSION)_*.changes
 
 clean:
 	rm -rf build

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages imgpool needs to build and test, if any are missing.
-# Usage: tools/deps.sh [build|test|bench|fuzz]   (test and bench include the levels
-# before them; fuzz is build plus clang and its libFuzzer runtime)
+# Usage: tools/deps.sh [build|test|bench|fuzz|deb]   (test and bench include the
+# levels before them; fuzz is build plus clang and its libFuzzer runtime; deb is
+# test plus the Debian packaging tools)
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 level=${1:-build}
 
 # pkg-config module -> Debian package
 need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev"
-case $level in test|bench) tests=1 ;; *) tests= ;; esac
+case $level in test|bench|deb) tests=1 ;; *) tests= ;; esac
 [ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
@@ -16,6 +17,7 @@ need_cmd="pkg-config:pkg-config cc:gcc make:make"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
 [ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"
+[ "$level" != deb ] || need_cmd="$need_cmd dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian git:git"
 
 missing=""
 if [ "$level" = fuzz ] && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
