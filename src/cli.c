@@ -83,6 +83,22 @@ static int cli_add_op(struct job_options *jo, const struct job_op *op)
     return 1;
 }
 
+/* --sampling 444|422|420 (also with colons, as 4:2:0). 1, or -1 with a message. */
+static int cli_parse_sampling(const char *arg, enum img_sampling *out)
+{
+    static const struct { const char *a, *b; enum img_sampling s; } names[] = {
+        {"420", "4:2:0", IMG_SAMPLING_420}, {"422", "4:2:2", IMG_SAMPLING_422},
+        {"444", "4:4:4", IMG_SAMPLING_444},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(arg, names[i].a) == 0 || strcmp(arg, names[i].b) == 0) {
+            *out = names[i].s;
+            return 1;
+        }
+    fprintf(stderr, "imgpool: invalid --sampling '%s' (444, 422 or 420)\n", arg);
+    return -1;
+}
+
 int cli_job_option(int c, const char *arg, struct job_options *jo)
 {
     char err[200];
@@ -115,6 +131,14 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
         if (cli_parse_range("--png-level", arg, PNG_LEVEL_MIN, PNG_LEVEL_MAX, &v) != 0)
             return -1;
         jo->png_level = (int)v;
+        return 1;
+    case CLI_OPT_SAMPLING:
+        return cli_parse_sampling(arg, &jo->sampling);
+    case CLI_OPT_PROGRESSIVE:
+        jo->progressive = 1;
+        return 1;
+    case CLI_OPT_OPTIMIZE:
+        jo->optimize = 1;
         return 1;
     case CLI_OPT_NO_AUTOROTATE:
         jo->autorotate = 0;

@@ -22,6 +22,7 @@ int cli_xkcd_main(int argc, char **argv);
 enum {
     CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
     CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
+    CLI_OPT_SAMPLING, CLI_OPT_PROGRESSIVE, CLI_OPT_OPTIMIZE,
 };
 /* Their long option entries, for a struct option table:
  *   CLI_JOB_LONGOPTS, {"procs", required_argument, 0, 'j'}, ... */
@@ -32,6 +33,9 @@ enum {
     {"format", required_argument, 0, CLI_OPT_FORMAT}, \
     {"quality", required_argument, 0, CLI_OPT_QUALITY}, \
     {"png-level", required_argument, 0, CLI_OPT_PNG_LEVEL}, \
+    {"sampling", required_argument, 0, CLI_OPT_SAMPLING}, \
+    {"progressive", no_argument, 0, CLI_OPT_PROGRESSIVE}, \
+    {"optimize", no_argument, 0, CLI_OPT_OPTIMIZE}, \
     {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
     {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
     {"force", no_argument, 0, CLI_OPT_FORCE}

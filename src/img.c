@@ -1,5 +1,5 @@
-/* img.c — the image layer over stb_image 2.27, stb_image_write, libjpeg-turbo
- * (jpeg.c), the PNG codec (png.c) and the resampler (resample.c).
+/* img.c — the image layer over stb_image 2.27, stb_image_write (BMP, TGA),
+ * libjpeg-turbo (jpeg.c), the PNG codec (png.c) and the resampler (resample.c).
  *
  * Design note. Decoding treats every file as hostile, in the order stb's own
  * fuzzer uses: sniff the magic bytes, read the header with stbi_info, bound the
@@ -359,6 +359,7 @@ struct img_codec {
     struct png_enc *png;
     struct png_dec *png_in;
     struct jpeg_dec *jpeg;
+    struct jpeg_enc *jpeg_out;
 };
 
 int img_codec_create(struct img_codec **out, char *err, size_t errlen)
@@ -369,7 +370,8 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen)
         return -1;
     }
     if (png_enc_create(&c->png, err, errlen) != 0 || png_dec_create(&c->png_in, err, errlen) != 0 ||
-        jpeg_dec_create(&c->jpeg, err, errlen) != 0) {
+        jpeg_dec_create(&c->jpeg, err, errlen) != 0 ||
+        jpeg_enc_create(&c->jpeg_out, err, errlen) != 0) {
         img_codec_destroy(c);
         return -1;
     }
@@ -384,6 +386,7 @@ void img_codec_destroy(struct img_codec *c)
     png_enc_destroy(c->png);
     png_dec_destroy(c->png_in);
     jpeg_dec_destroy(c->jpeg);
+    jpeg_enc_destroy(c->jpeg_out);
     free(c);
 }
 
@@ -553,8 +556,8 @@ static int img_write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* stb_image_write's output sink: buffered (its JPEG writer hands over one
- * byte at a time), written to fd, remembers the first error. */
+/* stb_image_write's output sink: buffered (its writers hand over a few bytes
+ * at a time), written to fd, remembers the first error. */
 struct img_sink {
     int fd;
     int error;          /* errno of the first failed write, 0 if none */
@@ -622,35 +625,58 @@ static long long img_encode_png(struct img_codec *c, const struct img *im, int l
     return (long long)n;
 }
 
-/* JPEG, BMP and TGA through stb_image_write. */
-static long long img_encode_stb(const struct img *im, enum img_format fmt, int quality, int fd,
+/* im without its alpha channel, composited onto white, into *flat (NULL
+ * when im has no alpha: *flat is im itself). 0, or -1 out of memory. */
+static int img_drop_alpha(const struct img *im, struct img *flat, char *err, size_t errlen)
+{
+    *flat = *im;
+    if (im->ch != 2 && im->ch != 4)
+        return 0;
+    flat->ch = im->ch - 1;
+    if (!(flat->px = img_flatten_white(im))) {
+        snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
+        return -1;
+    }
+    return 0;
+}
+
+static long long img_encode_jpeg(struct img_codec *c, const struct img *im,
+                                 const struct img_save_opts *so, int fd, char *err,
+                                 size_t errlen)
+{
+    struct img flat;
+    if (img_drop_alpha(im, &flat, err, errlen) != 0)
+        return -1;
+    long long n = jpeg_encode(c->jpeg_out, &flat, so, fd, err, errlen);
+    if (flat.px != im->px)
+        free(flat.px);
+    return n;
+}
+
+/* BMP and TGA through stb_image_write. */
+static long long img_encode_stb(const struct img *im, enum img_format fmt, int fd,
                                 char *err, size_t errlen)
 {
     struct img_sink *sink = malloc(sizeof *sink);
-    const unsigned char *px = im->px;
-    unsigned char *flat = NULL;
-    int w = (int)im->w, h = (int)im->h, ch = (int)im->ch, ok = 0;
+    struct img flat = *im;
+    int ok = 0;
 
     if (!sink) {
         snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
         return -1;
     }
     *sink = (struct img_sink){.fd = fd};
-    if ((fmt == IMG_FMT_JPG || fmt == IMG_FMT_BMP) && (ch == 2 || ch == 4)) {
-        if (!(flat = img_flatten_white(im))) {
-            snprintf(err, errlen, "out of memory encoding %ux%u", im->w, im->h);
-            free(sink);
-            return -1;
-        }
-        px = flat;
-        ch--;
+    if (fmt == IMG_FMT_BMP && img_drop_alpha(im, &flat, err, errlen) != 0) {
+        free(sink);
+        return -1;
     }
-    switch (fmt) {
-    case IMG_FMT_JPG: ok = stbi_write_jpg_to_func(img_sink_write, sink, w, h, ch, px, quality ? quality : 90); break;
-    case IMG_FMT_BMP: ok = stbi_write_bmp_to_func(img_sink_write, sink, w, h, ch, px); break;
-    default:          ok = stbi_write_tga_to_func(img_sink_write, sink, w, h, ch, px); break;
-    }
-    free(flat);
+    int w = (int)flat.w, h = (int)flat.h, ch = (int)flat.ch;
+    if (fmt == IMG_FMT_BMP)
+        ok = stbi_write_bmp_to_func(img_sink_write, sink, w, h, ch, flat.px);
+    else
+        ok = stbi_write_tga_to_func(img_sink_write, sink, w, h, ch, flat.px);
+    if (flat.px != im->px)
+        free(flat.px);
     img_sink_flush(sink);
     int error = sink->error;
     long long bytes = sink->bytes;
@@ -686,6 +712,10 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
         snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", so->quality);
         return -1;
     }
+    if ((unsigned)so->sampling > IMG_SAMPLING_444) {
+        snprintf(err, errlen, "bad JPEG sampling %d", (int)so->sampling);
+        return -1;
+    }
     if (so->png_level < 0 || so->png_level > PNG_LEVEL_MAX) {
         snprintf(err, errlen, "bad PNG level %d (1..%d, 0 = default %d)", so->png_level,
                  PNG_LEVEL_MAX, PNG_LEVEL_DEFAULT);
@@ -693,7 +723,9 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
     }
     if (fmt == IMG_FMT_PNG)
         return img_encode_png(c, im, so->png_level, fd, err, errlen);
-    return img_encode_stb(im, fmt, so->quality, fd, err, errlen);
+    if (fmt == IMG_FMT_JPG)
+        return img_encode_jpeg(c, im, so, fd, err, errlen);
+    return img_encode_stb(im, fmt, fd, err, errlen);
 }
 
 long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,

@@ -169,7 +169,9 @@ static int job_write(const struct job_options *o, const struct img *im, enum img
 {
     char err[200];
     struct outfile *f;
-    struct img_save_opts so = {.quality = o->quality, .png_level = o->png_level};
+    struct img_save_opts so = {.quality = o->quality, .png_level = o->png_level,
+                               .sampling = o->sampling, .progressive = o->progressive,
+                               .optimize = o->optimize};
     if (outfile_open(out_path, &f, err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
         return -1;

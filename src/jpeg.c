@@ -31,10 +31,13 @@
  */
 #include "imgpool/jpeg.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -42,41 +45,47 @@
 /* No real encoder writes more than a few dozen scans. */
 #define JPEG_MAX_SCANS 500
 
-struct jpeg_dec {
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_mgr jerr;
-    struct jpeg_progress_mgr progress;
+/* libjpeg's error manager with a way out: error_exit longjmps to escape. The
+ * decoder and the encoder each embed one (as cinfo->err). */
+struct jpeg_fail {
+    struct jpeg_error_mgr mgr;      /* first: cinfo->err points here */
     jmp_buf escape;
     int warned;                     /* a warning was raised during this image */
     int truncated;                  /* ... and it was "premature end of JPEG file" */
     char msg[JMSG_LENGTH_MAX];      /* the first error or warning */
+};
+
+struct jpeg_dec {
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_fail fail;
+    struct jpeg_progress_mgr progress;
     unsigned char *row;             /* one CMYK row, kept between images */
     size_t row_cap;
 };
 
-static struct jpeg_dec *jpeg_of(j_common_ptr cinfo)
+static struct jpeg_fail *jpeg_fail_of(j_common_ptr cinfo)
 {
-    return (struct jpeg_dec *)((char *)cinfo - offsetof(struct jpeg_dec, cinfo));
+    return (struct jpeg_fail *)cinfo->err;
 }
 
 static void jpeg_on_error(j_common_ptr cinfo)
 {
-    struct jpeg_dec *d = jpeg_of(cinfo);
-    cinfo->err->format_message(cinfo, d->msg);   /* the fatal reason beats any warning */
-    longjmp(d->escape, 1);
+    struct jpeg_fail *f = jpeg_fail_of(cinfo);
+    cinfo->err->format_message(cinfo, f->msg);   /* the fatal reason beats any warning */
+    longjmp(f->escape, 1);
 }
 
 /* level -1: a warning (corrupt data); 0+ are trace messages, ignored. */
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
-    struct jpeg_dec *d = jpeg_of(cinfo);
+    struct jpeg_fail *f = jpeg_fail_of(cinfo);
     if (level >= 0)
         return;
     if (cinfo->err->msg_code == JWRN_JPEG_EOF)
-        d->truncated = 1;
-    if (!d->warned) {
-        d->warned = 1;
-        cinfo->err->format_message(cinfo, d->msg);
+        f->truncated = 1;
+    if (!f->warned) {
+        f->warned = 1;
+        cinfo->err->format_message(cinfo, f->msg);
     }
 }
 
@@ -84,10 +93,24 @@ static void jpeg_on_progress(j_common_ptr cinfo)
 {
     j_decompress_ptr dinfo = (j_decompress_ptr)cinfo;
     if (dinfo->input_scan_number > JPEG_MAX_SCANS) {
-        struct jpeg_dec *d = jpeg_of(cinfo);
-        snprintf(d->msg, sizeof d->msg, "more than %d scans", JPEG_MAX_SCANS);
-        longjmp(d->escape, 1);
+        struct jpeg_fail *f = jpeg_fail_of(cinfo);
+        snprintf(f->msg, sizeof f->msg, "more than %d scans", JPEG_MAX_SCANS);
+        longjmp(f->escape, 1);
     }
+}
+
+static struct jpeg_error_mgr *jpeg_fail_init(struct jpeg_fail *f)
+{
+    struct jpeg_error_mgr *m = jpeg_std_error(&f->mgr);
+    m->error_exit = jpeg_on_error;
+    m->emit_message = jpeg_on_message;
+    return m;
+}
+
+static void jpeg_fail_reset(struct jpeg_fail *f)
+{
+    f->warned = f->truncated = 0;
+    f->msg[0] = '\0';
 }
 
 int jpeg_dec_create(struct jpeg_dec **out, char *err, size_t errlen)
@@ -97,11 +120,9 @@ int jpeg_dec_create(struct jpeg_dec **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory creating a JPEG decoder");
         return -1;
     }
-    d->cinfo.err = jpeg_std_error(&d->jerr);
-    d->jerr.error_exit = jpeg_on_error;
-    d->jerr.emit_message = jpeg_on_message;
-    if (setjmp(d->escape)) {
-        snprintf(err, errlen, "cannot create a JPEG decoder: %s", d->msg);
+    d->cinfo.err = jpeg_fail_init(&d->fail);
+    if (setjmp(d->fail.escape)) {
+        snprintf(err, errlen, "cannot create a JPEG decoder: %s", d->fail.msg);
         free(d);
         return -1;
     }
@@ -183,12 +204,12 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     jpeg_read_header(c, TRUE);
     int cmyk = c->num_components == 4;
     if (c->num_components != 1 && c->num_components != 3 && !cmyk) {
-        snprintf(d->msg, sizeof d->msg, "unsupported: %d colour components",
+        snprintf(d->fail.msg, sizeof d->fail.msg, "unsupported: %d colour components",
                  c->num_components);
         return -1;
     }
     if (max_pixels && (unsigned long long)c->image_width * c->image_height > max_pixels) {
-        snprintf(d->msg, sizeof d->msg, "image too large: %ux%u", c->image_width,
+        snprintf(d->fail.msg, sizeof d->fail.msg, "image too large: %ux%u", c->image_width,
                  c->image_height);
         return -1;
     }
@@ -209,7 +230,7 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     size_t stride = (size_t)c->output_width * och;
     *px = malloc(stride * c->output_height);
     if (!*px || (cmyk && jpeg_row_buffer(d, (size_t)c->output_width * 4) != 0)) {
-        snprintf(d->msg, sizeof d->msg, "out of memory (%ux%u)", c->output_width,
+        snprintf(d->fail.msg, sizeof d->fail.msg, "out of memory (%ux%u)", c->output_width,
                  c->output_height);
         return -1;
     }
@@ -225,7 +246,7 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
     }
     /* Cut before the last row: an error. Cut after it (no EOI marker, say):
      * every pixel is there, so only a warning. */
-    int cut = d->truncated;
+    int cut = d->fail.truncated;
     if (dc_only)
         jpeg_finish_output(c);          /* the rest of the file is never read */
     else
@@ -234,7 +255,7 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
         return -1;
     *out = (struct img){*px, c->output_width, c->output_height, och};
     *px = NULL;
-    return d->warned ? 1 : 0;
+    return d->fail.warned ? 1 : 0;
 }
 
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
@@ -248,16 +269,213 @@ int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsign
         snprintf(err, errlen, "JPEG: bad scale 1/%u", denom);
         return -1;
     }
-    d->warned = d->truncated = 0;
-    d->msg[0] = '\0';
-    if (setjmp(d->escape))
+    jpeg_fail_reset(&d->fail);
+    if (setjmp(d->fail.escape))
         rc = -1;
     else
         rc = jpeg_run(d, buf, len, denom, gray, max_pixels, out, &px);
     jpeg_abort_decompress(&d->cinfo);
     free(px);
     if (rc != 0)
-        snprintf(err, errlen, "JPEG: %s%s", rc < 0 && d->truncated ? "truncated: " : "",
-                 d->msg[0] ? d->msg : "corrupt data");
+        snprintf(err, errlen, "JPEG: %s%s", rc < 0 && d->fail.truncated ? "truncated: " : "",
+                 d->fail.msg[0] ? d->fail.msg : "corrupt data");
     return rc;
+}
+
+/* ---- encoding ------------------------------------------------------------- */
+
+/* Rows handed to jpeg_write_scanlines per call. */
+#define JPEG_ENC_ROWS 16
+
+struct jpeg_enc {
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_fail fail;
+    struct jpeg_destination_mgr dest;
+    int fd;
+    int write_errno;                /* the failed write's errno, 0 if none */
+    long long bytes;                /* written to fd so far */
+    unsigned char buf[1 << 16];
+};
+
+static struct jpeg_enc *jpeg_enc_of(j_compress_ptr cinfo)
+{
+    return (struct jpeg_enc *)cinfo->client_data;
+}
+
+/* Writes the first n bytes of the buffer, or longjmps with the errno kept. */
+static void jpeg_dest_flush(struct jpeg_enc *e, size_t n)
+{
+    const unsigned char *p = e->buf;
+    while (n > 0) {
+        ssize_t r = write(e->fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            e->write_errno = r < 0 ? errno : EIO;
+            longjmp(e->fail.escape, 1);
+        }
+        p += r;
+        n -= (size_t)r;
+        e->bytes += r;
+    }
+    e->dest.next_output_byte = e->buf;
+    e->dest.free_in_buffer = sizeof e->buf;
+}
+
+static void jpeg_dest_init(j_compress_ptr cinfo)
+{
+    struct jpeg_enc *e = jpeg_enc_of(cinfo);
+    e->dest.next_output_byte = e->buf;
+    e->dest.free_in_buffer = sizeof e->buf;
+}
+
+/* libjpeg calls this with the whole buffer full (free_in_buffer is stale). */
+static boolean jpeg_dest_empty(j_compress_ptr cinfo)
+{
+    jpeg_dest_flush(jpeg_enc_of(cinfo), sizeof jpeg_enc_of(cinfo)->buf);
+    return TRUE;
+}
+
+static void jpeg_dest_term(j_compress_ptr cinfo)
+{
+    struct jpeg_enc *e = jpeg_enc_of(cinfo);
+    jpeg_dest_flush(e, sizeof e->buf - e->dest.free_in_buffer);
+}
+
+int jpeg_enc_create(struct jpeg_enc **out, char *err, size_t errlen)
+{
+    struct jpeg_enc *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory creating a JPEG encoder");
+        return -1;
+    }
+    e->cinfo.err = jpeg_fail_init(&e->fail);
+    if (setjmp(e->fail.escape)) {
+        snprintf(err, errlen, "cannot create a JPEG encoder: %s", e->fail.msg);
+        free(e);
+        return -1;
+    }
+    jpeg_create_compress(&e->cinfo);
+    e->cinfo.client_data = e;
+    e->dest.init_destination = jpeg_dest_init;
+    e->dest.empty_output_buffer = jpeg_dest_empty;
+    e->dest.term_destination = jpeg_dest_term;
+    e->cinfo.dest = &e->dest;
+    *out = e;
+    return 0;
+}
+
+void jpeg_enc_destroy(struct jpeg_enc *e)
+{
+    if (!e)
+        return;
+    jpeg_destroy_compress(&e->cinfo);
+    free(e);
+}
+
+/* One APPn segment: prefix then blob, left out if it cannot fit in one. */
+static void jpeg_write_app(j_compress_ptr c, int marker, const char *prefix, size_t plen,
+                           const unsigned char *blob, size_t len)
+{
+    if (!blob || len == 0 || plen + len > 65533)
+        return;
+    jpeg_write_m_header(c, marker, (unsigned)(plen + len));
+    for (size_t i = 0; i < plen; i++)
+        jpeg_write_m_byte(c, prefix[i]);
+    for (size_t i = 0; i < len; i++)
+        jpeg_write_m_byte(c, blob[i]);
+}
+
+static void jpeg_write_meta(j_compress_ptr c, const struct img_meta *m)
+{
+    static const char exif[] = "Exif\0", xmp[] = "http://ns.adobe.com/xap/1.0/";
+    if (!m)
+        return;
+    jpeg_write_app(c, JPEG_APP0 + 1, exif, sizeof exif, m->exif, m->exif_len);
+    jpeg_write_app(c, JPEG_APP0 + 1, xmp, sizeof xmp, m->xmp, m->xmp_len);
+    if (m->icc && m->icc_len > 0 && m->icc_len <= UINT_MAX)
+        jpeg_write_icc_profile(c, m->icc, (unsigned)m->icc_len);
+}
+
+/* Luma sampling factors for so->sampling (chroma is 1x1). */
+static void jpeg_luma_factors(enum img_sampling s, int *h, int *v)
+{
+    *h = s == IMG_SAMPLING_444 ? 1 : 2;
+    *v = s == IMG_SAMPLING_420 ? 2 : 1;
+}
+
+/* Parameters, destination, start and markers: everything before the pixels.
+ * ncomp 1 (grayscale) or 3; raw: the caller passes YCbCr planes. */
+static void jpeg_enc_start(struct jpeg_enc *e, unsigned w, unsigned h, int ncomp, int raw,
+                           const struct img_save_opts *so)
+{
+    j_compress_ptr c = &e->cinfo;
+    c->image_width = w;
+    c->image_height = h;
+    c->input_components = ncomp;
+    c->in_color_space = ncomp == 1 ? JCS_GRAYSCALE : raw ? JCS_YCbCr : JCS_RGB;
+    jpeg_set_defaults(c);
+    jpeg_set_quality(c, so->quality ? so->quality : 90, TRUE);
+    c->dct_method = JDCT_ISLOW;
+    c->raw_data_in = raw ? TRUE : FALSE;
+    c->optimize_coding = so->optimize ? TRUE : FALSE;
+    if (ncomp == 3)
+        jpeg_luma_factors(so->sampling, &c->comp_info[0].h_samp_factor,
+                          &c->comp_info[0].v_samp_factor);
+    if (so->progressive)
+        jpeg_simple_progression(c);
+    jpeg_start_compress(c, TRUE);
+    jpeg_write_meta(c, so->meta);
+}
+
+static void jpeg_enc_pixels(struct jpeg_enc *e, const struct img *im)
+{
+    j_compress_ptr c = &e->cinfo;
+    size_t stride = (size_t)im->w * im->ch;
+    JSAMPROW rows[JPEG_ENC_ROWS];
+    while (c->next_scanline < c->image_height) {
+        unsigned n = 0;
+        for (; n < JPEG_ENC_ROWS && c->next_scanline + n < c->image_height; n++)
+            rows[n] = im->px + stride * (c->next_scanline + n);
+        jpeg_write_scanlines(c, rows, n);
+    }
+}
+
+/* The outcome of an encode (failed: libjpeg or a write longjmp'd out) as
+ * bytes written or -1 with a message; leaves the encoder reusable. */
+static long long jpeg_enc_finish(struct jpeg_enc *e, int failed, char *err, size_t errlen)
+{
+    if (!failed)
+        return e->bytes;
+    jpeg_abort_compress(&e->cinfo);
+    if (e->write_errno)
+        snprintf(err, errlen, "write error: %s", strerror(e->write_errno));
+    else
+        snprintf(err, errlen, "JPEG: %s", e->fail.msg[0] ? e->fail.msg : "cannot encode");
+    return -1;
+}
+
+static void jpeg_enc_reset(struct jpeg_enc *e, int fd)
+{
+    jpeg_fail_reset(&e->fail);
+    e->fd = fd;
+    e->write_errno = 0;
+    e->bytes = 0;
+}
+
+long long jpeg_encode(struct jpeg_enc *e, const struct img *im, const struct img_save_opts *so,
+                      int fd, char *err, size_t errlen)
+{
+    jpeg_enc_reset(e, fd);
+    if (im->ch != 1 && im->ch != 3) {
+        snprintf(err, errlen, "JPEG: cannot encode %u channels (1 or 3)", im->ch);
+        return -1;
+    }
+    int failed = setjmp(e->fail.escape);
+    if (!failed) {
+        jpeg_enc_start(e, im->w, im->h, (int)im->ch, 0, so);
+        jpeg_enc_pixels(e, im);
+        jpeg_finish_compress(&e->cinfo);
+    }
+    return jpeg_enc_finish(e, failed, err, errlen);
 }

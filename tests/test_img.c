@@ -355,7 +355,8 @@ static void test_img__encode_round_trips(void **state)
         {IMG_FMT_PNG, 1, 1, 1}, {IMG_FMT_PNG, 2, 2, 1}, {IMG_FMT_PNG, 3, 3, 1},
         {IMG_FMT_PNG, 4, 4, 1}, {IMG_FMT_TGA, 3, 3, 1}, {IMG_FMT_TGA, 4, 4, 1},
         {IMG_FMT_BMP, 3, 3, 1}, {IMG_FMT_BMP, 4, 3, 1}, {IMG_FMT_BMP, 1, 3, 0},
-        {IMG_FMT_JPG, 3, 3, 0}, {IMG_FMT_JPG, 4, 3, 0}, {IMG_FMT_JPG, 1, 3, 0},
+        {IMG_FMT_JPG, 3, 3, 0}, {IMG_FMT_JPG, 4, 3, 0}, {IMG_FMT_JPG, 1, 1, 0},
+        {IMG_FMT_JPG, 2, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct img im = quadrants(33, 17, cases[i].ch);

@@ -20,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <jpeglib.h>
+#include <unistd.h>
+
 #include <stb/stb_image.h>
 
 #include "test_util.h"
@@ -281,6 +286,220 @@ static void test_jpeg__img_decode_with_target(void **state)
     free(buf);
 }
 
+
+/* ---- encoding ---- */
+
+/* A w x h test picture with ch channels: smooth gradients and a hard edge. */
+static struct img make_picture(unsigned w, unsigned h, unsigned ch)
+{
+    struct img im = {malloc((size_t)w * h * ch), w, h, ch};
+    assert_non_null(im.px);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++)
+            for (unsigned k = 0; k < ch; k++)
+                im.px[((size_t)y * w + x) * ch + k] =
+                    (unsigned char)(x < w / 2 ? (x * 255 / w + k * 60 + y) & 255 : 200 - k * 70);
+    return im;
+}
+
+/* jpeg_encode into a temp file; the file's bytes (free) and their count. */
+static unsigned char *encode_to_mem(struct jpeg_enc *e, const struct img *im,
+                                    const struct img_save_opts *so, size_t *len)
+{
+    char err[200];
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    long long n = jpeg_encode(e, im, so, fileno(f), err, sizeof err);
+    if (n < 0)
+        fail_msg("jpeg_encode: %s", err);
+    unsigned char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(pread(fileno(f), buf, (size_t)n, 0), n);
+    assert_int_equal(lseek(fileno(f), 0, SEEK_END), n);   /* bytes returned = bytes written */
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* The header of a JPEG in memory, read by libjpeg, APP1/APP2 markers kept. */
+struct header {
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+};
+
+static void read_header(struct header *h, const unsigned char *buf, size_t len)
+{
+    h->d.err = jpeg_std_error(&h->jerr);
+    jpeg_create_decompress(&h->d);
+    jpeg_save_markers(&h->d, JPEG_APP0 + 1, 0xffff);
+    jpeg_save_markers(&h->d, JPEG_APP0 + 2, 0xffff);
+    jpeg_mem_src(&h->d, buf, (unsigned long)len);
+    assert_int_equal(jpeg_read_header(&h->d, TRUE), JPEG_HEADER_OK);
+}
+
+/* The tables written at quality q are the ones libjpeg's own jpeg_set_quality
+ * makes (the same call Pillow, ImageMagick and cjpeg make). */
+static void test_jpeg__encode_quality_tables(void **state)
+{
+    (void)state;
+    struct jpeg_enc *e;
+    char err[200];
+    assert_int_equal(jpeg_enc_create(&e, err, sizeof err), 0);
+    struct img im = make_picture(37, 23, 3);
+    static const int qs[] = {1, 10, 50, 75, 85, 90, 100};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        struct img_save_opts so = {.quality = qs[i]};
+        size_t len;
+        unsigned char *buf = encode_to_mem(e, &im, &so, &len);
+        struct jpeg_compress_struct ref;
+        struct jpeg_error_mgr rerr;
+        ref.err = jpeg_std_error(&rerr);
+        jpeg_create_compress(&ref);
+        ref.in_color_space = JCS_RGB;
+        ref.input_components = 3;
+        jpeg_set_defaults(&ref);
+        jpeg_set_quality(&ref, qs[i], TRUE);
+        struct header h;
+        read_header(&h, buf, len);
+        for (int t = 0; t < 2; t++) {
+            assert_non_null(h.d.quant_tbl_ptrs[t]);
+            assert_memory_equal(h.d.quant_tbl_ptrs[t]->quantval, ref.quant_tbl_ptrs[t]->quantval,
+                                sizeof ref.quant_tbl_ptrs[t]->quantval);
+        }
+        jpeg_destroy_compress(&ref);
+        jpeg_destroy_decompress(&h.d);
+        free(buf);
+    }
+    img_free(&im);
+    jpeg_enc_destroy(e);
+}
+
+/* Gray is one component; colour follows --sampling; progressive and
+ * optimize are what the header says; pixels survive (decoded back). */
+static void test_jpeg__encode_layout(void **state)
+{
+    (void)state;
+    struct jpeg_enc *e;
+    struct jpeg_dec *d;
+    char err[200];
+    assert_int_equal(jpeg_enc_create(&e, err, sizeof err), 0);
+    assert_int_equal(jpeg_dec_create(&d, err, sizeof err), 0);
+    static const struct { unsigned ch; enum img_sampling s; int hs, vs, prog; } cases[] = {
+        {1, IMG_SAMPLING_420, 1, 1, 0}, {3, IMG_SAMPLING_420, 2, 2, 0},
+        {3, IMG_SAMPLING_422, 2, 1, 1}, {3, IMG_SAMPLING_444, 1, 1, 0},
+        {1, IMG_SAMPLING_444, 1, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct img im = make_picture(61, 45, cases[i].ch), back;
+        struct img_save_opts so = {.quality = 95, .sampling = cases[i].s,
+                                   .progressive = cases[i].prog, .optimize = !cases[i].prog};
+        size_t len;
+        unsigned char *buf = encode_to_mem(e, &im, &so, &len);
+        struct header h;
+        read_header(&h, buf, len);
+        assert_int_equal(h.d.num_components, (int)cases[i].ch);
+        assert_int_equal(h.d.jpeg_color_space, cases[i].ch == 1 ? JCS_GRAYSCALE : JCS_YCbCr);
+        assert_int_equal(h.d.comp_info[0].h_samp_factor, cases[i].hs);
+        assert_int_equal(h.d.comp_info[0].v_samp_factor, cases[i].vs);
+        for (int c = 1; c < h.d.num_components; c++)
+            assert_int_equal(h.d.comp_info[c].h_samp_factor * h.d.comp_info[c].v_samp_factor, 1);
+        assert_int_equal(h.d.progressive_mode, cases[i].prog);
+        jpeg_destroy_decompress(&h.d);
+        assert_int_equal(jpeg_decode(d, buf, len, 1, 0, 0, &back, err, sizeof err), 0);
+        assert_int_equal(back.w, 61);
+        assert_int_equal(back.h, 45);
+        assert_int_equal(back.ch, cases[i].ch);
+        double sum = 0;
+        for (size_t k = 0; k < (size_t)61 * 45 * back.ch; k++)
+            sum += abs((int)back.px[k] - (int)im.px[k]);
+        if (sum / (61.0 * 45 * back.ch) > 3.0)
+            fail_msg("case %zu: mean difference %.2f after encode+decode", i,
+                     sum / (61.0 * 45 * back.ch));
+        img_free(&back);
+        img_free(&im);
+        free(buf);
+    }
+    jpeg_dec_destroy(d);
+    jpeg_enc_destroy(e);
+}
+
+/* EXIF, XMP and ICC come back from the markers byte for byte; an EXIF blob
+ * too long for one segment is left out, the image still written. */
+static void test_jpeg__encode_metadata(void **state)
+{
+    (void)state;
+    struct jpeg_enc *e;
+    char err[200];
+    assert_int_equal(jpeg_enc_create(&e, err, sizeof err), 0);
+    unsigned char exif[] = "II*\0\x08\0\0\0\0\0", xmp[] = "<x:xmpmeta>hello</x:xmpmeta>";
+    size_t icc_len = 150000;                 /* three APP2 chunks */
+    unsigned char *icc = malloc(icc_len);
+    assert_non_null(icc);
+    for (size_t i = 0; i < icc_len; i++)
+        icc[i] = (unsigned char)(i * 7);
+    struct img_meta m = {icc, icc_len, exif, sizeof exif, xmp, sizeof xmp - 1};
+    struct img im = make_picture(20, 10, 3);
+    struct img_save_opts so = {.meta = &m};
+    size_t len;
+    unsigned char *buf = encode_to_mem(e, &im, &so, &len);
+    struct header h;
+    read_header(&h, buf, len);
+    int seen_exif = 0, seen_xmp = 0;
+    for (jpeg_saved_marker_ptr p = h.d.marker_list; p; p = p->next) {
+        if (p->marker == JPEG_APP0 + 1 && p->data_length == 6 + sizeof exif &&
+            memcmp(p->data, "Exif\0\0", 6) == 0 && memcmp(p->data + 6, exif, sizeof exif) == 0)
+            seen_exif++;
+        if (p->marker == JPEG_APP0 + 1 && p->data_length == 29 + sizeof xmp - 1 &&
+            memcmp(p->data, "http://ns.adobe.com/xap/1.0/\0", 29) == 0 &&
+            memcmp(p->data + 29, xmp, sizeof xmp - 1) == 0)
+            seen_xmp++;
+    }
+    assert_int_equal(seen_exif, 1);
+    assert_int_equal(seen_xmp, 1);
+    JOCTET *got = NULL;
+    unsigned got_len = 0;
+    assert_true(jpeg_read_icc_profile(&h.d, &got, &got_len));
+    assert_int_equal(got_len, icc_len);
+    assert_memory_equal(got, icc, icc_len);
+    free(got);
+    jpeg_destroy_decompress(&h.d);
+    free(buf);
+
+    m = (struct img_meta){.exif = icc, .exif_len = 70000};
+    buf = encode_to_mem(e, &im, &so, &len);
+    read_header(&h, buf, len);
+    assert_null(h.d.marker_list);
+    jpeg_destroy_decompress(&h.d);
+    free(buf);
+    free(icc);
+    img_free(&im);
+    jpeg_enc_destroy(e);
+}
+
+/* A full disk is the write's error, and the encoder works again afterwards. */
+static void test_jpeg__encode_write_error(void **state)
+{
+    (void)state;
+    struct jpeg_enc *e;
+    char err[200];
+    assert_int_equal(jpeg_enc_create(&e, err, sizeof err), 0);
+    struct img im = make_picture(300, 300, 3);
+    struct img_save_opts so = {0};
+    int full = open("/dev/full", O_WRONLY);
+    if (full >= 0) {
+        assert_int_equal(jpeg_encode(e, &im, &so, full, err, sizeof err), -1);
+        assert_string_equal(err, "write error: No space left on device");
+        close(full);
+    }
+    struct img two = {im.px, 150, 600, 2};
+    assert_int_equal(jpeg_encode(e, &two, &so, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "2 channels"));
+    size_t len;
+    free(encode_to_mem(e, &im, &so, &len));
+    img_free(&im);
+    jpeg_enc_destroy(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +510,10 @@ int main(void)
         cmocka_unit_test(test_jpeg__multi_scan_sequential),
         cmocka_unit_test(test_jpeg__cmyk_to_rgb),
         cmocka_unit_test(test_jpeg__img_decode_with_target),
+        cmocka_unit_test(test_jpeg__encode_quality_tables),
+        cmocka_unit_test(test_jpeg__encode_layout),
+        cmocka_unit_test(test_jpeg__encode_metadata),
+        cmocka_unit_test(test_jpeg__encode_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

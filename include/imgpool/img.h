@@ -114,7 +114,9 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 
 /* Encodes im into the open file descriptor fd (written with write(), not closed).
  * PNG goes through the png module (per-row filters, libdeflate or zlib RLE) at
- * the default level; the others through stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
+ * the default level, JPEG through libjpeg-turbo (jpeg.c: 4:2:0 colour or a
+ * one-component grayscale file), BMP and TGA through stb_image_write.
+ * fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
  * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
  * composited onto white first (a transparent logo stays readable). Returns the
  * number of bytes written, or -1 with a message (write error with strerror,
@@ -137,11 +139,18 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen);
 /* Frees c and everything it holds. NULL: no-op. */
 void img_codec_destroy(struct img_codec *c);
 
+/* JPEG chroma subsampling of colour output (grayscale output has no chroma). */
+enum img_sampling { IMG_SAMPLING_420 = 0, IMG_SAMPLING_422, IMG_SAMPLING_444 };
+
 struct img_save_opts {
     const struct img_meta *meta; /* written into the output where the format can
-                               carry it (NULL or empty blobs: none) */
-    int quality;            /* JPEG 1..100; 0 = 90 */
+                               carry it (JPEG: all three; NULL or empty blobs: none) */
+    int quality;            /* JPEG 1..100 (libjpeg's tables, as Pillow and ImageMagick
+                               at the same number); 0 = 90 */
     int png_level;          /* PNG effort 1 (fast) .. 12 (small); 0 = the default 6 */
+    enum img_sampling sampling; /* JPEG chroma; default 4:2:0 */
+    int progressive;        /* JPEG: progressive scans (smaller, slower) */
+    int optimize;           /* JPEG: optimal Huffman tables (a second pass; smaller) */
 };
 
 /* img_decode with c's reused decoder state: same results and errors. */

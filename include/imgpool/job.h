@@ -28,6 +28,8 @@ struct job_options {
     enum img_format format;      /* IMG_FMT_UNKNOWN: keep the input's if writable, else PNG */
     int quality;                 /* JPEG 1..100; 0: 90 */
     int png_level;               /* PNG compression 1..12; 0: the default (6) */
+    enum img_sampling sampling;  /* JPEG chroma subsampling; 0: 4:2:0 */
+    int progressive, optimize;   /* JPEG: progressive scans, optimal Huffman tables */
     int autorotate;              /* apply EXIF orientation */
     uint64_t max_pixels;         /* refuse larger images after the header; 0: no limit */
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */

@@ -1,4 +1,4 @@
-/* jpeg.h — JPEG decoding through libjpeg-turbo, at full or reduced scale.
+/* jpeg.h — JPEG decoding and encoding through libjpeg-turbo.
  *
  *   struct jpeg_dec *d;
  *   if (jpeg_dec_create(&d, err, sizeof err) != 0) ...;
@@ -9,7 +9,13 @@
  *   damaged (libjpeg's warning in err); -1: error
  *   jpeg_dec_destroy(d);
  *
- * The decoder object is kept and reused across images (libjpeg's own memory
+ *   struct jpeg_enc *e;
+ *   if (jpeg_enc_create(&e, err, sizeof err) != 0) ...;
+ *   struct img_save_opts so = {.quality = 85};
+ *   long long n = jpeg_encode(e, &im, &so, fd, err, sizeof err);   (bytes, or -1)
+ *   jpeg_enc_destroy(e);
+ *
+ * The decoder and encoder objects are kept and reused across images (libjpeg's own memory
  * pools and Huffman tables stay allocated). One decoder per thread; any
  * process may own one. Pixels come out exactly as libjpeg-turbo decodes them
  * (accurate integer IDCT, fancy upsampling), stored orientation: EXIF is the
@@ -50,5 +56,28 @@ unsigned jpeg_scale_for(unsigned w, unsigned h, unsigned tw, unsigned th);
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
                 int gray, unsigned long long max_pixels, struct img *out, char *err,
                 size_t errlen);
+
+struct jpeg_enc;
+
+/* Returns 0 and sets *out (free with jpeg_enc_destroy), or -1 with a message. */
+int jpeg_enc_create(struct jpeg_enc **out, char *err, size_t errlen);
+
+/* Frees the encoder. NULL: no-op. */
+void jpeg_enc_destroy(struct jpeg_enc *e);
+
+/* Encodes im (1 channel: a one-component grayscale JPEG; 3: RGB, stored as
+ * YCbCr with so->sampling) into fd, written with write() through a 64 KiB
+ * buffer, not closed. Quality so->quality (1..100, 0 = 90; jpeg_set_quality
+ * clamps others) through
+ * jpeg_set_quality with baseline tables, as Pillow and ImageMagick do, so the
+ * same number gives the same quantisation tables; so->progressive and
+ * so->optimize as in cjpeg. The metadata in so->meta is written after the
+ * JFIF header: EXIF as APP1 "Exif\0\0", XMP as APP1 with Adobe's namespace,
+ * the ICC profile as APP2 chunks (jpeg_write_icc_profile); an EXIF or XMP
+ * blob too long for one marker segment (65533 bytes with its prefix) is left
+ * out. Returns the bytes written, or -1 with a message ("write error: ...",
+ * or libjpeg's); fd may then hold part of a file. */
+long long jpeg_encode(struct jpeg_enc *e, const struct img *im, const struct img_save_opts *so,
+                      int fd, char *err, size_t errlen);
 
 #endif

@@ -2,11 +2,13 @@
 _imgpool() {
   local cur prev words cword
   _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-  local opts="--gray --grey --resize --format --quality --png-level --no-autorotate --max-pixels --force
+  local opts="--gray --grey --resize --format --quality --png-level --sampling --progressive
+    --optimize --no-autorotate --max-pixels --force
     --procs -j --out -o --recursive -r --hidden --files-from --null -0 --shard --shards
     --max-memory --timeout --dry-run -n --quiet -q --report --trace --timeline --help -h --version -V"
   case $prev in
     --format) COMPREPLY=($(compgen -W "png jpg bmp tga" -- "$cur")); return;;
+    --sampling) COMPREPLY=($(compgen -W "420 422 444" -- "$cur")); return;;
     --out|-o|--report|--trace|--files-from) COMPREPLY=($(compgen -f -- "$cur")); return;;
     --resize) COMPREPLY=($(compgen -W "256x256 50% 800x x600 '1024x1024>'" -- "$cur")); return;;
     --procs|-j|--quality|--png-level|--max-pixels|--max-memory|--timeout|--shard|--shards) return;;
@@ -29,7 +31,8 @@ _imgpool() {
     xkcd) COMPREPLY=($(compgen -W "--threads -t --sequential --compare --out -o --base-url
       --cacert --retries --retry-delay --connect-timeout --timeout --low-speed-limit
       --low-speed-time --force --trace --verbose -v --quiet -q --gray --resize --format
-      --quality --procs -j --help" -- "$cur")); return;;
+      --quality --png-level --sampling --progressive --optimize --procs -j --help" -- "$cur"))
+      return;;
   esac
   case $cur in
     -*) COMPREPLY=($(compgen -W "$opts" -- "$cur"));;
