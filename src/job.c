@@ -129,13 +129,79 @@ static void job_plan(const struct job_options *o, unsigned w, unsigned h,
     }
 }
 
-static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struct img *im,
+/* This process's codec, made on first use and kept until exit: buffers and
+ * compressor state are reused from one file to the next. */
+static struct img_codec *job_codec;
+
+static struct img_save_opts job_save_opts(const struct job_options *o)
+{
+    return (struct img_save_opts){.quality = o->quality, .png_level = o->png_level,
+                                  .sampling = o->sampling, .progressive = o->progressive,
+                                  .optimize = o->optimize};
+}
+
+/* One image in the chain: pixels, or (JPEG to JPEG) the YCbCr planes. */
+struct job_image {
+    int planar;                  /* 1: planes hold it, im is unused */
+    struct img im;
+    struct img_planes planes;
+};
+
+static void job_image_free(struct job_image *ji)
+{
+    img_free(&ji->im);
+    img_planes_free(&ji->planes);
+}
+
+/* The image's shape for the result record. */
+static struct img job_image_shape(const struct job_image *ji)
+{
+    if (!ji->planar)
+        return ji->im;
+    return (struct img){NULL, ji->planes.w, ji->planes.h, ji->planes.n};
+}
+
+/* The planes can go through when a JPEG becomes a JPEG and every op is one
+ * they support (gray, resize). */
+static int job_wants_planes(const struct job_options *o, enum img_format out_fmt)
+{
+    if (out_fmt != IMG_FMT_JPG)
+        return 0;
+    for (unsigned i = 0; i < o->nops; i++)
+        if (o->ops[i].kind != JOB_OP_GRAY && o->ops[i].kind != JOB_OP_RESIZE)
+            return 0;
+    return 1;
+}
+
+/* Decodes into planes if they apply (info->fmt is the probed format), else
+ * into pixels. 0, or -1 with a message. */
+static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
+                      const struct img_load_opts *lo, struct img_info *info,
+                      struct job_image *ji, char *err, size_t errlen)
+{
+    if (info->fmt == IMG_FMT_JPG && job_wants_planes(o, job_output_format(o, info->fmt))) {
+        int rc = img_codec_decode_planes(job_codec, buf, len, lo, &ji->planes, info, err, errlen);
+        if (rc <= 0) {
+            ji->planar = rc == 0;
+            return rc;
+        }
+    }
+    return img_codec_decode(job_codec, buf, len, lo, &ji->im, info, err, errlen);
+}
+
+static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struct job_image *ji,
                          struct pool_record *rec)
 {
     char err[200];
+    const struct img_save_opts so = job_save_opts(o);
+    struct img *im = &ji->im;
     for (unsigned i = 0; i < o->nops; i++) {
         int rc = 0;
-        if (o->ops[i].kind == JOB_OP_GRAY)
+        if (ji->planar && o->ops[i].kind == JOB_OP_GRAY)
+            img_planes_gray(&ji->planes);
+        else if (ji->planar)
+            rc = img_planes_resize(&ji->planes, sizes[i][0], sizes[i][1], &so, err, sizeof err);
+        else if (o->ops[i].kind == JOB_OP_GRAY)
             rc = img_gray(im, err, sizeof err);
         else if (sizes[i][0] != im->w || sizes[i][1] != im->h)
             rc = img_resize(im, sizes[i][0], sizes[i][1], err, sizeof err);
@@ -147,9 +213,6 @@ static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struc
     return 0;
 }
 
-/* This process's codec, made on first use and kept until exit: buffers and
- * compressor state are reused from one file to the next. */
-static struct img_codec *job_codec;
 
 /* First file in this process: the codec, and malloc told to keep image-sized
  * blocks (up to 64 MiB) in its heap. By default glibc maps each block above
@@ -164,19 +227,21 @@ static int job_worker_start(char *err, size_t errlen)
     return img_codec_create(&job_codec, err, errlen);
 }
 
-static int job_write(const struct job_options *o, const struct img *im, enum img_format fmt,
+static int job_write(const struct job_options *o, struct job_image *ji, enum img_format fmt,
                      const char *out_path, struct pool_record *rec)
 {
     char err[200];
     struct outfile *f;
-    struct img_save_opts so = {.quality = o->quality, .png_level = o->png_level,
-                               .sampling = o->sampling, .progressive = o->progressive,
-                               .optimize = o->optimize};
+    const struct img_save_opts so = job_save_opts(o);
     if (outfile_open(out_path, &f, err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
         return -1;
     }
-    long long n = img_codec_encode(job_codec, im, fmt, &so, outfile_fd(f), err, sizeof err);
+    long long n = ji->planar
+                      ? img_codec_encode_planes(job_codec, &ji->planes, &so, outfile_fd(f), err,
+                                                sizeof err)
+                      : img_codec_encode(job_codec, &ji->im, fmt, &so, outfile_fd(f), err,
+                                         sizeof err);
     if (n < 0) {
         outfile_abort(f);
         snprintf(rec->msg, sizeof rec->msg, "cannot encode: %s", err);
@@ -269,7 +334,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     }
 
     struct img_info info;
-    struct img im = {0};
+    struct job_image ji = {0};
     struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
     unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = clock_now_ns();
@@ -277,7 +342,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     if (rc == 0 && !o->dry_run) {
         int turned = o->autorotate && info.orientation >= 5;
         job_plan(o, turned ? info.h : info.w, turned ? info.w : info.h, sizes, &lo);
-        rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+        rc = job_decode(o, buf, len, &lo, &info, &ji, err, sizeof err);
     }
     job_read_done();
     if (rc != 0) {
@@ -290,15 +355,16 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         return POOL_OK;
     }
     int64_t t1 = clock_now_ns();
-    rc = job_apply_ops(o, sizes, &im, rec);
+    rc = job_apply_ops(o, sizes, &ji, rec);
     int64_t t2 = clock_now_ns();
     if (rc == 0)
-        rc = job_write(o, &im, fmt, out_path, rec);
+        rc = job_write(o, &ji, fmt, out_path, rec);
+    struct img shape = job_image_shape(&ji);
     if (rc == 0)
-        job_fill_result(rec, &info, &im, fmt);
+        job_fill_result(rec, &info, &shape, fmt);
     res->decode_ns = t1 - t0;
     res->ops_ns = t2 - t1;
     res->encode_ns = clock_now_ns() - t2;
-    img_free(&im);
+    job_image_free(&ji);
     return rc == 0 ? POOL_OK : POOL_FAILED;
 }

@@ -193,11 +193,122 @@ static void jpeg_cmyk_to_rgb(const unsigned char *in, unsigned char *out, unsign
             out[c] = (unsigned char)((in[c] * in[3] + 127) / 255);
 }
 
-/* The part of jpeg_decode that may longjmp: header, scale, decompress rows.
- * Everything it allocates outside libjpeg goes through *px for cleanup. */
-static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
-                    int gray, unsigned long long max_pixels, struct img *out,
-                    unsigned char *volatile *px)
+/* One decode: what was asked, and what it has allocated so far (freed by
+ * jpeg_decode_job after an error, whichever way it came). */
+struct jpeg_job {
+    unsigned denom;
+    int gray;
+    unsigned long long max_pixels;
+    struct img *out;                /* pixels wanted (jpeg_decode), or */
+    struct img_planes *planes;      /* planes wanted (jpeg_decode_planes) */
+    unsigned char *px;              /* out's pixels while they are being decoded */
+};
+
+/* 1 if the planes can be taken as they are: grayscale, or YCbCr with both
+ * chroma components 1x1 and luma 1 or 2 wide by 1 or 2 tall (4:4:4, 4:2:2,
+ * 4:2:0, 4:4:0). 4:1:1 is left to the RGB path: libjpeg repeats its chroma
+ * 4 times where the planes would interpolate, and small 4:1:1 images came
+ * out up to 1 dB worse than through RGB. */
+static int jpeg_planes_fit(const struct jpeg_decompress_struct *c)
+{
+    if (c->num_components == 1)
+        return c->jpeg_color_space == JCS_GRAYSCALE;
+    if (c->num_components != 3 || c->jpeg_color_space != JCS_YCbCr)
+        return 0;
+    const jpeg_component_info *ci = c->comp_info;
+    for (int i = 1; i < 3; i++)
+        if (ci[i].h_samp_factor != 1 || ci[i].v_samp_factor != 1)
+            return 0;
+    int h = ci[0].h_samp_factor, v = ci[0].v_samp_factor;
+    return (h == 1 || h == 2) && (v == 1 || v == 2);
+}
+
+static void jpeg_read_pixels(struct jpeg_dec *d, struct jpeg_job *j, int cmyk)
+{
+    struct jpeg_decompress_struct *c = &d->cinfo;
+    unsigned och = cmyk ? 3 : (unsigned)c->output_components;
+    size_t stride = (size_t)c->output_width * och;
+    j->px = malloc(stride * c->output_height);
+    if (!j->px || (cmyk && jpeg_row_buffer(d, (size_t)c->output_width * 4) != 0)) {
+        snprintf(d->fail.msg, sizeof d->fail.msg, "out of memory (%ux%u)", c->output_width,
+                 c->output_height);
+        longjmp(d->fail.escape, 1);
+    }
+    while (c->output_scanline < c->output_height) {
+        JSAMPROW row = j->px + stride * c->output_scanline;
+        if (cmyk) {
+            JSAMPROW in = d->row;
+            jpeg_read_scanlines(c, &in, 1);
+            jpeg_cmyk_to_rgb(d->row, row, c->output_width);
+        } else {
+            jpeg_read_scanlines(c, &row, 1);
+        }
+    }
+}
+
+/* The most rows of one component in one iMCU row: v_samp_factor (<= 4)
+ * times DCT_scaled_size (<= 8). */
+#define JPEG_RAW_ROWS 32
+
+/* Raw planes, one iMCU row at a time, through d->row: libjpeg writes whole
+ * blocks (rows padded to width_in_blocks, iMCU rows past the bottom), the
+ * planes get the samples inside the image. */
+static void jpeg_read_planes(struct jpeg_dec *d, struct jpeg_job *j)
+{
+    struct jpeg_decompress_struct *c = &d->cinfo;
+    int n = c->num_components;
+    size_t bw[3], off[3], total = 0;
+    unsigned rows[3];
+    struct img_planes *p = j->planes;
+    p->w = c->output_width;
+    p->h = c->output_height;
+    p->n = (unsigned)n;
+    for (int i = 0; i < n; i++) {
+        const jpeg_component_info *ci = &c->comp_info[i];
+        rows[i] = (unsigned)(ci->v_samp_factor * ci->DCT_scaled_size);
+        bw[i] = (size_t)ci->width_in_blocks * (size_t)ci->DCT_scaled_size;
+        off[i] = total;
+        total += bw[i] * rows[i];
+        struct img *pl = &p->plane[i];
+        *pl = (struct img){malloc((size_t)ci->downsampled_width * ci->downsampled_height),
+                           ci->downsampled_width, ci->downsampled_height, 1};
+        /* Whole numbers: libjpeg scales chroma up only by powers of 2 that
+         * divide the sampling ratio. */
+        p->sx[i] = (unsigned)(c->max_h_samp_factor * c->min_DCT_scaled_size /
+                              (ci->h_samp_factor * ci->DCT_scaled_size));
+        p->sy[i] = (unsigned)(c->max_v_samp_factor * c->min_DCT_scaled_size /
+                              (ci->v_samp_factor * ci->DCT_scaled_size));
+        if (!pl->px || rows[i] > JPEG_RAW_ROWS) {
+            snprintf(d->fail.msg, sizeof d->fail.msg, "out of memory (%ux%u)", p->w, p->h);
+            longjmp(d->fail.escape, 1);
+        }
+    }
+    if (jpeg_row_buffer(d, total) != 0) {
+        snprintf(d->fail.msg, sizeof d->fail.msg, "out of memory (%ux%u)", p->w, p->h);
+        longjmp(d->fail.escape, 1);
+    }
+    JSAMPROW ptr[3][JPEG_RAW_ROWS];
+    JSAMPARRAY arr[3];
+    for (int i = 0; i < n; i++) {
+        arr[i] = ptr[i];
+        for (unsigned r = 0; r < rows[i]; r++)
+            ptr[i][r] = d->row + off[i] + r * bw[i];
+    }
+    JDIMENSION lines = (JDIMENSION)(c->max_v_samp_factor * c->min_DCT_scaled_size);
+    for (unsigned imcu = 0; c->output_scanline < c->output_height; imcu++) {
+        jpeg_read_raw_data(c, arr, lines);
+        for (int i = 0; i < n; i++) {
+            struct img *pl = &p->plane[i];
+            for (unsigned r = 0, y = imcu * rows[i]; r < rows[i] && y < pl->h; r++, y++)
+                memcpy(pl->px + (size_t)y * pl->w, ptr[i][r], pl->w);
+        }
+    }
+}
+
+/* The part of a decode that may longjmp: header, scale, decompress.
+ * Returns 0, 1 (warning), -1 (error, in d->fail.msg) or 2 (planes asked for
+ * a file that has none to give: nothing decoded). */
+static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, struct jpeg_job *j)
 {
     struct jpeg_decompress_struct *c = &d->cinfo;
     jpeg_mem_src(c, buf, (unsigned long)len);
@@ -208,42 +319,31 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
                  c->num_components);
         return -1;
     }
-    if (max_pixels && (unsigned long long)c->image_width * c->image_height > max_pixels) {
+    if (j->max_pixels && (unsigned long long)c->image_width * c->image_height > j->max_pixels) {
         snprintf(d->fail.msg, sizeof d->fail.msg, "image too large: %ux%u", c->image_width,
                  c->image_height);
         return -1;
     }
+    if (j->planes && !jpeg_planes_fit(c))
+        return 2;
     c->scale_num = 1;
-    c->scale_denom = denom;
-    c->out_color_space = cmyk ? JCS_CMYK : gray || c->num_components == 1 ? JCS_GRAYSCALE
-                                                                          : JCS_RGB;
+    c->scale_denom = j->denom;
+    c->raw_data_out = j->planes ? TRUE : FALSE;
+    c->out_color_space = cmyk ? JCS_CMYK : j->gray || c->num_components == 1 ? JCS_GRAYSCALE
+                                                                             : JCS_RGB;
     c->dct_method = JDCT_ISLOW;
     /* coef_bits exists only in progressive mode (a sequential file may have
      * several scans too: one per component). */
-    int dc_only = denom == 8 && c->progressive_mode;
+    int dc_only = j->denom == 8 && c->progressive_mode;
     c->buffered_image = dc_only ? TRUE : FALSE;
     c->do_block_smoothing = FALSE;      /* would guess AC values the 1x1 IDCT ignores */
     jpeg_start_decompress(c);
     if (dc_only)
         jpeg_read_dc_scans(c);
-    unsigned och = cmyk ? 3 : (unsigned)c->output_components;
-    size_t stride = (size_t)c->output_width * och;
-    *px = malloc(stride * c->output_height);
-    if (!*px || (cmyk && jpeg_row_buffer(d, (size_t)c->output_width * 4) != 0)) {
-        snprintf(d->fail.msg, sizeof d->fail.msg, "out of memory (%ux%u)", c->output_width,
-                 c->output_height);
-        return -1;
-    }
-    while (c->output_scanline < c->output_height) {
-        JSAMPROW row = *px + stride * c->output_scanline;
-        if (cmyk) {
-            JSAMPROW in = d->row;
-            jpeg_read_scanlines(c, &in, 1);
-            jpeg_cmyk_to_rgb(d->row, row, c->output_width);
-        } else {
-            jpeg_read_scanlines(c, &row, 1);
-        }
-    }
+    if (j->planes)
+        jpeg_read_planes(d, j);
+    else
+        jpeg_read_pixels(d, j, cmyk);
     /* Cut before the last row: an error. Cut after it (no EOI marker, say):
      * every pixel is there, so only a warning. */
     int cut = d->fail.truncated;
@@ -253,33 +353,56 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, un
         jpeg_finish_decompress(c);
     if (cut)
         return -1;
-    *out = (struct img){*px, c->output_width, c->output_height, och};
-    *px = NULL;
+    if (j->out) {
+        *j->out = (struct img){j->px, c->output_width, c->output_height,
+                               cmyk ? 3 : (unsigned)c->output_components};
+        j->px = NULL;
+    }
     return d->fail.warned ? 1 : 0;
 }
 
-int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
-                int gray, unsigned long long max_pixels, struct img *out, char *err,
-                size_t errlen)
+/* Runs j with libjpeg's errors caught; frees what a failed run allocated;
+ * leaves the decoder reusable. */
+static int jpeg_decode_job(struct jpeg_dec *d, const unsigned char *buf, size_t len,
+                           struct jpeg_job *j, char *err, size_t errlen)
 {
-    unsigned char *volatile px = NULL;
     int rc;
-    memset(out, 0, sizeof *out);
-    if (denom != 1 && denom != 2 && denom != 4 && denom != 8) {
-        snprintf(err, errlen, "JPEG: bad scale 1/%u", denom);
+    if (j->denom != 1 && j->denom != 2 && j->denom != 4 && j->denom != 8) {
+        snprintf(err, errlen, "JPEG: bad scale 1/%u", j->denom);
         return -1;
     }
     jpeg_fail_reset(&d->fail);
     if (setjmp(d->fail.escape))
         rc = -1;
     else
-        rc = jpeg_run(d, buf, len, denom, gray, max_pixels, out, &px);
+        rc = jpeg_run(d, buf, len, j);
     jpeg_abort_decompress(&d->cinfo);
-    free(px);
-    if (rc != 0)
+    free(j->px);
+    j->px = NULL;
+    if (rc < 0 && j->planes)
+        img_planes_free(j->planes);
+    if (rc == 1 || rc < 0)
         snprintf(err, errlen, "JPEG: %s%s", rc < 0 && d->fail.truncated ? "truncated: " : "",
                  d->fail.msg[0] ? d->fail.msg : "corrupt data");
     return rc;
+}
+
+int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
+                int gray, unsigned long long max_pixels, struct img *out, char *err,
+                size_t errlen)
+{
+    struct jpeg_job j = {.denom = denom, .gray = gray, .max_pixels = max_pixels, .out = out};
+    memset(out, 0, sizeof *out);
+    return jpeg_decode_job(d, buf, len, &j, err, errlen);
+}
+
+int jpeg_decode_planes(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
+                       unsigned long long max_pixels, struct img_planes *out, char *err,
+                       size_t errlen)
+{
+    struct jpeg_job j = {.denom = denom, .max_pixels = max_pixels, .planes = out};
+    memset(out, 0, sizeof *out);
+    return jpeg_decode_job(d, buf, len, &j, err, errlen);
 }
 
 /* ---- encoding ------------------------------------------------------------- */
@@ -294,6 +417,8 @@ struct jpeg_enc {
     int fd;
     int write_errno;                /* the failed write's errno, 0 if none */
     long long bytes;                /* written to fd so far */
+    unsigned char *scratch;         /* one iMCU row of raw planes, kept between images */
+    size_t scratch_cap;
     unsigned char buf[1 << 16];
 };
 
@@ -370,6 +495,7 @@ void jpeg_enc_destroy(struct jpeg_enc *e)
     if (!e)
         return;
     jpeg_destroy_compress(&e->cinfo);
+    free(e->scratch);
     free(e);
 }
 
@@ -475,6 +601,94 @@ long long jpeg_encode(struct jpeg_enc *e, const struct img *im, const struct img
     if (!failed) {
         jpeg_enc_start(e, im->w, im->h, (int)im->ch, 0, so);
         jpeg_enc_pixels(e, im);
+        jpeg_finish_compress(&e->cinfo);
+    }
+    return jpeg_enc_finish(e, failed, err, errlen);
+}
+
+void jpeg_chroma_factors(enum img_sampling s, unsigned *sx, unsigned *sy)
+{
+    int hs, vs;
+    jpeg_luma_factors(s, &hs, &vs);
+    *sx = (unsigned)hs;
+    *sy = (unsigned)vs;
+}
+
+void jpeg_plane_size(enum img_sampling s, unsigned w, unsigned h, unsigned comp, unsigned *pw,
+                     unsigned *ph)
+{
+    unsigned sx = 1, sy = 1;
+    if (comp > 0)
+        jpeg_chroma_factors(s, &sx, &sy);
+    *pw = (w + sx - 1) / sx;
+    *ph = (h + sy - 1) / sy;
+}
+
+/* Raw planes, one iMCU row at a time: each component's rows copied into
+ * e->scratch padded to whole blocks by repeating the last column, and rows
+ * past the bottom repeat the last row (libjpeg codes whole blocks; edge
+ * copies keep the padding cheap and invisible). */
+static void jpeg_enc_planes(struct jpeg_enc *e, const struct img_planes *p)
+{
+    j_compress_ptr c = &e->cinfo;
+    int n = c->num_components;
+    size_t bw[3], off[3], total = 0;
+    unsigned rows[3];
+    for (int i = 0; i < n; i++) {
+        rows[i] = (unsigned)c->comp_info[i].v_samp_factor * DCTSIZE;
+        bw[i] = (size_t)c->comp_info[i].width_in_blocks * DCTSIZE;
+        off[i] = total;
+        total += bw[i] * rows[i];
+    }
+    if (total > e->scratch_cap) {
+        unsigned char *s = realloc(e->scratch, total);
+        if (!s) {
+            snprintf(e->fail.msg, sizeof e->fail.msg, "out of memory (%ux%u)", p->w, p->h);
+            longjmp(e->fail.escape, 1);
+        }
+        e->scratch = s;
+        e->scratch_cap = total;
+    }
+    JSAMPROW ptr[3][JPEG_RAW_ROWS];
+    JSAMPARRAY arr[3];
+    for (int i = 0; i < n; i++) {
+        arr[i] = ptr[i];
+        for (unsigned r = 0; r < rows[i]; r++)
+            ptr[i][r] = e->scratch + off[i] + r * bw[i];
+    }
+    JDIMENSION lines = (JDIMENSION)c->max_v_samp_factor * DCTSIZE;
+    for (unsigned imcu = 0; c->next_scanline < c->image_height; imcu++) {
+        for (int i = 0; i < n; i++) {
+            const struct img *pl = &p->plane[i];
+            for (unsigned r = 0; r < rows[i]; r++) {
+                unsigned y = imcu * rows[i] + r;
+                const unsigned char *src = pl->px + (size_t)(y < pl->h ? y : pl->h - 1) * pl->w;
+                memcpy(ptr[i][r], src, pl->w);
+                memset(ptr[i][r] + pl->w, src[pl->w - 1], bw[i] - pl->w);
+            }
+        }
+        jpeg_write_raw_data(c, arr, lines);
+    }
+}
+
+long long jpeg_encode_planes(struct jpeg_enc *e, const struct img_planes *p,
+                             const struct img_save_opts *so, int fd, char *err, size_t errlen)
+{
+    jpeg_enc_reset(e, fd);
+    for (unsigned i = 0; i < p->n; i++) {
+        unsigned pw, ph;
+        jpeg_plane_size(so->sampling, p->w, p->h, i, &pw, &ph);
+        if ((p->n != 1 && p->n != 3) || p->plane[i].w != pw || p->plane[i].h != ph ||
+            p->plane[i].ch != 1) {
+            snprintf(err, errlen, "JPEG: plane %u is %ux%u, not %ux%u", i, p->plane[i].w,
+                     p->plane[i].h, pw, ph);
+            return -1;
+        }
+    }
+    int failed = setjmp(e->fail.escape);
+    if (!failed) {
+        jpeg_enc_start(e, p->w, p->h, (int)p->n, 1, so);
+        jpeg_enc_planes(e, p);
         jpeg_finish_compress(&e->cinfo);
     }
     return jpeg_enc_finish(e, failed, err, errlen);

@@ -36,9 +36,14 @@ typedef float resample_v4 __attribute__((vector_size(16)));
  * per count, whose channel loops (marked "GCC unroll") keep sums in registers. */
 #define RESAMPLE_PER_CH static inline __attribute__((always_inline))
 
-static uint16_t resample_to_linear16[256];    /* sRGB 8-bit -> linear, 0..65535 */
-static float resample_to_linear[256];         /* the same as floats */
-static unsigned char resample_to_srgb[65536]; /* linear 16-bit -> sRGB 8-bit, rounded */
+/* How 8-bit samples map to the 0..65535 working scale and back. */
+struct resample_curve {
+    uint16_t to_linear16[256];      /* 8-bit -> working scale */
+    float to_linear[256];           /* the same as floats */
+    unsigned char to_u8[65536];     /* working scale -> 8-bit, rounded */
+};
+static struct resample_curve resample_srgb;   /* sRGB: decoded to linear light */
+static struct resample_curve resample_as_is;  /* straight: v * 257 */
 static pthread_once_t resample_once = PTHREAD_ONCE_INIT;
 
 static double resample_srgb_decode(double v)
@@ -51,11 +56,15 @@ static double resample_srgb_decode(double v)
  * forward table holds whole numbers, so 8-bit -> linear -> 8-bit is exact. */
 static void resample_tables(void)
 {
-    for (unsigned v = 0; v < 256; v++)
-    {
-        resample_to_linear16[v] = (uint16_t)lrint(resample_srgb_decode(v / 255.0) * 65535);
-        resample_to_linear[v] = resample_to_linear16[v];
+    struct resample_curve *c = &resample_srgb, *id = &resample_as_is;
+    for (unsigned v = 0; v < 256; v++) {
+        c->to_linear16[v] = (uint16_t)lrint(resample_srgb_decode(v / 255.0) * 65535);
+        c->to_linear[v] = c->to_linear16[v];
+        id->to_linear16[v] = (uint16_t)(v * 257);
+        id->to_linear[v] = id->to_linear16[v];
     }
+    for (unsigned i = 0; i < 65536; i++)
+        id->to_u8[i] = (unsigned char)((i + 128) / 257);
     unsigned v = 0;
     double next = resample_srgb_decode(0.5 / 255) * 65535;
     for (unsigned i = 0; i < 65536; i++) {
@@ -63,7 +72,7 @@ static void resample_tables(void)
             v++;
             next = v < 255 ? resample_srgb_decode((v + 0.5) / 255) * 65535 : 65536;
         }
-        resample_to_srgb[i] = (unsigned char)v;
+        c->to_u8[i] = (unsigned char)v;
     }
 }
 
@@ -158,28 +167,31 @@ struct resample_src {
     const unsigned char *px;
     unsigned w, h, ch, kx, ky, bw;   /* box kx wide, ky tall; bw: width in boxes */
     uint64_t *sums;             /* bw * ch box sums, with a box only */
+    const struct resample_curve *curve;
 };
 
 /* One pixel as linear, premultiplied samples: colours scaled by alpha,
  * alpha on the same 0..65535 scale. */
-RESAMPLE_PER_CH void resample_pixel(const unsigned char *p, float *v, unsigned ch)
+RESAMPLE_PER_CH void resample_pixel(const struct resample_curve *cv, const unsigned char *p,
+                                    float *v, unsigned ch)
 {
     if (ch == 2 || ch == 4) {
         float al = p[ch - 1], m = al * (1.0f / 255);
 #pragma GCC unroll 4
         for (unsigned c = 0; c + 1 < ch; c++)
-            v[c] = resample_to_linear[p[c]] * m;
+            v[c] = cv->to_linear[p[c]] * m;
         v[ch - 1] = al * 257;
         return;
     }
 #pragma GCC unroll 4
     for (unsigned c = 0; c < ch; c++)
-        v[c] = resample_to_linear[p[c]];
+        v[c] = cv->to_linear[p[c]];
 }
 
 /* Adds n pixels at p to sum: linear colours times alpha (0..255), and alpha;
  * without alpha, linear colours. */
-RESAMPLE_PER_CH void resample_box_add(const unsigned char *p, unsigned n, uint64_t *sum, unsigned ch)
+RESAMPLE_PER_CH void resample_box_add(const struct resample_curve *cv, const unsigned char *p,
+                                      unsigned n, uint64_t *sum, unsigned ch)
 {
     uint64_t acc[4] = {0, 0, 0, 0};
     for (unsigned x = 0; x < n; x++, p += ch) {
@@ -187,12 +199,12 @@ RESAMPLE_PER_CH void resample_box_add(const unsigned char *p, unsigned n, uint64
             uint32_t al = p[ch - 1];
 #pragma GCC unroll 4
             for (unsigned c = 0; c + 1 < ch; c++)
-                acc[c] += resample_to_linear16[p[c]] * al;
+                acc[c] += cv->to_linear16[p[c]] * al;
             acc[ch - 1] += al;
         } else {
 #pragma GCC unroll 4
             for (unsigned c = 0; c < ch; c++)
-                acc[c] += resample_to_linear16[p[c]];
+                acc[c] += cv->to_linear16[p[c]];
         }
     }
 #pragma GCC unroll 4
@@ -210,7 +222,7 @@ RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned 
     const unsigned char *p = s->px + (size_t)y0 * s->w * ch;
     if (kx == 1 && ky == 1) {
         for (unsigned x = 0; x < s->w; x++, p += ch)
-            resample_pixel(p, row + (size_t)x * lanes, ch);
+            resample_pixel(s->curve, p, row + (size_t)x * lanes, ch);
         return;
     }
     /* Integer sums: exact, and one cycle an add where a float sum waits four. */
@@ -218,7 +230,7 @@ RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned 
     for (unsigned y = y0; y < y1; y++, p += (size_t)s->w * ch)
         for (unsigned b = 0; b < s->bw; b++) {
             unsigned x0 = b * kx, x1 = x0 + kx < s->w ? x0 + kx : s->w;
-            resample_box_add(p + (size_t)x0 * ch, x1 - x0, s->sums + (size_t)b * ch, ch);
+            resample_box_add(s->curve, p + (size_t)x0 * ch, x1 - x0, s->sums + (size_t)b * ch, ch);
         }
     for (unsigned b = 0; b < s->bw; b++) {
         unsigned x0 = b * kx, x1 = x0 + kx < s->w ? x0 + kx : s->w;
@@ -273,20 +285,20 @@ static inline unsigned resample_index(float v)
 }
 
 /* One row of the vertical pass to 8-bit sRGB, alpha undone. */
-static void resample_store(const float *row, unsigned char *dst, unsigned ow, unsigned ch,
-                           unsigned lanes)
+static void resample_store(const struct resample_curve *cv, const float *row,
+                           unsigned char *dst, unsigned ow, unsigned ch, unsigned lanes)
 {
     unsigned a = ch == 2 || ch == 4 ? ch - 1 : ch;
     for (unsigned x = 0; x < ow; x++, row += lanes, dst += ch) {
         if (a == ch) {
             for (unsigned c = 0; c < ch; c++)
-                dst[c] = resample_to_srgb[resample_index(row[c])];
+                dst[c] = cv->to_u8[resample_index(row[c])];
             continue;
         }
         float al = row[a] <= 0 ? 0 : row[a] >= 65535 ? 65535 : row[a];
         for (unsigned c = 0; c < a; c++) {
             float p = row[c] < al ? row[c] : al;
-            dst[c] = al > 0 ? resample_to_srgb[resample_index(p * 65535 / al)] : 0;
+            dst[c] = al > 0 ? cv->to_u8[resample_index(p * 65535 / al)] : 0;
         }
         dst[a] = (unsigned char)(al / 257 + 0.5f);
     }
@@ -321,15 +333,27 @@ static void resample_free(struct resample_run *r)
 int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
                 unsigned char *dst, unsigned dw, unsigned dh)
 {
+    return resample_u8_with(src, sw, sh, ch, dst, dw, dh, NULL);
+}
+
+int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
+                     unsigned char *dst, unsigned dw, unsigned dh, const struct resample_opts *o)
+{
+    static const struct resample_opts defaults = {0};
+    if (!o)
+        o = &defaults;
+    double scale_x = o->scale_x > 0 ? o->scale_x : (double)sw / dw;
+    double scale_y = o->scale_y > 0 ? o->scale_y : (double)sh / dh;
     pthread_once(&resample_once, resample_tables);
     unsigned kx = resample_box_factor(sw, dw), ky = resample_box_factor(sh, dh);
     unsigned lanes = ch == 3 ? 4 : ch, boxed = kx > 1 || ky > 1;
-    struct resample_src s = {src, sw, sh, ch, kx, ky, (sw + kx - 1) / kx, NULL};
+    struct resample_src s = {src, sw, sh, ch, kx, ky, (sw + kx - 1) / kx, NULL,
+                             o->space == RESAMPLE_AS_IS ? &resample_as_is : &resample_srgb};
     unsigned bh = (sh + ky - 1) / ky;
     size_t olen = ((size_t)dw * lanes + 3) / 4 * 4, stride;   /* whole vectors */
     struct resample_run r = {0};
-    if (resample_taps_init(&r.th, s.bw, dw, (double)sw / kx / dw) != 0 ||
-        resample_taps_init(&r.tv, bh, dh, (double)sh / ky / dh) != 0)
+    if (resample_taps_init(&r.th, s.bw, dw, scale_x / kx) != 0 ||
+        resample_taps_init(&r.tv, bh, dh, scale_y / ky) != 0)
         goto fail;
     r.wx = resample_taps_lanes(&r.th, dw, lanes, &stride);
     r.row = calloc((size_t)s.bw * lanes + 4, sizeof *r.row);
@@ -359,7 +383,7 @@ int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
             for (size_t i = 0; i < olen; i += 4)
                 resample_put(r.acc + i, resample_load(r.acc + i) + wj * resample_load(in + i));
         }
-        resample_store(r.acc, dst + (size_t)y * dw * ch, dw, ch, lanes);
+        resample_store(s.curve, r.acc, dst + (size_t)y * dw * ch, dw, ch, lanes);
     }
     resample_free(&r);
     return 0;

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jpeglib.h>
+#include <math.h>
 #include <unistd.h>
 
 #include <stb/stb_image.h>
@@ -500,6 +501,228 @@ static void test_jpeg__encode_write_error(void **state)
     jpeg_enc_destroy(e);
 }
 
+/* ---- JPEG to JPEG in YCbCr (img_planes) against the RGB path ---- */
+
+/* A JPEG made by libjpeg itself: ncomp 1 (gray), 3 (YCbCr, luma hs x vs
+ * over 1x1 chroma) or 4 (CMYK); an EXIF orientation if orient > 1. */
+static unsigned char *make_jpeg(const struct img *im, int ncomp, int hs, int vs, int progressive,
+                                int orient, unsigned long *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr jerr;
+    unsigned char *out = NULL;
+    c.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &out, len);
+    c.image_width = im->w;
+    c.image_height = im->h;
+    c.input_components = ncomp;
+    c.in_color_space = ncomp == 1 ? JCS_GRAYSCALE : ncomp == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    if (ncomp == 3) {
+        c.comp_info[0].h_samp_factor = hs;
+        c.comp_info[0].v_samp_factor = vs;
+    }
+    if (progressive)
+        jpeg_simple_progression(&c);
+    jpeg_start_compress(&c, TRUE);
+    if (orient > 1) {
+        unsigned char exif[] = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
+                                0x12, 0x01, 3, 0, 1, 0, 0, 0, (unsigned char)orient, 0, 0, 0,
+                                0, 0, 0, 0};
+        jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof exif);
+    }
+    unsigned char *cmyk = malloc((size_t)im->w * 4);
+    assert_non_null(cmyk);
+    for (unsigned y = 0; y < im->h; y++) {
+        JSAMPROW row = im->px + (size_t)y * im->w * im->ch;
+        if (ncomp == 4) {   /* Adobe's inverted CMYK with K = 255: C = R, and so on */
+            for (unsigned x = 0; x < im->w; x++) {
+                memcpy(cmyk + x * 4, row + x * 3, 3);
+                cmyk[x * 4 + 3] = 255;
+            }
+            row = cmyk;
+        }
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    free(cmyk);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    return out;
+}
+
+/* A photo-like picture: gradients, a disc with a hard edge, fine texture. */
+static struct img make_photo(unsigned w, unsigned h, unsigned ch)
+{
+    struct img im = {malloc((size_t)w * h * ch), w, h, ch};
+    assert_non_null(im.px);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            int dx = (int)x - (int)w / 3, dy = (int)y - (int)h / 2;
+            int disc = dx * dx + dy * dy < (int)(w * h / 16);
+            unsigned char v[3] = {(unsigned char)(40 + x * 180 / w + ((x / 4 + y / 4) % 3) * 4),
+                                  (unsigned char)(disc ? 200 : 60 + y * 150 / h),
+                                  (unsigned char)(disc ? 40 : 120 + ((x / 8 + y / 8) % 2) * 30)};
+            unsigned char *p = im.px + ((size_t)y * w + x) * ch;
+            if (ch == 1)
+                p[0] = (unsigned char)((299 * v[0] + 587 * v[1] + 114 * v[2]) / 1000);
+            else
+                memcpy(p, v, 3);
+        }
+    return im;
+}
+
+static double psnr(const struct img *a, const struct img *b)
+{
+    assert_int_equal(a->w, b->w);
+    assert_int_equal(a->h, b->h);
+    assert_int_equal(a->ch, b->ch);
+    double se = 0;
+    size_t n = (size_t)a->w * a->h * a->ch;
+    for (size_t i = 0; i < n; i++)
+        se += ((double)a->px[i] - b->px[i]) * ((double)a->px[i] - b->px[i]);
+    return se == 0 ? 99 : 10 * log10(255.0 * 255 * n / se);
+}
+
+/* The bytes written to a temp file by one of the encode calls. */
+static struct img decode_written(FILE *f, long long n)
+{
+    char err[200];
+    assert_true(n > 0);
+    unsigned char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(pread(fileno(f), buf, (size_t)n, 0), n);
+    struct img out;
+    if (img_decode(buf, (size_t)n, NULL, &out, NULL, err, sizeof err) != 0)
+        fail_msg("decoding the output: %s", err);
+    free(buf);
+    return out;
+}
+
+/* A copy of im as a viewer shows it under EXIF orientation 1, 3, 6 or 8. */
+static struct img upright(const struct img *im, int orient)
+{
+    int turn = orient == 6 || orient == 8;
+    struct img out = {malloc((size_t)im->w * im->h * im->ch), turn ? im->h : im->w,
+                      turn ? im->w : im->h, im->ch};
+    assert_non_null(out.px);
+    for (unsigned y = 0; y < out.h; y++)
+        for (unsigned x = 0; x < out.w; x++) {
+            unsigned sx = x, sy = y;
+            if (orient == 3)
+                sx = im->w - 1 - x, sy = im->h - 1 - y;
+            else if (orient == 6)
+                sx = y, sy = im->h - 1 - x;
+            else if (orient == 8)
+                sx = im->w - 1 - y, sy = x;
+            memcpy(out.px + ((size_t)y * out.w + x) * im->ch,
+                   im->px + ((size_t)sy * im->w + sx) * im->ch, im->ch);
+        }
+    return out;
+}
+
+struct planes_case {
+    const char *name;
+    unsigned w, h;
+    int ncomp, hs, vs, progressive, orient, gray;
+    unsigned tw, th;            /* upright target */
+};
+
+/* One case both ways, each decoded back and compared with the source
+ * resized by the same resampler (in RGB, upright). */
+static void check_planes_case(struct img_codec *c, const struct planes_case *k)
+{
+    char err[200];
+    struct img src = make_photo(k->w, k->h, k->ncomp == 1 ? 1 : 3);
+    unsigned long len;
+    unsigned char *jpg = make_jpeg(&src, k->ncomp, k->hs, k->vs, k->progressive, k->orient, &len);
+    struct img_load_opts lo = {.autorotate = 1, .target_w = k->tw, .target_h = k->th,
+                               .gray = k->gray};
+    struct img_save_opts so = {.quality = 90};
+    struct img_info info;
+
+    /* The reference: the source pixels, upright, resized. */
+    struct img ref = upright(&src, k->orient);
+    if (k->gray)
+        assert_int_equal(img_gray(&ref, err, sizeof err), 0);
+    assert_int_equal(img_resize(&ref, k->tw, k->th, err, sizeof err), 0);
+
+    FILE *fa = tmpfile(), *fb = tmpfile();
+    assert_non_null(fa);
+    assert_non_null(fb);
+    struct img rgb;
+    assert_int_equal(img_codec_decode(c, jpg, len, &lo, &rgb, &info, err, sizeof err), 0);
+    if (k->gray)
+        assert_int_equal(img_gray(&rgb, err, sizeof err), 0);
+    assert_int_equal(img_resize(&rgb, k->tw, k->th, err, sizeof err), 0);
+    struct img a = decode_written(fa, img_codec_encode(c, &rgb, IMG_FMT_JPG, &so, fileno(fa),
+                                                       err, sizeof err));
+    struct img_planes p;
+    struct img_info pinfo;
+    int rc = img_codec_decode_planes(c, jpg, len, &lo, &p, &pinfo, err, sizeof err);
+    if (k->ncomp == 4 || k->hs == 4) {
+        assert_int_equal(rc, 1);           /* CMYK, 4:1:1: the RGB path's alone */
+    } else {
+        if (rc != 0)
+            fail_msg("%s: decode_planes returned %d (%s)", k->name, rc, err);
+        assert_int_equal(pinfo.w, info.w);
+        assert_int_equal(pinfo.h, info.h);
+        assert_int_equal(img_planes_resize(&p, k->tw, k->th, &so, err, sizeof err), 0);
+        long long n = img_codec_encode_planes(c, &p, &so, fileno(fb), err, sizeof err);
+        if (n < 0)
+            fail_msg("%s: %s", k->name, err);
+        struct img b = decode_written(fb, n);
+        assert_int_equal(b.ch, a.ch);
+        double pa = psnr(&a, &ref), pb = psnr(&b, &ref);
+        print_message("%-22s RGB path %.2f dB, planes %.2f dB\n", k->name, pa, pb);
+        if (pb < pa - 0.5 && pb < 45)
+            fail_msg("%s: planes %.2f dB, RGB path %.2f dB", k->name, pb, pa);
+        img_free(&b);
+        img_planes_free(&p);
+    }
+    fclose(fa);
+    fclose(fb);
+    img_free(&a);
+    img_free(&rgb);
+    img_free(&ref);
+    img_free(&src);
+    free(jpg);
+}
+
+static void test_jpeg__planes_match_rgb_path(void **state)
+{
+    (void)state;
+    static const struct planes_case cases[] = {
+        {"4:4:4 half", 160, 120, 3, 1, 1, 0, 1, 0, 80, 60},
+        {"4:2:2 half", 160, 120, 3, 2, 1, 0, 1, 0, 80, 60},
+        {"4:2:0 half", 160, 120, 3, 2, 2, 0, 1, 0, 80, 60},
+        {"4:1:1 half", 160, 120, 3, 4, 1, 0, 1, 0, 80, 60},
+        {"4:4:0 half", 160, 120, 3, 1, 2, 0, 1, 0, 80, 60},
+        {"4:2:0 to 1/4 (DCT)", 256, 192, 3, 2, 2, 0, 1, 0, 60, 45},
+        {"4:2:0 to 1/8 (DCT)", 256, 192, 3, 2, 2, 0, 1, 0, 30, 23},
+        {"progressive 1/8", 256, 192, 3, 2, 2, 1, 1, 0, 30, 23},
+        {"progressive full", 97, 61, 3, 2, 2, 1, 1, 0, 97, 61},
+        {"gray", 160, 120, 1, 1, 1, 0, 1, 0, 80, 60},
+        {"gray op on colour", 160, 120, 3, 2, 2, 0, 1, 1, 80, 60},
+        {"odd 33x17", 33, 17, 3, 2, 2, 0, 1, 0, 17, 9},
+        {"odd 4:1:1 37x13", 37, 13, 3, 4, 1, 0, 1, 0, 19, 7},
+        {"1x1", 1, 1, 3, 2, 2, 0, 1, 0, 1, 1},
+        {"1x1 to 3x3", 1, 1, 3, 2, 2, 0, 1, 0, 3, 3},
+        {"upscale", 40, 30, 3, 2, 2, 0, 1, 0, 100, 75},
+        {"EXIF 6 (90 CW)", 160, 120, 3, 2, 2, 0, 6, 0, 60, 80},
+        {"EXIF 3 (180)", 160, 120, 3, 2, 1, 0, 3, 0, 80, 60},
+        {"EXIF 8 4:2:2 1/4", 256, 192, 3, 2, 1, 0, 8, 0, 48, 64},
+        {"CMYK", 64, 48, 4, 1, 1, 0, 1, 0, 32, 24},
+    };
+    struct img_codec *c;
+    char err[200];
+    assert_int_equal(img_codec_create(&c, err, sizeof err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_planes_case(c, &cases[i]);
+    img_codec_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_jpeg__encode_layout),
         cmocka_unit_test(test_jpeg__encode_metadata),
         cmocka_unit_test(test_jpeg__encode_write_error),
+        cmocka_unit_test(test_jpeg__planes_match_rgb_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,58 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
 long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
                            const struct img_save_opts *so, int fd, char *err, size_t errlen);
 
+/* ---- JPEG to JPEG in YCbCr ----
+ * A JPEG stores Y, Cb and Cr planes, the chroma usually at half size. When a
+ * JPEG becomes a JPEG and the operations are resizes and gray, the planes can
+ * go straight through: decoded raw (no colour conversion, no chroma
+ * upsampling), resized each on its own (Y in linear light, chroma as is),
+ * encoded raw. gray drops the chroma planes.
+ *
+ *   struct img_planes p;
+ *   int rc = img_codec_decode_planes(c, buf, len, &lo, &p, &info, err, sizeof err);
+ *   rc 1: not this path (CMYK, RGB-stored, unusual sampling): use img_codec_decode;
+ *   img_planes_resize(&p, 320, 240, &so, err, sizeof err);
+ *   img_codec_encode_planes(c, &p, &so, fd, err, sizeof err);
+ *   img_planes_free(&p);
+ */
+struct img_planes {
+    unsigned w, h;          /* the image's size: plane[0] (Y) has it */
+    unsigned n;             /* 1 (Y: grayscale) or 3 (Y, Cb, Cr) */
+    struct img plane[3];    /* 1-channel images; chroma planes may be smaller */
+    unsigned sx[3], sy[3];  /* image pixels per sample of each plane across and down
+                               (1 for Y; 2 and 2 for 4:2:0 chroma) */
+};
+
+/* img_codec_decode for a JPEG, into planes (o->gray drops the chroma; the
+ * target hint picks the DCT scale; o->autorotate turns every plane). Returns
+ * 0 (info as img_codec_decode fills it; a warning in info->warning), 1 when
+ * the file is not for this path (not a JPEG, CMYK/YCCK, stored as RGB, or
+ * sampled other than 4:4:4, 4:2:2, 4:2:0 or 4:4:0 -- 4:1:1 goes through RGB:
+ * nothing is decoded, *out is zeroed), or -1 with a message. */
+int img_codec_decode_planes(struct img_codec *c, const unsigned char *buf, size_t len,
+                            const struct img_load_opts *o, struct img_planes *out,
+                            struct img_info *info, char *err, size_t errlen);
+
+/* Drops the chroma planes: what img_gray does to pixels. */
+void img_planes_gray(struct img_planes *p);
+
+/* Resizes Y to w x h and the chroma planes to the sizes so->sampling gives
+ * that image (resample module: Y in linear light, Cb and Cr as they are), so
+ * the encoder takes them as they are. 0, or -1 with a message (out of memory,
+ * bad size); p is unchanged on failure. */
+int img_planes_resize(struct img_planes *p, unsigned w, unsigned h,
+                      const struct img_save_opts *so, char *err, size_t errlen);
+
+/* img_codec_encode for planes, as a JPEG: the chroma planes are first brought
+ * to so->sampling's sizes if they are not (img_planes_resize at the same size).
+ * Same results and errors as img_codec_encode. */
+long long img_codec_encode_planes(struct img_codec *c, struct img_planes *p,
+                                  const struct img_save_opts *so, int fd, char *err,
+                                  size_t errlen);
+
+/* Frees every plane and zeroes *p. NULL-safe. */
+void img_planes_free(struct img_planes *p);
+
 const char *img_format_name(enum img_format f);   /* "png", "jpg", ..., "unknown" */
 const char *img_format_ext(enum img_format f);    /* ".png", ".jpg", ...; "" if unknown */
 enum img_format img_format_parse(const char *name); /* "png" "jpg" "jpeg" "bmp" "tga"

@@ -57,6 +57,19 @@ int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsign
                 int gray, unsigned long long max_pixels, struct img *out, char *err,
                 size_t errlen);
 
+/* jpeg_decode into the planes as stored (jpeg_read_raw_data: no colour
+ * conversion, no chroma upsampling), at 1/denom: Y (or the one grayscale
+ * component) out->w x out->h = ceil(w/denom) x ceil(h/denom), each chroma
+ * plane at its own sampled size (libjpeg may hand back chroma larger than
+ * stored when scaling, its IDCT doing the upsampling). Only for files the
+ * raw path can take: grayscale, or YCbCr with 1x1 chroma and luma 1 or 2 by
+ * 1 or 2 (4:4:4, 4:2:2, 4:2:0, 4:4:0); any other (CMYK, RGB-stored, 4:1:1)
+ * returns 2 after reading the header, with nothing decoded.
+ * Otherwise returns as jpeg_decode; on -1 the planes are freed and zeroed. */
+int jpeg_decode_planes(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
+                       unsigned long long max_pixels, struct img_planes *out, char *err,
+                       size_t errlen);
+
 struct jpeg_enc;
 
 /* Returns 0 and sets *out (free with jpeg_enc_destroy), or -1 with a message. */
@@ -79,5 +92,21 @@ void jpeg_enc_destroy(struct jpeg_enc *e);
  * or libjpeg's); fd may then hold part of a file. */
 long long jpeg_encode(struct jpeg_enc *e, const struct img *im, const struct img_save_opts *so,
                       int fd, char *err, size_t errlen);
+
+/* Image pixels per chroma sample across (*sx) and down (*sy) under s:
+ * 4:2:0 2 and 2, 4:2:2 2 and 1, 4:4:4 1 and 1. */
+void jpeg_chroma_factors(enum img_sampling s, unsigned *sx, unsigned *sy);
+
+/* The size of plane comp (0: Y, 1-2: Cb, Cr) of a w x h JPEG written with
+ * sampling s: w x h for Y, libjpeg's ceil(w * Hi / Hmax) x ceil(h * Vi / Vmax)
+ * for the chroma. */
+void jpeg_plane_size(enum img_sampling s, unsigned w, unsigned h, unsigned comp, unsigned *pw,
+                     unsigned *ph);
+
+/* jpeg_encode for planes (p->n 1: grayscale; 3: Y, Cb, Cr with the sizes
+ * jpeg_plane_size gives for so->sampling, else an error), written with
+ * jpeg_write_raw_data: no colour conversion, no chroma downsampling. */
+long long jpeg_encode_planes(struct jpeg_enc *e, const struct img_planes *p,
+                             const struct img_save_opts *so, int fd, char *err, size_t errlen);
 
 #endif

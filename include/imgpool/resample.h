@@ -27,6 +27,25 @@
 int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
                 unsigned char *dst, unsigned dw, unsigned dh);
 
+/* What the 8-bit samples are: sRGB-encoded light (resized in linear light),
+ * or values to filter as they are (JPEG's Cb and Cr, which are not light). */
+enum resample_space { RESAMPLE_SRGB = 0, RESAMPLE_AS_IS };
+
+/* How to resample; {0} is what resample_u8 does. */
+struct resample_opts {
+    enum resample_space space;
+    double scale_x, scale_y;    /* source samples per destination sample, when the two
+                                   grids do not span the same extent (a JPEG chroma plane
+                                   of an odd-sized image overhangs by half a sample);
+                                   sample i's centre maps to (i + 0.5) * scale.
+                                   0: sw / dw and sh / dh */
+};
+
+/* resample_u8 with options (NULL: defaults). Same results and errors. */
+int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
+                     unsigned char *dst, unsigned dw, unsigned dh,
+                     const struct resample_opts *o);
+
 /* The box factor resample_u8 uses on a side before its filter, from pixels
  * to pixels: 1 (none) below a 4x reduction, else half the ratio, so the
  * filter is left a 2-4x reduction. Exposed for the tests. */
