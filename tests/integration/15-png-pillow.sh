@@ -4,11 +4,7 @@
 # the fastest, default and smallest levels and as TGA (stb_image_write,
 # uncompressed path), and Pillow must read the same pixels from all of them.
 . "$ROOT/tests/integration/lib.sh"
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import PIL' 2>/dev/null; then py=$p; break; fi
-done
-[ -n "$py" ] || skip "Pillow not installed (python3-pil)"
+need_pillow
 for level in 1 6 12; do
   expect_exit 0 "$IMGPOOL" -q --procs 2 --format png --png-level $level -o "$T/png$level" "$ROOT/samples"
 done

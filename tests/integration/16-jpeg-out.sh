@@ -5,11 +5,7 @@
 # same image at the same quality; grayscale output has one component;
 # --sampling, --progressive and --optimize show in the files; bad values fail.
 . "$ROOT/tests/integration/lib.sh"
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import PIL' 2>/dev/null; then py=$p; break; fi
-done
-[ -n "$py" ] || skip "Pillow not installed (python3-pil)"
+need_pillow
 for q in 20 85 95; do
   expect_exit 0 "$IMGPOOL" -q --procs 2 --resize 50% --format jpg --quality $q -o "$T/q$q" "$ROOT/samples"
 done

@@ -9,11 +9,7 @@
 # input decoded at full size and resized, and that EXIF-rotated photos come
 # out upright both ways.
 . "$ROOT/tests/integration/lib.sh"
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import PIL' 2>/dev/null; then py=$p; break; fi
-done
-[ -n "$py" ] || skip "Pillow not installed (python3-pil)"
+need_pillow
 command -v cjpeg >/dev/null && command -v djpeg >/dev/null || skip "cjpeg/djpeg not installed (libjpeg-turbo-progs)"
 command -v convert >/dev/null || skip "ImageMagick not installed"
 in=$T/in
