@@ -13,7 +13,7 @@ case $level in test|bench|deb) tests=1 ;; *) tests= ;; esac
 [ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl"
+[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
 [ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"
@@ -32,7 +32,8 @@ for pair in $need_pc; do
   mod=${pair%%:*}; pkg=${pair#*:}
   pkg-config --exists "$mod" 2>/dev/null || missing="$missing $pkg"
 done
-# Pillow: a bench contender, and in tests an independent reader of our PNGs.
+# Pillow: a bench contender, and in tests an independent reader of our PNGs and JPEGs
+# (cjpeg and ImageMagick make the JPEG test inputs).
 if [ -n "$tests" ]; then
   /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing="$missing python3-pil"
 fi
