@@ -4,10 +4,12 @@
 #   tools/bench.sh build/imgpool        what `make bench` runs
 #   BENCH_REPEAT=5 tools/bench.sh ...   5 runs per cell, median wall and CPU (default:
 #                                       1 for full-size gray, mogrify alone takes ~90 s;
-#                                       3 for the fit jobs, which take seconds)
+#                                       2 for jpeg85; 3 for the others, which take seconds)
 #   BENCH_QUICK=1 tools/bench.sh ...    smoke run: imgpool and the stb floor, fit job, 1 run
 #   BENCH_JOBS="fit grayfit" BENCH_TOOLS="imgpool2 vips" tools/bench.sh ...   a subset
-#     jobs: gray fit grayfit; tools: imgpool2 imgpool1 mogrify vips pillow stb
+#     jobs: gray fit grayfit photo50 jpeg85; tools: imgpool2 imgpool1 mogrify vips pillow stb
+#     (photo50: the corpus's 63 JPEGs at 50%, JPEG q90 out; jpeg85: all 200 to JPEG q85,
+#     full size; the stb floor writes PNG only and sits those two out)
 #
 # Prints a markdown report and writes it to build/bench/results.md. Exit 0 if
 # every contender wrote every output, 1 if one failed, 77 if ../shared/bench
@@ -28,7 +30,7 @@
 #
 # Internal modes (run under /usr/bin/time, or by xargs):
 #   bench.sh --run TOOL JOB IN OUT            one contender, one job
-#   bench.sh --vips-batch JOB OUT TMP FILE... one xargs batch of the libvips gray jobs
+#   bench.sh --vips-batch JOB OUT TMP FILE... one xargs batch of the libvips gray and JPEG jobs
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 self=$root/tools/bench.sh
@@ -40,10 +42,15 @@ fit=256x256
 
 bench_run() {   # TOOL JOB IN OUT
     tool=$1 job=$2 in=$3 out=$4
+    fmt="--format png" imfmt="-format png"
     case $job in
         gray)    ops="--gray";         im="-colorspace Gray" ;;
         fit)     ops="--resize $fit";  im="-resize $fit" ;;
         grayfit) ops="--gray --resize $fit"; im="-colorspace Gray -resize $fit" ;;
+        photo50) ops="--resize 50%";   im="-resize 50%"; in=$in/../photos
+                 fmt="--format jpg --quality 90" imfmt="-format jpg -quality 90 -sampling-factor 2x2" ;;
+        jpeg85)  ops="";               im=""
+                 fmt="--format jpg --quality 85" imfmt="-format jpg -quality 85 -sampling-factor 2x2" ;;
     esac
     cd "$in"
     # ls -S: largest first. The corpus names are [A-Za-z0-9._-] only (make-corpus.sh).
@@ -51,10 +58,10 @@ bench_run() {   # TOOL JOB IN OUT
     case $tool in
         imgpool1|imgpool2)
             # shellcheck disable=SC2086
-            exec "$BENCH_IMGPOOL" . --procs "${tool#imgpool}" $ops --format png -o "$out" -q ;;
+            exec "$BENCH_IMGPOOL" . --procs "${tool#imgpool}" $ops $fmt -o "$out" -q ;;
         mogrify)
             # shellcheck disable=SC2086
-            ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path "$out" -format png $im ;;
+            ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path "$out" $imfmt $im ;;
         vips)
             if [ "$job" = fit ]; then
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.png"
@@ -70,9 +77,24 @@ bench_run() {   # TOOL JOB IN OUT
 
 # libvips has no gray option in thumbnail, and the vips CLI runs one operation
 # per process: shrink-on-load to a .v file, then colourspace b-w to PNG.
+# The JPEG jobs are one `vips copy` per file; photo50 with the JPEG loader's
+# shrink=2 (DCT scaling: shrink-on-load, what vipsthumbnail does, which takes
+# sizes but no percentage).
 bench_vips_batch() {   # JOB OUT TMP FILE...
     job=$1 out=$2 tmp=$3
     shift 3
+    case $job in photo50|jpeg85)
+        for f; do
+            stem=${f##*/}
+            stem=${stem%.*}
+            if [ "$job" = photo50 ]; then
+                vips copy "$f[shrink=2]" "$out/$stem.jpg[Q=90]" || return 1
+            else
+                vips copy "$f" "$out/$stem.jpg[Q=85]" || return 1
+            fi
+        done
+        return 0 ;;
+    esac
     if [ "$job" = grayfit ]; then
         vipsthumbnail --size "$fit" -o "$tmp/%s.v" "$@" || return 1
     fi
@@ -101,6 +123,8 @@ job_label() {
         gray)    echo "grayscale, full size" ;;
         fit)     echo "fit within 256x256" ;;
         grayfit) echo "grayscale + fit 256" ;;
+        photo50) echo "63 JPEG photos, 50%, JPEG q90" ;;
+        jpeg85)  echo "all to JPEG q85, full size" ;;
     esac
 }
 
@@ -123,6 +147,13 @@ bench_setup() {
         corpus_ok || corpus_note="DIFFERS from corpus.sha256: not comparable with ../shared/bench/README.md"
     fi
     cat "$corpus"/* >/dev/null      # page cache: every contender reads from memory
+    # photo50's input: the corpus's JPEGs, hard-linked (copied if links fail).
+    rm -rf "$bdir/photos"
+    mkdir -p "$bdir/photos"
+    for f in "$corpus"/*.jpg; do
+        ln "$f" "$bdir/photos/" 2>/dev/null || cp "$f" "$bdir/photos/"
+    done
+    nphotos=$(ls "$bdir/photos" | wc -l)
 
     make -s -C "$root" build/libimgpool.a build/tests/tool_pool >&2
     warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
@@ -151,13 +182,16 @@ measure() {
     files=$(ls "$out" | wc -l)
     bytes=$(du -sb "$out" | cut -f1)
     cpu=$(echo "$6 $7" | awk '{ printf "%.2f", $1 + $2 }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$4" "$5" "$cpu" "$bytes" \
-        "$files" "$status" >>"$raw"
+    want=$nfiles
+    [ "$2" != photo50 ] || want=$nphotos
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$4" "$5" "$cpu" "$bytes" \
+        "$files" "$status" "$want" >>"$raw"
     printf 'bench: %-8s %-32s run %s/%s: %7.2f s  %s files  %s\n' "$2" "$(tool_label "$1")" \
         "$3" "$repeat" "$4" "$files" "$status" >&2
-    # The last resize outputs of imgpool and Pillow stay for quality().
+    # The last resize outputs of imgpool and Pillow stay for quality(), and
+    # every contender's last JPEG outputs for photo_quality().
     case $2-$1 in
-        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow)
+        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow|photo50-*|jpeg85-*)
             [ "$3" != "$repeat" ] || { rm -rf "$bdir/keep/$2-$1"; mv "$out" "$bdir/keep/$2-$1"; } ;;
     esac
     rm -rf "$out" "$bdir/vips-tmp"
@@ -173,10 +207,44 @@ quality() {
     done
 }
 
+# The JPEG jobs against Python Pool(2) + Pillow: time, bytes and PSNR against
+# the source (tools/bench_psnr.py) of every contender's last run.
+photo_quality() {
+    for job in photo50 jpeg85; do
+        [ -d "$bdir/keep/$job-pillow" ] || continue
+        src=$corpus
+        [ "$job" = jpeg85 ] || src=$bdir/photos
+        echo
+        echo "$(job_label "$job"), against Python Pool(2) + Pillow (draft mode), same run:"
+        echo
+        echo "| tool | wall s | time vs Pillow | output bytes | bytes vs Pillow | PSNR vs source dB | PSNR vs Pillow's |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        for t in $tools; do
+            [ -d "$bdir/keep/$job-$t" ] || continue
+            q=$(/usr/bin/python3 "$root/tools/bench_psnr.py" "$src" "$bdir/keep/$job-$t") || continue
+            echo "$t $(awk -F'\t' -v j="$job" -v t="$t" '$1 == j && $2 == t { print $4 }' "$raw" |
+                sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }') $q"
+        done | awk -v lt="$(for t in $tools; do printf '%s=%s;' "$t" "$(tool_label "$t")"; done)" '
+            BEGIN { n = split(lt, kv, ";"); for (i = 1; i <= n; i++) { split(kv[i], p, "="); label[p[1]] = p[2] } }
+            { tool[NR] = $1; wall[NR] = $2; psnr[NR] = $4; bytes[NR] = $NF; if ($1 == "pillow") ref = NR }
+            END {
+                for (i = 1; i <= NR; i++)
+                    printf "| %s | %.2f | %s | %d | %s | %.2f | %s |\n", label[tool[i]], wall[i],
+                        ref ? sprintf("%.2fx", wall[i] / wall[ref]) : "-", bytes[i],
+                        ref ? sprintf("%.3fx", bytes[i] / bytes[ref]) : "-", psnr[i],
+                        ref ? sprintf("%+.2f", psnr[i] - psnr[ref]) : "-"
+            }'
+    done
+    echo
+    echo "(time vs Pillow below 1: faster. PSNR: every output against its source decoded by"
+    echo "Pillow, upright if the output is, Lanczos-resized to the output's size; sources with"
+    echo "transparent pixels left out.)"
+}
+
 # The markdown table from $raw: medians of wall and CPU, largest RSS.
 # Labels come first, on stdin, as "tool=label" and "job=label" lines.
 table() {
-    awk -F'\t' -v nfiles="$nfiles" '
+    awk -F'\t' '
     function median(s,   v, n, i, j, t) {
         n = split(s, v, " ")
         for (i = 2; i <= n; i++)
@@ -192,6 +260,7 @@ table() {
         bytes[k] = $7
         if (!(k in files) || $8 < files[k]) files[k] = $8
         if ($9 != "ok") bad[k] = 1
+        want[k] = $10
     }
     END {
         print "| job | tool | runs | wall s | images/s | CPU s | peak RSS MiB | output MB | wall vs imgpool --procs 2 |"
@@ -201,10 +270,10 @@ table() {
             w = median(wall[order[i]])
             ref = jt[1] SUBSEP "imgpool2"
             ratio = (ref in wall) ? sprintf("%.2fx", w / median(wall[ref])) : "-"
-            note = (bad[order[i]] || files[order[i]] != nfiles) ? \
-                sprintf(" (FAILED: %d of %d files)", files[order[i]], nfiles) : ""
+            note = (bad[order[i]] || files[order[i]] != want[order[i]]) ? \
+                sprintf(" (FAILED: %d of %d files)", files[order[i]], want[order[i]]) : ""
             printf "| %s | %s%s | %d | %.2f | %.1f | %.1f | %.0f | %.1f | %s |\n", \
-                label[jt[1]], label[jt[2]], note, split(wall[order[i]], tmp, " "), w, nfiles / w, \
+                label[jt[1]], label[jt[2]], note, split(wall[order[i]], tmp, " "), w, want[order[i]] / w, \
                 median(cpu[order[i]]), rss[order[i]] / 1024, bytes[order[i]] / 1e6, ratio
         }
         print ""
@@ -256,7 +325,9 @@ machine() {
 notes() {
     cat <<'EOF'
 
-How each contender runs (2 processes of one thread each, PNG out, fresh output folder):
+How each contender runs (2 processes of one thread each, fresh output folder; PNG out,
+except the two JPEG jobs: photo50 = the corpus's JPEGs at 50%, JPEG quality 90; jpeg85 =
+all files, full size, JPEG quality 85; 4:2:0 chroma everywhere):
 - imgpool: `imgpool CORPUS --procs N [--gray] [--resize 256x256] --format png -o OUT -q`.
 - ImageMagick (files largest first, 10 per process): `ls -S | MAGICK_THREAD_LIMIT=1
   xargs -P2 -n 10 mogrify -path OUT -format png [-colorspace Gray] [-resize 256x256]`.
@@ -264,7 +335,11 @@ How each contender runs (2 processes of one thread each, PNG out, fresh output f
   `vips colourspace IN OUT.png b-w` per file; gray + fit is vipsthumbnail to a .v file, then
   `vips colourspace` to PNG (the CLI runs one operation per process). VIPS_CONCURRENCY=1.
 - Python: `tools/bench_pillow.py`, multiprocessing.Pool(2), chunksize=1, Image.draft (JPEG
-  decodes to gray and at 1/2-1/8 scale), thumbnail(), Pillow's default PNG level.
+  decodes to gray and at 1/2-1/8 scale), thumbnail(), Pillow's default PNG level; JPEG jobs:
+  draft to the target, resize() if needed, save(quality=Q).
+- JPEG jobs: imgpool `--format jpg --quality Q [--resize 50%]`; mogrify `-format jpg -quality
+  Q -sampling-factor 2x2 [-resize 50%]`; libvips `vips copy IN[shrink=2] OUT.jpg[Q=90]` /
+  `vips copy IN OUT.jpg[Q=85]` per file, batches of 10 via xargs -P2.
 - stb floor: `tools/bench_stb_floor.c`, 2 forked processes taking files from one atomic
   counter: stbi_load, BT.601 gray, stbir_resize_uint8_srgb, stbi_write_png. No size check,
   EXIF orientation, temp file or crash handling: the gap to imgpool is their price.
@@ -290,7 +365,7 @@ bench_main() {
         echo "bench: skip: $shared not found (the corpus recipe lives in ../shared/bench)"
         exit 77
     fi
-    jobs="gray fit grayfit"
+    jobs="gray fit grayfit photo50 jpeg85"
     tools="imgpool2 imgpool1 mogrify vips pillow stb"
     if [ -n "${BENCH_QUICK:-}" ]; then
         jobs=fit
@@ -312,10 +387,12 @@ bench_main() {
     mkdir -p "$bdir/keep"
     rm -f "$bdir"/logs/*.log
     for job in $jobs; do
-        repeat=${BENCH_REPEAT:-$( [ "$job" = gray ] || [ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)}
+        repeat=${BENCH_REPEAT:-$( [ "$job" = gray ] || [ -n "${BENCH_QUICK:-}" ] && echo 1 ||
+            { [ "$job" = jpeg85 ] && echo 2; } || echo 3)}
         rep=1
         while [ "$rep" -le "$repeat" ]; do
             for tool in $tools; do
+                case $job-$tool in photo50-stb|jpeg85-stb) continue ;; esac
                 measure "$tool" "$job" "$rep"
             done
             rep=$((rep + 1))
@@ -330,6 +407,8 @@ bench_main() {
         echo
         q=$(quality)
         [ -z "$q" ] || printf 'Resize quality (mean |difference| over every sample, PSNR):\n%s\n\n' "$q"
+        photo_quality
+        echo
         pool_overhead
         notes
     } >"$bdir/results.md.tmp"
