@@ -6,7 +6,8 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
 
-PKGS      := stb libcurl libcjson libexif gmp libdeflate libjpeg zlib
+PKGS      := stb libcurl libcjson libexif gmp libdeflate libjpeg zlib libwebp libwebpdemux \
+             libwebpmux libtiff-4 libheif libavif
 TEST_PKGS := cmocka
 # Asked of pkg-config on first use, not when the Makefile is read: on a fresh
 # machine the packages (and pkg-config itself) arrive during this very make,
@@ -98,7 +99,8 @@ test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 test: unit integration test-asan
 
 # libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on
-# everything a hostile file reaches (decoders, gray, resampler, PNG encoder),
+# everything a hostile file reaches (decoders: JPEG, PNG, stb's, WebP, TIFF,
+# HEIC/AVIF; gray, resampler, PNG encoder),
 # seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
 # server sends (JSON record, names from titles, img URL, image check), seeded
 # with the reference records. New inputs and crashes stay in build/fuzz/.
@@ -107,14 +109,17 @@ FUZZ_SECONDS ?= 120
 FUZZ_CC      := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -std=c11 -D_GNU_SOURCE -DIMGPOOL_VERSION='"$(VERSION)"' -Iinclude
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
-fuzz: deps
+fuzz: all
 	@sh tools/deps.sh fuzz
 	@mkdir -p build/fuzz/img build/fuzz/img-seeds build/fuzz/xkcd build/fuzz/xkcd-seeds
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c \
-	  src/jpeg.c src/resample.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	  src/jpeg.c src/resample.c src/webp.c src/tiff.c src/heic.c src/avif.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
 	  src/outfile.c src/clock.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	@cp samples/* build/fuzz/img-seeds/
+	@# WebP, TIFF and AVIF seeds: the samples written small by imgpool itself
+	@for f in webp tiff avif; do ./$(B)/imgpool -q --force --resize 48x48 --format $$f \
+	  -o build/fuzz/img-seeds samples || exit 1; done
 	@[ ! -d ../shared/corpus ] || find ../shared/corpus -type f -size -200k \
 	  -exec cp {} build/fuzz/img-seeds/ \;
 	@# fuzz_xkcd: first byte even = a JSON record follows, odd = an image

@@ -18,7 +18,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "imgpool/avif.h"
+#include "imgpool/heic.h"
 #include "imgpool/png.h"
+#include "imgpool/tiff.h"
+#include "imgpool/webp.h"
 
 /* ---- shared processing options ---------------------------------------- */
 
@@ -118,7 +122,8 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
     case CLI_OPT_FORMAT:
         jo->format = img_format_parse(arg);
         if (!img_format_writable(jo->format)) {
-            fprintf(stderr, "imgpool: invalid --format '%s' (png, jpg, bmp or tga)\n", arg);
+            fprintf(stderr, "imgpool: invalid --format '%s' (png, jpg, webp, avif, tiff, bmp "
+                    "or tga)\n", arg);
             return -1;
         }
         return 1;
@@ -126,6 +131,9 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
         if (cli_parse_range("--quality", arg, 1, 100, &v) != 0)
             return -1;
         jo->quality = (int)v;
+        return 1;
+    case CLI_OPT_LOSSLESS:
+        jo->lossless = 1;
         return 1;
     case CLI_OPT_PNG_LEVEL:
         if (cli_parse_range("--png-level", arg, PNG_LEVEL_MIN, PNG_LEVEL_MAX, &v) != 0)
@@ -175,6 +183,10 @@ void cli_version(void)
     printf("  libjpeg-turbo %s\n", CLI_STR(LIBJPEG_TURBO_VERSION));
     printf("  libdeflate %s\n", LIBDEFLATE_VERSION_STRING);
     printf("  zlib %s\n", zlibVersion());
+    printf("  libwebp %s\n", webp_version());
+    printf("  libtiff %s\n", tiff_version());
+    printf("  libheif %s\n", heic_version());
+    printf("  libavif %s\n", avif_version());
 }
 
 /* ---- the progress line ------------------------------------------------ */

@@ -1,5 +1,7 @@
 /* img.c — the image layer over stb_image 2.27, stb_image_write (BMP, TGA),
- * libjpeg-turbo (jpeg.c), the PNG codec (png.c) and the resampler (resample.c).
+ * libjpeg-turbo (jpeg.c), the PNG codec (png.c), WebP (webp.c), TIFF
+ * (tiff.c), HEIC and AVIF (heic.c: probe, HEIC, AVIF encoding; avif.c: AVIF
+ * decoding) and the resampler (resample.c).
  *
  * Design note. Decoding treats every file as hostile, in the order stb's own
  * fuzzer uses: sniff the magic bytes, read the header with stbi_info, bound the
@@ -17,9 +19,13 @@
  */
 #include "imgpool/img.h"
 
+#include "imgpool/avif.h"
+#include "imgpool/heic.h"
 #include "imgpool/jpeg.h"
 #include "imgpool/png.h"
 #include "imgpool/resample.h"
+#include "imgpool/tiff.h"
+#include "imgpool/webp.h"
 
 #include <errno.h>
 #include <libexif/exif-data.h>
@@ -35,18 +41,27 @@
 
 static const struct {
     const char *name, *ext, *label;
-    int writable;
+    int writable, readable;
 } img_formats[] = {
-    [IMG_FMT_UNKNOWN] = {"unknown", "", "unknown format", 0},
-    [IMG_FMT_PNG] = {"png", ".png", "PNG", 1},
-    [IMG_FMT_JPG] = {"jpg", ".jpg", "JPEG", 1},
-    [IMG_FMT_BMP] = {"bmp", ".bmp", "BMP", 1},
-    [IMG_FMT_TGA] = {"tga", ".tga", "TGA", 1},
-    [IMG_FMT_GIF] = {"gif", ".gif", "GIF", 0},
-    [IMG_FMT_PNM] = {"pnm", ".pnm", "PNM", 0},
-    [IMG_FMT_PSD] = {"psd", ".psd", "PSD", 0},
-    [IMG_FMT_HDR] = {"hdr", ".hdr", "HDR", 0},
-    [IMG_FMT_PIC] = {"pic", ".pic", "PIC", 0},
+    [IMG_FMT_UNKNOWN] = {"unknown", "", "unknown format", 0, 0},
+    [IMG_FMT_PNG] = {"png", ".png", "PNG", 1, 1},
+    [IMG_FMT_JPG] = {"jpg", ".jpg", "JPEG", 1, 1},
+    [IMG_FMT_BMP] = {"bmp", ".bmp", "BMP", 1, 1},
+    [IMG_FMT_TGA] = {"tga", ".tga", "TGA", 1, 1},
+    [IMG_FMT_GIF] = {"gif", ".gif", "GIF", 0, 1},
+    [IMG_FMT_PNM] = {"pnm", ".pnm", "PNM", 0, 1},
+    [IMG_FMT_PSD] = {"psd", ".psd", "PSD", 0, 1},
+    [IMG_FMT_HDR] = {"hdr", ".hdr", "HDR", 0, 1},
+    [IMG_FMT_PIC] = {"pic", ".pic", "PIC", 0, 1},
+    [IMG_FMT_WEBP] = {"webp", ".webp", "WebP", 1, 1},
+    [IMG_FMT_TIFF] = {"tiff", ".tiff", "TIFF", 1, 1},
+    [IMG_FMT_HEIC] = {"heic", ".heic", "HEIC", 0, 1},
+    [IMG_FMT_AVIF] = {"avif", ".avif", "AVIF", 1, 1},
+    [IMG_FMT_JXL] = {"jxl", ".jxl", "JPEG XL", 0, 0},
+    [IMG_FMT_JP2] = {"jp2", ".jp2", "JPEG 2000", 0, 0},
+    [IMG_FMT_EXR] = {"exr", ".exr", "OpenEXR", 0, 0},
+    [IMG_FMT_QOI] = {"qoi", ".qoi", "QOI", 0, 0},
+    [IMG_FMT_RAW] = {"raw", "", "camera raw", 0, 0},
 };
 
 static enum img_format img_format_valid(enum img_format f)
@@ -55,6 +70,8 @@ static enum img_format img_format_valid(enum img_format f)
 }
 
 const char *img_format_name(enum img_format f) { return img_formats[img_format_valid(f)].name; }
+const char *img_format_label(enum img_format f) { return img_formats[img_format_valid(f)].label; }
+int img_format_readable(enum img_format f) { return img_formats[img_format_valid(f)].readable; }
 const char *img_format_ext(enum img_format f) { return img_formats[img_format_valid(f)].ext; }
 int img_format_writable(enum img_format f) { return img_formats[img_format_valid(f)].writable; }
 
@@ -64,6 +81,8 @@ enum img_format img_format_parse(const char *name)
         return IMG_FMT_UNKNOWN;
     if (strcasecmp(name, "jpeg") == 0)
         return IMG_FMT_JPG;
+    if (strcasecmp(name, "tif") == 0)
+        return IMG_FMT_TIFF;
     for (size_t f = 1; f < sizeof img_formats / sizeof img_formats[0]; f++)
         if (img_formats[f].writable && strcasecmp(name, img_formats[f].name) == 0)
             return (enum img_format)f;
@@ -113,6 +132,53 @@ static int img_starts(const unsigned char *buf, size_t len, const char *magic, s
     return len >= n && memcmp(buf, magic, n) == 0;
 }
 
+/* An ISO-BMFF file (HEIF, AVIF, CR3, JPEG XL's container, MP4 video ...) by
+ * the brands of its "ftyp" box: the major brand and the compatible ones that
+ * the peek holds. Generic HEIF brands (mif1, msf1) without a coding brand go
+ * to libheif as HEIC. A video is not an image. */
+static enum img_format img_sniff_ftyp(const unsigned char *b, size_t len)
+{
+    static const struct { char brand[5]; enum img_format fmt; } brands[] = {
+        {"avif", IMG_FMT_AVIF}, {"avis", IMG_FMT_AVIF}, {"heic", IMG_FMT_HEIC},
+        {"heix", IMG_FMT_HEIC}, {"hevc", IMG_FMT_HEIC}, {"hevx", IMG_FMT_HEIC},
+        {"heim", IMG_FMT_HEIC}, {"heis", IMG_FMT_HEIC}, {"hevm", IMG_FMT_HEIC},
+        {"hevs", IMG_FMT_HEIC}, {"crx ", IMG_FMT_RAW}, {"jxl ", IMG_FMT_JXL},
+        {"jp2 ", IMG_FMT_JP2}, {"mif1", IMG_FMT_HEIC}, {"msf1", IMG_FMT_HEIC}};
+    if (len < 12 || memcmp(b + 4, "ftyp", 4) != 0)
+        return IMG_FMT_UNKNOWN;
+    size_t end = img_be32(b);
+    end = end < len ? end : len;
+    /* the first brand in the table's order wins: AVIF before a generic mif1 */
+    for (size_t k = 0; k < sizeof brands / sizeof *brands; k++)
+        for (size_t pos = 8; pos + 4 <= end; pos += pos == 8 ? 8 : 4)   /* skip minor version */
+            if (memcmp(b + pos, brands[k].brand, 4) == 0)
+                return brands[k].fmt;
+    return IMG_FMT_UNKNOWN;
+}
+
+/* Formats told by a fixed magic number, after the ones stb_image reads. */
+static enum img_format img_sniff_magic(const unsigned char *b, size_t len)
+{
+    static const struct { const char *magic; size_t n; enum img_format fmt; } magics[] = {
+        {"II*\0\x10\0\0\0CR\x02", 11, IMG_FMT_RAW},          /* Canon CR2 */
+        {"FUJIFILMCCD-RAW", 15, IMG_FMT_RAW}, {"IIRO", 4, IMG_FMT_RAW},
+        {"IIRS", 4, IMG_FMT_RAW}, {"MMOR", 4, IMG_FMT_RAW},     /* Olympus ORF */
+        {"IIU\0", 4, IMG_FMT_RAW},                               /* Panasonic RW2 */
+        {"II*\0", 4, IMG_FMT_TIFF}, {"MM\0*", 4, IMG_FMT_TIFF},
+        {"II+\0", 4, IMG_FMT_TIFF}, {"MM\0+", 4, IMG_FMT_TIFF},  /* BigTIFF */
+        {"\xff\x0a", 2, IMG_FMT_JXL},                            /* JPEG XL codestream */
+        {"\0\0\0\x0cJXL \r\n\x87\n", 12, IMG_FMT_JXL},
+        {"\0\0\0\x0cjP  \r\n\x87\n", 12, IMG_FMT_JP2},
+        {"\xff\x4f\xff\x51", 4, IMG_FMT_JP2},                     /* J2K codestream */
+        {"\x76\x2f\x31\x01", 4, IMG_FMT_EXR}, {"qoif", 4, IMG_FMT_QOI}};
+    if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return IMG_FMT_WEBP;
+    for (size_t k = 0; k < sizeof magics / sizeof *magics; k++)
+        if (img_starts(b, len, magics[k].magic, magics[k].n))
+            return magics[k].fmt;
+    return img_sniff_ftyp(b, len);
+}
+
 enum img_format img_sniff(const unsigned char *buf, size_t len)
 {
     if (!buf)
@@ -133,6 +199,9 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
         return IMG_FMT_PIC;                 /* a short peek has only the magic number */
     if (img_sniff_pnm(buf, len))
         return IMG_FMT_PNM;
+    enum img_format f = img_sniff_magic(buf, len);
+    if (f != IMG_FMT_UNKNOWN)
+        return f;
     if (len >= 18 && img_sniff_tga(buf, len))
         return IMG_FMT_TGA;
     return IMG_FMT_UNKNOWN;
@@ -267,6 +336,22 @@ static int img_check_size(uint64_t w, uint64_t h, uint64_t max_pixels, char *err
     return -1;
 }
 
+/* The formats with a decoder module of their own: its header probe, then
+ * the size limits. */
+static int img_probe_module(const unsigned char *buf, size_t len, uint64_t max_pixels,
+                            struct img_info *info, char *err, size_t errlen)
+{
+    int rc;
+    switch (info->fmt) {
+    case IMG_FMT_WEBP: rc = webp_probe(buf, len, info, err, errlen); break;
+    case IMG_FMT_TIFF: rc = tiff_probe(buf, len, info, err, errlen); break;
+    default:           rc = heic_probe(buf, len, info, err, errlen); break;
+    }
+    if (rc != 0)
+        return -1;
+    return img_check_size(info->w, info->h, max_pixels, err, errlen);
+}
+
 int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen)
 {
@@ -279,6 +364,12 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
         return -1;
     }
     const char *label = img_formats[info->fmt].label;
+    if (!img_formats[info->fmt].readable) {
+        snprintf(err, errlen, "unsupported format: %s", label);
+        return -1;
+    }
+    if (info->fmt >= IMG_FMT_WEBP)
+        return img_probe_module(buf, len, max_pixels, info, err, errlen);
     if (len > INT_MAX) {
         snprintf(err, errlen, "%s: file too large (%zu bytes)", label, len);
         return -1;
@@ -326,8 +417,7 @@ static void img_orient_steps(int orientation, ptrdiff_t w, ptrdiff_t h,
     }
 }
 
-/* Applies an EXIF orientation (2..8) to im, swapping w and h for 5..8. */
-static int img_orient(struct img *im, int orientation, char *err, size_t errlen)
+int img_orient(struct img *im, int orientation, char *err, size_t errlen)
 {
     ptrdiff_t start, sx, sy;
     int swap = orientation >= 5;
@@ -414,8 +504,30 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
     return rc < 0 ? -1 : 0;
 }
 
-/* The stb_image path: every format but JPEG, and the PNGs png_decode left
- * alone. */
+/* WebP, TIFF, HEIC and AVIF: their module decodes (and fills o->meta), then
+ * the result is checked against what the probe promised. */
+static int img_decode_module(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                             const struct img_info *info, struct img *out, char *err,
+                             size_t errlen)
+{
+    int rc;
+    switch (info->fmt) {
+    case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, o->meta, err, errlen); break;
+    case IMG_FMT_TIFF: rc = tiff_decode(buf, len, out, o->meta, err, errlen); break;
+    case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, o->meta, err, errlen); break;
+    default:           rc = heic_decode(buf, len, out, o->meta, err, errlen); break;
+    }
+    if (rc == 0 && (out->w != info->w || out->h != info->h || out->ch < 1 || out->ch > 4)) {
+        snprintf(err, errlen, "%s: decoder returned a bad image (%ux%u, %u channels)",
+                 img_formats[info->fmt].label, out->w, out->h, out->ch);
+        img_free(out);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The stb_image path: every format but JPEG, the module formats, and the
+ * PNGs png_decode left alone. */
 static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
                           const struct img_info *info, struct img *out, char *err,
                           size_t errlen)
@@ -480,6 +592,10 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     } else if (info->fmt == IMG_FMT_PNG) {
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
+    } else if (info->fmt >= IMG_FMT_WEBP) {
+        if (img_decode_module(buf, len, o, info, out, err, errlen) != 0)
+            return -1;
+        done = 1;
     }
     if (!done && img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
         return -1;
@@ -557,7 +673,7 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 }
 
 /* Writes n bytes to fd. 0, or the errno of the failed write. */
-static int img_write_all(int fd, const unsigned char *p, size_t n)
+static int img_write_errno(int fd, const unsigned char *p, size_t n)
 {
     while (n > 0) {
         ssize_t r = write(fd, p, n);
@@ -584,7 +700,7 @@ struct img_sink {
 static void img_sink_flush(struct img_sink *s)
 {
     if (!s->error && s->used)
-        s->error = img_write_all(s->fd, s->buf, s->used);
+        s->error = img_write_errno(s->fd, s->buf, s->used);
     if (!s->error)
         s->bytes += (long long)s->used;
     s->used = 0;
@@ -632,12 +748,7 @@ static long long img_encode_png(struct img_codec *c, const struct img *im, int l
                                           level ? level : PNG_LEVEL_DEFAULT, &n, err, errlen);
     if (!png)
         return -1;
-    int e = img_write_all(fd, png, n);
-    if (e) {
-        snprintf(err, errlen, "write error: %s", strerror(e));
-        return -1;
-    }
-    return (long long)n;
+    return img_write_fd(fd, png, n, err, errlen) == 0 ? (long long)n : -1;
 }
 
 /* im without its alpha channel, composited onto white, into *flat (NULL
@@ -712,7 +823,7 @@ static long long img_encode_stb(const struct img *im, enum img_format fmt, int f
 static int img_save_opts_ok(const struct img_save_opts *so, char *err, size_t errlen)
 {
     if (so->quality < 0 || so->quality > 100) {
-        snprintf(err, errlen, "bad JPEG quality %d (1..100, 0 = default 90)", so->quality);
+        snprintf(err, errlen, "bad quality %d (1..100, 0 = the format's default)", so->quality);
         return -1;
     }
     if ((unsigned)so->sampling > IMG_SAMPLING_444) {
@@ -734,7 +845,7 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
     if (!so)
         so = &defaults;
     if (!img_format_writable(fmt)) {
-        snprintf(err, errlen, "cannot write %s images (use png, jpg, bmp or tga)",
+        snprintf(err, errlen, "cannot write %s images (use png, jpg, webp, avif, tiff, bmp or tga)",
                  img_format_name(fmt));
         return -1;
     }
@@ -744,11 +855,22 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
     }
     if (img_save_opts_ok(so, err, errlen) != 0)
         return -1;
-    if (fmt == IMG_FMT_PNG)
+    switch (fmt) {
+    case IMG_FMT_PNG:
         return img_encode_png(c, im, so->png_level, fd, err, errlen);
-    if (fmt == IMG_FMT_JPG)
+    case IMG_FMT_JPG:
         return img_encode_jpeg(c, im, so, fd, err, errlen);
-    return img_encode_stb(im, fmt, fd, err, errlen);
+    case IMG_FMT_WEBP:
+        return webp_encode(im, so->quality ? so->quality : IMG_WEBP_QUALITY, so->lossless,
+                           so->meta, fd, err, errlen);
+    case IMG_FMT_AVIF:
+        return heic_encode_avif(im, so->quality ? so->quality : IMG_AVIF_QUALITY, so->meta, fd,
+                                err, errlen);
+    case IMG_FMT_TIFF:
+        return tiff_encode(im, so->meta, fd, err, errlen);
+    default:
+        return img_encode_stb(im, fmt, fd, err, errlen);
+    }
 }
 
 long long img_encode(const struct img *im, enum img_format fmt, int quality, int fd,
@@ -943,6 +1065,43 @@ void img_planes_free(struct img_planes *p)
     for (unsigned i = 0; i < 3; i++)
         img_free(&p->plane[i]);
     memset(p, 0, sizeof *p);
+}
+
+int img_write_fd(int fd, const unsigned char *p, size_t n, char *err, size_t errlen)
+{
+    int e = img_write_errno(fd, p, n);
+    if (e)
+        snprintf(err, errlen, "write error: %s", strerror(e));
+    return e ? -1 : 0;
+}
+
+void img_samples_to_8(const uint16_t *src, size_t n, unsigned bits, unsigned char *dst)
+{
+    unsigned max = (1u << bits) - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = src[i] > max ? max : src[i];
+        dst[i] = (unsigned char)((v * 255u + max / 2) / max);
+    }
+}
+
+static int img_is_tiff_header(const unsigned char *p, size_t n)
+{
+    return n >= 8 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0);
+}
+
+void img_meta_exif_unwrap(struct img_meta *m)
+{
+    if (!m->exif || img_is_tiff_header(m->exif, m->exif_len))
+        return;
+    size_t off = m->exif_len >= 4 ? img_be32(m->exif) : SIZE_MAX;
+    if (off <= m->exif_len - 4 && img_is_tiff_header(m->exif + 4 + off, m->exif_len - 4 - off)) {
+        m->exif_len -= 4 + off;
+        memmove(m->exif, m->exif + 4 + off, m->exif_len);
+        return;
+    }
+    free(m->exif);              /* no TIFF header anywhere: not usable EXIF */
+    m->exif = NULL;
+    m->exif_len = 0;
 }
 
 void img_meta_free(struct img_meta *m)

@@ -93,7 +93,8 @@ static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
 static int job_not_an_image(const char *path, struct pool_record *rec)
 {
     static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
-                                        ".ppm", ".pgm", ".pnm", ".psd", ".hdr", ".pic" };
+                                        ".ppm", ".pgm", ".pnm", ".psd", ".hdr", ".pic",
+                                        ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif" };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof exts / sizeof *exts; i++) {
         if (strcasecmp(dot, exts[i]) == 0) {
@@ -137,7 +138,7 @@ static struct img_save_opts job_save_opts(const struct job_options *o)
 {
     return (struct img_save_opts){.quality = o->quality, .png_level = o->png_level,
                                   .sampling = o->sampling, .progressive = o->progressive,
-                                  .optimize = o->optimize};
+                                  .optimize = o->optimize, .lossless = o->lossless};
 }
 
 /* One image in the chain: pixels, or (JPEG to JPEG) the YCbCr planes. */
@@ -292,6 +293,7 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     r->in_fmt = (uint8_t)info->fmt;
     r->out_fmt = (uint8_t)out_fmt;
     r->animated = (uint8_t)(info->animated != 0);
+    r->multipage = (uint8_t)(info->multipage != 0);
     r->orientation = (uint8_t)info->orientation;
     if (im) {
         r->out_w = im->w;
@@ -300,7 +302,11 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     }
     rec->data_len = sizeof *r;
     if (info->animated)
-        snprintf(rec->msg, sizeof rec->msg, "note: animated GIF, first frame only");
+        snprintf(rec->msg, sizeof rec->msg, "note: animated %s, first frame only",
+                 img_format_label(info->fmt));
+    else if (info->multipage)
+        snprintf(rec->msg, sizeof rec->msg, "note: multi-page %s, first page only",
+                 img_format_label(info->fmt));
     else if (info->warning[0])
         snprintf(rec->msg, sizeof rec->msg, "note: damaged data, converted what was readable (%s)",
                  info->warning);
@@ -346,6 +352,11 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     }
     job_read_done();
     if (rc != 0) {
+        /* an image in a format imgpool does not read fails (not skipped), typed
+         * by its format, so a report can tell it from a damaged file */
+        res->in_fmt = (uint8_t)info.fmt;
+        res->unsupported = !img_format_readable(info.fmt);
+        rec->data_len = sizeof *res;
         snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
         return POOL_FAILED;
     }

@@ -99,11 +99,62 @@ static void test_img__format_names(void **state)
     assert_int_equal(img_format_parse("jpg"), IMG_FMT_JPG);
     assert_int_equal(img_format_parse("tga"), IMG_FMT_TGA);
     assert_int_equal(img_format_parse("gif"), IMG_FMT_UNKNOWN);
-    assert_int_equal(img_format_parse("webp"), IMG_FMT_UNKNOWN);
+    assert_int_equal(img_format_parse("WebP"), IMG_FMT_WEBP);
+    assert_int_equal(img_format_parse("avif"), IMG_FMT_AVIF);
+    assert_int_equal(img_format_parse("tif"), IMG_FMT_TIFF);
+    assert_int_equal(img_format_parse("heic"), IMG_FMT_UNKNOWN);    /* read, not written */
+    assert_int_equal(img_format_parse("jxl"), IMG_FMT_UNKNOWN);
     assert_int_equal(img_format_parse(NULL), IMG_FMT_UNKNOWN);
     assert_true(img_format_writable(IMG_FMT_BMP));
     assert_false(img_format_writable(IMG_FMT_GIF));
     assert_false(img_format_writable(IMG_FMT_UNKNOWN));
+    assert_true(img_format_readable(IMG_FMT_HEIC));
+    assert_false(img_format_readable(IMG_FMT_JXL));
+    assert_false(img_format_readable(IMG_FMT_UNKNOWN));
+    assert_string_equal(img_format_label(IMG_FMT_JXL), "JPEG XL");
+}
+
+/* The new containers by their magic and brands, and the formats recognised
+ * only to be refused by name ("unsupported format: JPEG XL"), not skipped as
+ * "not an image". An MP4 video and a text file are not images. */
+static void test_img__sniff_more_formats(void **state)
+{
+    static const struct { const char *bytes; size_t n; enum img_format fmt; } cases[] = {
+        {"RIFF\x24\0\0\0WEBPVP8 ", 16, IMG_FMT_WEBP},
+        {"RIFF\x24\0\0\0WAVEfmt ", 16, IMG_FMT_UNKNOWN},
+        {"II*\0\x08\0\0\0", 8, IMG_FMT_TIFF},
+        {"MM\0*\0\0\0\x08", 8, IMG_FMT_TIFF},
+        {"II*\0\x10\0\0\0CR\x02\0", 12, IMG_FMT_RAW},
+        {"\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24, IMG_FMT_HEIC},
+        {"\0\0\0\x1c" "ftypmif1\0\0\0\0mif1avifmiaf", 28, IMG_FMT_AVIF},
+        {"\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf", 28, IMG_FMT_AVIF},
+        {"\0\0\0\x18" "ftypcrx \0\0\0\x01" "crx isom", 24, IMG_FMT_RAW},
+        {"\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2", 24, IMG_FMT_UNKNOWN},
+        {"\xff\x0a\xfa\x1f", 4, IMG_FMT_JXL},
+        {"\0\0\0\x0cJXL \r\n\x87\n\0\0\0\x14" "ftypjxl ", 24, IMG_FMT_JXL},
+        {"\0\0\0\x0cjP  \r\n\x87\n", 12, IMG_FMT_JP2},
+        {"\xff\x4f\xff\x51\0\x2f", 6, IMG_FMT_JP2},
+        {"\x76\x2f\x31\x01\x02\0\0\0", 8, IMG_FMT_EXR},
+        {"qoif\0\0\0\x10\0\0\0\x10\x03\0", 14, IMG_FMT_QOI},
+        {"FUJIFILMCCD-RAW 0201", 20, IMG_FMT_RAW},
+        {"some text, not an image at all", 30, IMG_FMT_UNKNOWN},
+    };
+    (void)state;
+    for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+        enum img_format f = img_sniff((const unsigned char *)cases[i].bytes, cases[i].n);
+        if (f != cases[i].fmt)
+            fail_msg("case %u: sniffed %s, want %s", i, img_format_name(f),
+                     img_format_name(cases[i].fmt));
+        if (f != IMG_FMT_UNKNOWN && !img_format_readable(f)) {
+            struct img_info info;
+            char err[128], want[128];
+            assert_int_equal(img_probe((const unsigned char *)cases[i].bytes, cases[i].n, 0,
+                                       &info, err, sizeof err), -1);
+            snprintf(want, sizeof want, "unsupported format: %s", img_format_label(f));
+            assert_string_equal(err, want);
+            assert_int_equal(info.fmt, f);
+        }
+    }
 }
 
 static void test_img__sniff_by_content(void **state)
@@ -631,6 +682,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_img__format_names),
+        cmocka_unit_test(test_img__sniff_more_formats),
         cmocka_unit_test(test_img__sniff_by_content),
         cmocka_unit_test(test_img__probe_limits_before_decoding),
         cmocka_unit_test(test_img__decode_always_gives_a_message),

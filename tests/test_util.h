@@ -5,6 +5,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "imgpool/img.h"
 
 /* The whole file in a malloc'd buffer (one spare byte), its size in *len;
  * NULL if it cannot be read. */
@@ -25,6 +30,144 @@ static inline unsigned char *test_read_file(const char *path, size_t *len)
     }
     fclose(f);
     return buf;
+}
+
+/* The bytes written so far to fd (a memfd), malloc'd, count in *len. */
+static inline unsigned char *test_fd_bytes(int fd, size_t *len)
+{
+    off_t n = lseek(fd, 0, SEEK_END);
+    unsigned char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    *len = 0;
+    if (buf && pread(fd, buf, (size_t)n, 0) == (ssize_t)n)
+        *len = (size_t)n;
+    else {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+/* A w x h image of ch channels: smooth gradients, alpha (if any) varying
+ * across the image; deterministic. Free px with free(). */
+static inline struct img test_gradient(unsigned w, unsigned h, unsigned ch)
+{
+    struct img im = {malloc((size_t)w * h * ch), w, h, ch};
+    for (unsigned y = 0; im.px && y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            unsigned char *p = im.px + ((size_t)y * w + x) * ch;
+            unsigned v[4] = {x * 255 / (w - 1), y * 255 / (h - 1), (x + y) * 255 / (w + h - 2),
+                             64 + (x * 191) / (w - 1)};
+            if (ch <= 2) {
+                p[0] = (unsigned char)v[0];
+                if (ch == 2)
+                    p[1] = (unsigned char)v[3];
+            } else {
+                for (unsigned k = 0; k < ch; k++)
+                    p[k] = (unsigned char)v[k];
+            }
+        }
+    return im;
+}
+
+/* Mean absolute difference of two same-sized images' samples. */
+static inline double test_mean_diff(const struct img *a, const struct img *b)
+{
+    size_t n = (size_t)a->w * a->h * a->ch;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += abs((int)a->px[i] - (int)b->px[i]);
+    return n ? sum / (double)n : 0;
+}
+
+/* Sends stderr to a memfd until test_stderr_end, which returns what was
+ * printed (malloc'd, *len bytes; NULL if nothing) and restores stderr. For
+ * tests that libraries print nothing. */
+static inline int test_stderr_begin(int *saved)
+{
+    int sink = memfd_create("stderr", MFD_CLOEXEC);
+    fflush(stderr);
+    *saved = dup(2);
+    if (sink >= 0 && *saved >= 0)
+        dup2(sink, 2);
+    return sink;
+}
+
+static inline unsigned char *test_stderr_end(int sink, int saved, size_t *len)
+{
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    unsigned char *text = test_fd_bytes(sink, len);
+    close(sink);
+    if (text && !*len) {
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
+#ifdef fail_msg     /* cmocka is in: helpers that fail the test themselves */
+/* What an encoder wrote into the memfd fd (n bytes by its return value, or
+ * an error in err): the bytes, malloc'd, count in *len; closes fd. */
+static inline unsigned char *test_encoded(int fd, long long n, const char *err, size_t *len)
+{
+    if (n <= 0)
+        fail_msg("encoder failed: %s", err);
+    unsigned char *buf = test_fd_bytes(fd, len);
+    close(fd);
+    assert_non_null(buf);
+    assert_int_equal(*len, n);
+    return buf;
+}
+
+/* got holds want's ICC, EXIF and XMP blobs, byte for byte. */
+static inline void test_meta_equal(const struct img_meta *got, const struct img_meta *want)
+{
+    assert_int_equal(got->icc_len, want->icc_len);
+    assert_int_equal(got->exif_len, want->exif_len);
+    assert_int_equal(got->xmp_len, want->xmp_len);
+    assert_memory_equal(got->icc, want->icc, want->icc_len);
+    assert_memory_equal(got->exif, want->exif, want->exif_len);
+    assert_memory_equal(got->xmp, want->xmp, want->xmp_len);
+}
+#endif
+
+/* A codec module's decoder (webp_decode, tiff_decode, heic_decode). */
+typedef int (*test_decode_fn)(const unsigned char *buf, size_t len, struct img *out,
+                              struct img_meta *meta, char *err, size_t errlen);
+
+/* Hostile variants of a valid file buf: every prefix at a stride (each in a
+ * heap block of exactly its size, so ASan sees a read past it) and copies
+ * with one byte changed. Each decode must succeed or fail with a message;
+ * ASan and UBSan catch the rest. Returns the number of silent failures;
+ * *decoded counts the prefixes that decoded anyway. */
+static inline unsigned test_hostile_variants(test_decode_fn decode, const unsigned char *buf,
+                                             size_t len, size_t stride, unsigned *decoded)
+{
+    unsigned silent = 0;
+    *decoded = 0;
+    for (size_t i = 0; i < 2 * len; i += stride) {
+        int flip = i >= len;
+        size_t n = flip ? len : i;
+        unsigned char *copy = malloc(n ? n : 1);
+        struct img im;
+        struct img_meta meta = {0};
+        char err[256] = "";
+        if (!copy)
+            return silent + 1;
+        memcpy(copy, buf, n);
+        if (flip)
+            copy[i - len] ^= (unsigned char)(0x55 + i);
+        if (decode(copy, n, &im, &meta, err, sizeof err) == 0) {
+            *decoded += !flip;
+            img_free(&im);
+        } else if (!err[0]) {
+            silent++;
+        }
+        img_meta_free(&meta);
+        free(copy);
+    }
+    return silent;
 }
 
 #endif

@@ -10,6 +10,7 @@
 #     jobs: gray fit grayfit photo50 jpeg85; tools: imgpool2 imgpool1 mogrify vips pillow stb
 #     (photo50: the corpus's 63 JPEGs at 50%, JPEG q90 out; jpeg85: all 200 to JPEG q85,
 #     full size; the stb floor writes PNG only and sits those two out)
+#     webp: fit 256, WebP quality 80 out (imgpool, libvips and Pillow only)
 #
 # Prints a markdown report and writes it to build/bench/results.md. Exit 0 if
 # every contender wrote every output, 1 if one failed, 77 if ../shared/bench
@@ -51,6 +52,7 @@ bench_run() {   # TOOL JOB IN OUT
                  fmt="--format jpg --quality 90" imfmt="-format jpg -quality 90 -sampling-factor 2x2" ;;
         jpeg85)  ops="";               im=""
                  fmt="--format jpg --quality 85" imfmt="-format jpg -quality 85 -sampling-factor 2x2" ;;
+        webp)    ops="--resize $fit"; fmt="--format webp --quality 80" ;;
     esac
     cd "$in"
     # ls -S: largest first. The corpus names are [A-Za-z0-9._-] only (make-corpus.sh).
@@ -63,7 +65,9 @@ bench_run() {   # TOOL JOB IN OUT
             # shellcheck disable=SC2086
             ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path "$out" $imfmt $im ;;
         vips)
-            if [ "$job" = fit ]; then
+            if [ "$job" = webp ]; then
+                ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.webp[Q=80]"
+            elif [ "$job" = fit ]; then
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.png"
             else
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 sh "$self" --vips-batch "$job" "$out" "$bdir/vips-tmp"
@@ -125,7 +129,15 @@ job_label() {
         grayfit) echo "grayscale + fit 256" ;;
         photo50) echo "63 JPEG photos, 50%, JPEG q90" ;;
         jpeg85)  echo "all to JPEG q85, full size" ;;
+        webp)    echo "fit 256, WebP q80 out" ;;
     esac
+}
+
+# 1 if TOOL runs JOB: the WebP job is for imgpool, libvips and Pillow; the stb
+# floor writes PNG only.
+tool_does() {
+    case $2-$1 in webp-mogrify|webp-stb|photo50-stb|jpeg85-stb) return 1 ;; esac
+    return 0
 }
 
 # ---- setup --------------------------------------------------------------------
@@ -191,7 +203,7 @@ measure() {
     # The last resize outputs of imgpool and Pillow stay for quality(), and
     # every contender's last JPEG outputs for photo_quality().
     case $2-$1 in
-        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow|photo50-*|jpeg85-*)
+        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow|photo50-*|jpeg85-*|webp-imgpool2|webp-pillow)
             [ "$3" != "$repeat" ] || { rm -rf "$bdir/keep/$2-$1"; mv "$out" "$bdir/keep/$2-$1"; } ;;
     esac
     rm -rf "$out" "$bdir/vips-tmp"
@@ -199,10 +211,14 @@ measure() {
 
 # How close imgpool's thumbnails are to Pillow's thumbnail() (tools/quality.py).
 quality() {
-    for job in fit grayfit; do
+    for job in fit grayfit webp; do
         a=$bdir/keep/$job-imgpool2 b=$bdir/keep/$job-pillow
         [ -d "$a" ] && [ -d "$b" ] || continue
         q=$(/usr/bin/python3 "$root/tools/quality.py" "$a" "$b" | head -n 2 | paste -sd ';' - | sed 's/;/; /')
+        if [ "$job" = webp ]; then     # same encoder settings: the bytes should agree
+            q="$q; bytes $(du -sb "$a" | cut -f1) vs Pillow's $(du -sb "$b" | cut -f1) ($(echo \
+                "$(du -sb "$a" | cut -f1) $(du -sb "$b" | cut -f1)" | awk '{ printf "%+.1f%%", 100 * ($1 / $2 - 1) }'))"
+        fi
         echo "- $(job_label "$job"), imgpool --procs 2 against Pillow's thumbnail(): $q"
     done
 }
@@ -340,6 +356,9 @@ all files, full size, JPEG quality 85; 4:2:0 chroma everywhere):
 - JPEG jobs: imgpool `--format jpg --quality Q [--resize 50%]`; mogrify `-format jpg -quality
   Q -sampling-factor 2x2 [-resize 50%]`; libvips `vips copy IN[shrink=2] OUT.jpg[Q=90]` /
   `vips copy IN OUT.jpg[Q=85]` per file, batches of 10 via xargs -P2.
+- WebP job (imgpool, libvips and Pillow only): `imgpool --resize 256x256 --format webp
+  --quality 80`; `vipsthumbnail --size 256x256 -o OUT/%s.webp[Q=80]`; Pillow thumbnail() then
+  `save(..., "WEBP", quality=80)`. All three are libwebp at quality 80, method 4.
 - stb floor: `tools/bench_stb_floor.c`, 2 forked processes taking files from one atomic
   counter: stbi_load, BT.601 gray, stbir_resize_uint8_srgb, stbi_write_png. No size check,
   EXIF orientation, temp file or crash handling: the gap to imgpool is their price.
@@ -365,7 +384,7 @@ bench_main() {
         echo "bench: skip: $shared not found (the corpus recipe lives in ../shared/bench)"
         exit 77
     fi
-    jobs="gray fit grayfit photo50 jpeg85"
+    jobs="gray fit grayfit photo50 jpeg85 webp"
     tools="imgpool2 imgpool1 mogrify vips pillow stb"
     if [ -n "${BENCH_QUICK:-}" ]; then
         jobs=fit
@@ -392,7 +411,7 @@ bench_main() {
         rep=1
         while [ "$rep" -le "$repeat" ]; do
             for tool in $tools; do
-                case $job-$tool in photo50-stb|jpeg85-stb) continue ;; esac
+                tool_does "$tool" "$job" || continue
                 measure "$tool" "$job" "$rep"
             done
             rep=$((rep + 1))

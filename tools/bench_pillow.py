@@ -6,10 +6,11 @@ the sorted file list with chunksize=1 (one file per task, so the big
 wallpapers do not land in one chunk), Pillow doing each file in its best
 ordinary form. JOB is gray (full-size grayscale), fit (fit inside 256x256) or
 grayfit (both): every file becomes OUT_DIR/<stem>.png (Pillow's default zlib
-level 6); photo50 (half size, JPEG quality 90) or jpeg85 (full size, JPEG
-quality 85): OUT_DIR/<stem>.jpg, Pillow's default 4:2:0, images without
-colour kept as one-component JPEGs, alpha dropped (convert("RGB"), what a
-script would do). Exit 0 if every file was written; failures go to stderr.
+level 6); webp (fit, WebP quality 80): OUT_DIR/<stem>.webp; photo50 (half
+size, JPEG quality 90) or jpeg85 (full size, JPEG quality 85):
+OUT_DIR/<stem>.jpg, Pillow's default 4:2:0, images without colour kept as
+one-component JPEGs, alpha dropped (convert("RGB"), what a script would do).
+Exit 0 if every file was written; failures go to stderr.
 
 Best form: Image.draft lets the JPEG decoder hand out grayscale directly
 and, for fit and photo50, decode at 1/2, 1/4 or 1/8 scale; thumbnail() then
@@ -24,7 +25,8 @@ from multiprocessing import Pool
 from PIL import Image
 
 FIT = (256, 256)
-JOBS = {"gray": (True, False), "fit": (False, True), "grayfit": (True, True)}
+JOBS = {"gray": (True, False), "fit": (False, True), "grayfit": (True, True),
+        "webp": (False, True, True)}
 JPEG_JOBS = {"photo50": (0.5, 90), "jpeg85": (1, 85)}
 
 
@@ -32,7 +34,7 @@ def has_alpha(im):
     return "A" in im.getbands() or "transparency" in im.info
 
 
-def convert(path, out_dir, gray, fit):
+def convert(path, out_dir, gray, fit, webp=False):
     """One file; returns None or an error line (never raises into the pool)."""
     stem = os.path.splitext(os.path.basename(path))[0]
     try:
@@ -47,7 +49,10 @@ def convert(path, out_dir, gray, fit):
                 im = im.convert("LA" if has_alpha(im) else "L")
             if fit:
                 im.thumbnail(FIT)
-            im.save(os.path.join(out_dir, stem + ".png"), "PNG")
+            if webp:
+                im.save(os.path.join(out_dir, stem + ".webp"), "WEBP", quality=80)
+            else:
+                im.save(os.path.join(out_dir, stem + ".png"), "PNG")
     except (OSError, ValueError) as e:
         return f"bench_pillow: cannot convert '{path}': {e}"
     return None
@@ -73,7 +78,7 @@ def to_jpeg(path, out_dir, scale, quality):
 
 def main(argv):
     if len(argv) not in (4, 5) or (argv[1] not in JOBS and argv[1] not in JPEG_JOBS):
-        print("usage: bench_pillow.py gray|fit|grayfit|photo50|jpeg85 IN_DIR OUT_DIR [PROCS]",
+        print("usage: bench_pillow.py gray|fit|grayfit|webp|photo50|jpeg85 IN_DIR OUT_DIR [PROCS]",
               file=sys.stderr)
         return 2
     in_dir, out_dir = argv[2], argv[3]

@@ -8,12 +8,12 @@ set -eu
 level=${1:-build}
 
 # pkg-config module -> Debian package
-need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev"
+need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev libwebp:libwebp-dev libwebpdemux:libwebp-dev libwebpmux:libwebp-dev libtiff-4:libtiff-dev libheif:libheif-dev libavif:libavif-dev"
 case $level in test|bench|deb) tests=1 ;; *) tests= ;; esac
 [ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick"
+[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick cwebp:webp dwebp:webp img2webp:webp avifenc:libavif-bin heif-enc:libheif-examples heif-convert:libheif-examples tiffcp:libtiff-tools"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
 [ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"

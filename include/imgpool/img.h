@@ -26,8 +26,19 @@
  * (stb_image's own STBI_MAX_DIMENSIONS). */
 #define IMG_MAX_SIDE (1u << 24)
 
+/* Default quality (img_save_opts.quality 0) for WebP and AVIF: Pillow's
+ * (cwebp's own default is 75, heif-enc's 50). */
+#define IMG_WEBP_QUALITY 80
+#define IMG_AVIF_QUALITY 75
+
+/* Formats recognised by content. Those after IMG_FMT_AVIF are recognised but
+ * not read: img_probe refuses them as "unsupported format: JPEG XL" (see
+ * img_format_readable), so a caller can tell them from files that are not
+ * images at all. */
 enum img_format { IMG_FMT_UNKNOWN = 0, IMG_FMT_PNG, IMG_FMT_JPG, IMG_FMT_BMP, IMG_FMT_TGA,
-                  IMG_FMT_GIF, IMG_FMT_PNM, IMG_FMT_PSD, IMG_FMT_HDR, IMG_FMT_PIC };
+                  IMG_FMT_GIF, IMG_FMT_PNM, IMG_FMT_PSD, IMG_FMT_HDR, IMG_FMT_PIC,
+                  IMG_FMT_WEBP, IMG_FMT_TIFF, IMG_FMT_HEIC, IMG_FMT_AVIF,
+                  IMG_FMT_JXL, IMG_FMT_JP2, IMG_FMT_EXR, IMG_FMT_QOI, IMG_FMT_RAW };
 
 /* 8 bits per sample, rows top to bottom, channels interleaved: 1 grey, 2 grey+alpha,
  * 3 RGB, 4 RGBA (alpha not premultiplied). px is owned: free with img_free. */
@@ -40,7 +51,9 @@ struct img_info {
                                what the header says */
     enum img_format fmt;
     int orientation;        /* EXIF orientation 1..8 of a JPEG, 1 if none or another format */
-    int animated;           /* GIF with more than one frame (only the first is decoded) */
+    int animated;           /* GIF or WebP with more than one frame (only the first is
+                               decoded) */
+    int multipage;          /* TIFF with more than one page (only the first is decoded) */
     char warning[128];      /* after img_decode: the decoder decoded damaged data and
                                said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
 };
@@ -59,6 +72,11 @@ struct img_meta {
 /* Frees the blobs and zeroes *m. NULL-safe. */
 void img_meta_free(struct img_meta *m);
 
+/* HEIF and AVIF files store EXIF behind a 4-byte big-endian offset to the
+ * TIFF header: if m->exif has one (and not a TIFF header already), strip it;
+ * drop an EXIF block that holds no TIFF header at all. For the decoders. */
+void img_meta_exif_unwrap(struct img_meta *m);
+
 struct img_load_opts {
     struct img_meta *meta;  /* if set, filled with the input's metadata (caller frees
                                with img_meta_free, also after a failed decode) */
@@ -75,25 +93,37 @@ struct img_load_opts {
 };
 
 /* The format of buf by its first bytes (PNG, JPEG, BMP, GIF, PSD, HDR, PIC,
- * PNM P1-P6 by magic; TGA, which has none, by a plausible header). The first
- * 32 bytes are enough, so a short peek at a file works. A text file is
- * IMG_FMT_UNKNOWN (even "BMP Suite ..." or "P1 is ..."). */
+ * PNM P1-P6, WebP "RIFF....WEBP", TIFF "II*\0"/"MM\0*", HEIC and AVIF by
+ * their ISO-BMFF "ftyp" brands; TGA, which has none, by a plausible header;
+ * and the unreadable ones: JPEG XL, JPEG 2000, OpenEXR, QOI, camera raws with
+ * their own magic: Canon CR2/CR3, Fujifilm RAF, Olympus ORF, Panasonic RW2).
+ * The first 32 bytes are enough, so a short peek at a file works. A text file
+ * is IMG_FMT_UNKNOWN (even "BMP Suite ..." or "P1 is ..."). */
 enum img_format img_sniff(const unsigned char *buf, size_t len);
 
-/* Reads only the header: sniffs the format, asks stb_image for the size, and checks
- * it (w, h >= 1 and <= IMG_MAX_SIDE, channels 1..4, w*h <= max_pixels unless 0).
- * Also reads the EXIF orientation (JPEG) and whether a GIF is animated.
+/* Reads only the header: sniffs the format, reads the size (stb_image; libwebp's
+ * WebPGetFeatures; libtiff's first directory; libheif's primary image item),
+ * and checks it (w, h >= 1 and <= IMG_MAX_SIDE, channels 1..4, w*h <=
+ * max_pixels unless 0). Also reads the EXIF orientation (JPEG), whether a GIF
+ * or WebP is animated and whether a TIFF has more pages.
  * Returns 0 and fills *info, or -1 with a message in err, e.g. "not an image
- * (unknown format)" or "image too large: 100000x100000 exceeds --max-pixels 100000000". */
+ * (unknown format)", "unsupported format: JPEG XL" (info->fmt then says which:
+ * !img_format_readable(info->fmt); a TIFF that turns out to be a camera raw,
+ * such as a DNG, is IMG_FMT_RAW) or "image too large: 100000x100000 exceeds
+ * --max-pixels 100000000". */
 int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen);
 
 /* Decodes buf: img_probe first (the size limit applies before any pixel is
  * allocated), then libjpeg-turbo for every JPEG (3 or 1 channels, CMYK
  * converted; damaged data it can decode is kept, with info->warning set; a
- * JPEG cut short is an error), stb_image for every other format (the first
- * frame of a GIF). 16-bit and HDR sources
- * come out 8-bit. With o->autorotate the EXIF orientation is applied, so a
+ * JPEG cut short is an error), libwebp for WebP (the first frame of an
+ * animation), libtiff for TIFF (the first page; palette, CMYK, YCbCr, tiles
+ * and strips), libheif for HEIC and AVIF (the primary image, its rotation and
+ * mirroring applied), stb_image for every other format (the first frame of a
+ * GIF). 16-bit, 10/12-bit and HDR sources come out 8-bit (rounded).
+ * With o->meta, WebP, TIFF, HEIC and AVIF fill it with their ICC profile,
+ * EXIF and XMP. With o->autorotate the EXIF orientation is applied, so a
  * 90-degree orientation swaps w and h. o may be NULL (no limit, no rotation).
  * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),
  * or -1 with a non-empty message in err and *out zeroed. */
@@ -115,9 +145,11 @@ int img_resize(struct img *im, unsigned w, unsigned h, char *err, size_t errlen)
 /* Encodes im into the open file descriptor fd (written with write(), not closed).
  * PNG goes through the png module (per-row filters, libdeflate or zlib RLE) at
  * the default level, JPEG through libjpeg-turbo (jpeg.c: 4:2:0 colour or a
- * one-component grayscale file), BMP and TGA through stb_image_write.
- * fmt: IMG_FMT_PNG, IMG_FMT_TGA (both keep alpha), IMG_FMT_JPG (quality 1..100,
- * 0 = 90) or IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
+ * one-component grayscale file), WebP through libwebp, AVIF through libheif
+ * (libaom), TIFF through libtiff (Deflate), BMP and TGA through
+ * stb_image_write. fmt: IMG_FMT_PNG, IMG_FMT_TGA, IMG_FMT_WEBP, IMG_FMT_AVIF,
+ * IMG_FMT_TIFF (all keep alpha), IMG_FMT_JPG (quality 1..100, 0 = 90) or
+ * IMG_FMT_BMP. JPEG and BMP have no alpha here: an alpha channel is
  * composited onto white first (a transparent logo stays readable). Returns the
  * number of bytes written, or -1 with a message (write error with strerror,
  * unsupported format, bad quality). After an error fd may hold partial output:
@@ -144,9 +176,13 @@ enum img_sampling { IMG_SAMPLING_420 = 0, IMG_SAMPLING_422, IMG_SAMPLING_444 };
 
 struct img_save_opts {
     const struct img_meta *meta; /* written into the output where the format can
-                               carry it (JPEG: all three; NULL or empty blobs: none) */
-    int quality;            /* JPEG 1..100 (libjpeg's tables, as Pillow and ImageMagick
-                               at the same number); 0 = 90 */
+                               carry it (NULL or empty blobs: none): JPEG all three,
+                               WebP all three, AVIF all three, TIFF ICC and XMP */
+    int quality;            /* 1..100; 0 = the format's default: JPEG 90 (libjpeg's
+                               tables, as Pillow and ImageMagick at the same number),
+                               WebP 80 (Pillow's; cwebp's is 75), AVIF 75 (Pillow's);
+                               as libwebp / libheif's lossy quality mean it */
+    int lossless;           /* WebP: lossless (quality is then the effort) */
     int png_level;          /* PNG effort 1 (fast) .. 12 (small); 0 = the default 6 */
     enum img_sampling sampling; /* JPEG chroma; default 4:2:0 */
     int progressive;        /* JPEG: progressive scans (smaller, slower) */
@@ -216,9 +252,27 @@ long long img_codec_encode_planes(struct img_codec *c, struct img_planes *p,
 void img_planes_free(struct img_planes *p);
 
 const char *img_format_name(enum img_format f);   /* "png", "jpg", ..., "unknown" */
+const char *img_format_label(enum img_format f);  /* "PNG", "JPEG XL", ... for messages */
 const char *img_format_ext(enum img_format f);    /* ".png", ".jpg", ...; "" if unknown */
 enum img_format img_format_parse(const char *name); /* "png" "jpg" "jpeg" "bmp" "tga"
-                                                       (any case); else IMG_FMT_UNKNOWN */
-int img_format_writable(enum img_format f);       /* 1 for PNG JPG BMP TGA, else 0 */
+                                                       "webp" "avif" "tiff" "tif" (any
+                                                       case); else IMG_FMT_UNKNOWN */
+int img_format_writable(enum img_format f);       /* 1 for PNG JPG BMP TGA WEBP AVIF TIFF */
+int img_format_readable(enum img_format f);       /* 1 for the formats img_decode reads
+                                                     (0 for UNKNOWN, JXL, JP2, ...) */
+
+/* Rounds n samples of `bits` bits (9..16, in uint16_t) to 8 bits:
+ * (v * 255 + max / 2) / max, values above max taken as max. For the decoders
+ * of deep images. */
+void img_samples_to_8(const uint16_t *src, size_t n, unsigned bits, unsigned char *dst);
+
+/* Applies an EXIF orientation 2..8 to im (a new pixel buffer; 5..8 swap w
+ * and h); 1 or out of range: nothing. Returns 0, or -1 with a message (out of
+ * memory), im unchanged. */
+int img_orient(struct img *im, int orientation, char *err, size_t errlen);
+
+/* Writes n bytes to fd (retrying short writes and EINTR), for the codec
+ * modules' encoders. Returns 0, or -1 with "write error: <strerror>". */
+int img_write_fd(int fd, const unsigned char *p, size_t n, char *err, size_t errlen);
 
 #endif

@@ -26,10 +26,11 @@ struct job_options {
     struct job_op ops[JOB_OPS_MAX];
     unsigned nops;
     enum img_format format;      /* IMG_FMT_UNKNOWN: keep the input's if writable, else PNG */
-    int quality;                 /* JPEG 1..100; 0: 90 */
+    int quality;                 /* 1..100; 0: the format's default (JPEG 90, WebP 80, AVIF 75) */
     int png_level;               /* PNG compression 1..12; 0: the default (6) */
     enum img_sampling sampling;  /* JPEG chroma subsampling; 0: 4:2:0 */
     int progressive, optimize;   /* JPEG: progressive scans, optimal Huffman tables */
+    int lossless;                /* WebP output lossless */
     int autorotate;              /* apply EXIF orientation */
     uint64_t max_pixels;         /* refuse larger images after the header; 0: no limit */
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */
@@ -37,13 +38,17 @@ struct job_options {
     int dry_run;                 /* decide, but write nothing */
 };
 
-/* What job_file leaves in rec->data (rec->data_len = sizeof). */
+/* What job_file leaves in rec->data (rec->data_len = sizeof): on success;
+ * on a decode failure only in_fmt and unsupported (the rest 0). */
 struct job_result {
     uint32_t in_w, in_h, in_ch;
     uint32_t out_w, out_h, out_ch;
     uint8_t in_fmt, out_fmt;     /* enum img_format */
     uint8_t animated;            /* only the first frame was used */
     uint8_t orientation;         /* EXIF orientation applied (1: none) */
+    uint8_t multipage;           /* only the first page (TIFF) was used */
+    uint8_t unsupported;         /* failed: an image, but in_fmt is a format imgpool
+                                    does not read (JPEG XL, camera raw, ...) */
     int64_t decode_ns, ops_ns, encode_ns;
 };
 _Static_assert(sizeof(struct job_result) <= POOL_DATA_MAX, "fits a pool record");

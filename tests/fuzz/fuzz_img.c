@@ -1,7 +1,8 @@
 /* fuzz_img.c — libFuzzer harness for everything a hostile file reaches:
  * sniffing, probing, the JPEG and PNG decoders (libjpeg-turbo, the libdeflate
- * PNG path, stb_image), EXIF orientation, gray, the resampler and the PNG
- * encoder. Built and run by `make fuzz` (clang, ASan+UBSan). Seeds are real
+ * PNG path, stb_image), WebP (libwebp), TIFF (libtiff), HEIC and AVIF
+ * (libheif, libavif) with their metadata, EXIF orientation, gray, the
+ * resampler and the PNG encoder. Built and run by `make fuzz` (clang, ASan+UBSan). Seeds are real
  * images, so the whole input is the file; the last byte picks the options
  * (images ignore trailing bytes, so a seed still decodes). */
 #include <stdint.h>
@@ -30,9 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     if (flags & 4)
         o.target_w = o.target_h = 1 + (flags >> 3) * 8;
+    struct img_meta meta = {0};
+    if (flags & 64)
+        o.meta = &meta;
     struct img im;
     struct img_info info;
-    if (img_codec_decode(codec, data, size, &o, &im, &info, err, sizeof err) != 0) {
+    int rc = img_codec_decode(codec, data, size, &o, &im, &info, err, sizeof err);
+    img_meta_free(&meta);
+    if (rc != 0) {
         if (!err[0])
             abort();              /* every failure must say why */
         return 0;

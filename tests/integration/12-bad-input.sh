@@ -32,7 +32,7 @@ expect_err "unknown option '--bogus'"
 expect_exit 2 "$IMGPOOL" --resize 12x-3 "$in"
 expect_err "invalid geometry '12x-3'"
 expect_exit 2 "$IMGPOOL" --procs 0 "$in"
-expect_exit 2 "$IMGPOOL" --format webp "$in"
+expect_exit 2 "$IMGPOOL" --format gif "$in"
 expect_exit 2 "$IMGPOOL"
 expect_exit 0 "$IMGPOOL" --help
 grep -q "Exit status" "$T/out" || fail "--help lacks exit codes"

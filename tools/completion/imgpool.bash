@@ -2,12 +2,12 @@
 _imgpool() {
   local cur prev words cword
   _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-  local opts="--gray --grey --resize --format --quality --png-level --sampling --progressive
+  local opts="--gray --grey --resize --format --quality --lossless --png-level --sampling --progressive
     --optimize --no-autorotate --max-pixels --force
     --procs -j --out -o --recursive -r --hidden --files-from --null -0 --shard --shards
     --max-memory --timeout --dry-run -n --quiet -q --report --trace --timeline --help -h --version -V"
   case $prev in
-    --format) COMPREPLY=($(compgen -W "png jpg bmp tga" -- "$cur")); return;;
+    --format) COMPREPLY=($(compgen -W "png jpg webp avif tiff bmp tga" -- "$cur")); return;;
     --sampling) COMPREPLY=($(compgen -W "420 422 444" -- "$cur")); return;;
     --out|-o|--report|--trace|--files-from) COMPREPLY=($(compgen -f -- "$cur")); return;;
     --resize) COMPREPLY=($(compgen -W "256x256 50% 800x x600 '1024x1024>'" -- "$cur")); return;;

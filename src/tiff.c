@@ -1,0 +1,444 @@
+/* tiff.c — TIFF through libtiff, over a memory buffer (TIFFClientOpenExt).
+ *
+ * Design note. libtiff's RGBA interface (TIFFRGBAImage) walks strips and
+ * tiles, applies the Orientation tag and converts palette, CMYK, YCbCr and
+ * odd bit depths; imgpool uses it for every page. Its own routines for plain
+ * grey and RGB have two faults for us: 16-bit grey keeps the high byte
+ * (truncation) and alpha always comes back premultiplied. So for contiguous
+ * 8- and 16-bit grey and RGB (the common TIFF) a routine of ours is plugged
+ * into its `put.contig` slot: samples rounded to 8 bits (v + 128) / 257,
+ * alpha as stored. The raster is 4 bytes a pixel and is packed down to the
+ * file's channels in place.
+ *
+ * libtiff reports through handlers; by default they print to stderr. Each
+ * file gets its own (TIFFOpenOptions, libtiff 4.5), which keep the first
+ * error in the file's error buffer; the global handlers are set to NULL once
+ * for the rare message raised before a file's handlers exist. A ceiling on
+ * any single libtiff allocation stops a header that asks for a huge strip
+ * buffer before the worker's address-space limit has to.
+ */
+#include "imgpool/tiff.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tiffio.h>
+
+/* libtiff's largest single allocation (strip or tile buffers, tag arrays). */
+#define TIFF_MAX_ALLOC ((tmsize_t)1 << 30)
+
+/* A TIFF file in memory, read or written by libtiff through the procs below. */
+struct tiff_mem {
+    unsigned char *buf;     /* read: the caller's buffer (not written); write: ours */
+    size_t len, cap, pos;
+    char *err;              /* where the first libtiff error goes */
+    size_t errlen;
+    int failed;             /* an error was recorded */
+};
+
+static tmsize_t tiff_mem_read(thandle_t h, void *p, tmsize_t n)
+{
+    struct tiff_mem *m = h;
+    size_t left = m->pos < m->len ? m->len - m->pos : 0;
+    size_t k = n < 0 ? 0 : (size_t)n < left ? (size_t)n : left;
+    if (k == 0)
+        return 0;
+    memcpy(p, m->buf + m->pos, k);
+    m->pos += k;
+    return (tmsize_t)k;
+}
+
+static tmsize_t tiff_mem_write(thandle_t h, void *p, tmsize_t n)
+{
+    struct tiff_mem *m = h;
+    if (n < 0 || m->pos > SIZE_MAX / 2 - (size_t)n)
+        return -1;
+    size_t end = m->pos + (size_t)n;
+    if (end > m->cap) {
+        size_t cap = m->cap ? m->cap : 1 << 16;
+        while (cap < end)
+            cap *= 2;
+        unsigned char *b = realloc(m->buf, cap);
+        if (!b)
+            return -1;
+        m->buf = b;
+        m->cap = cap;
+    }
+    if (m->pos > m->len)                /* a seek past the end leaves a hole */
+        memset(m->buf + m->len, 0, m->pos - m->len);
+    memcpy(m->buf + m->pos, p, (size_t)n);
+    m->pos = end;
+    if (end > m->len)
+        m->len = end;
+    return n;
+}
+
+static toff_t tiff_mem_seek(thandle_t h, toff_t off, int whence)
+{
+    struct tiff_mem *m = h;
+    uint64_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->len : 0;
+    if (off > (uint64_t)SIZE_MAX / 2 - base)
+        return (toff_t)-1;
+    m->pos = (size_t)(base + off);
+    return m->pos;
+}
+
+static int tiff_mem_close(thandle_t h) { (void)h; return 0; }
+static toff_t tiff_mem_size(thandle_t h) { return ((struct tiff_mem *)h)->len; }
+
+/* Reading: libtiff takes strips straight from the buffer instead of copying. */
+static int tiff_mem_map(thandle_t h, void **base, toff_t *size)
+{
+    struct tiff_mem *m = h;
+    *base = m->buf;
+    *size = m->len;
+    return 1;
+}
+
+static void tiff_mem_unmap(thandle_t h, void *base, toff_t size)
+{
+    (void)h, (void)base, (void)size;
+}
+
+static int tiff_on_error(TIFF *t, void *user, const char *module, const char *fmt, va_list ap)
+{
+    struct tiff_mem *m = user;
+    (void)t, (void)module;
+    if (m && !m->failed) {
+        char msg[200];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        snprintf(m->err, m->errlen, "TIFF: %s", msg);
+        m->failed = 1;
+    }
+    return 1;                           /* handled: not passed to the global handler */
+}
+
+static int tiff_on_warning(TIFF *t, void *user, const char *module, const char *fmt, va_list ap)
+{
+    (void)t, (void)user, (void)module, (void)fmt, (void)ap;
+    return 1;                           /* unknown tags and the like: not the user's business */
+}
+
+static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
+
+static void tiff_silence_globals(void)
+{
+    TIFFSetErrorHandler(NULL);
+    TIFFSetWarningHandler(NULL);
+}
+
+/* mode "r" (mapped) or "w". NULL with the reason in m->err. */
+static TIFF *tiff_open(struct tiff_mem *m, const char *mode)
+{
+    pthread_once(&tiff_once, tiff_silence_globals);
+    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (!opts) {
+        snprintf(m->err, m->errlen, "TIFF: out of memory");
+        return NULL;
+    }
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_on_error, m);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_on_warning, m);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, TIFF_MAX_ALLOC);
+    TIFF *t = TIFFClientOpenExt("imgpool", mode, m, tiff_mem_read, tiff_mem_write, tiff_mem_seek,
+                                tiff_mem_close, tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
+    TIFFOpenOptionsFree(opts);
+    if (!t && !m->failed)
+        snprintf(m->err, m->errlen, "TIFF: corrupt or truncated header (no readable image directory)");
+    return t;
+}
+
+static TIFF *tiff_open_read(const unsigned char *buf, size_t len, struct tiff_mem *m, char *err,
+                            size_t errlen)
+{
+    *m = (struct tiff_mem){.buf = (unsigned char *)buf, .len = len, .err = err, .errlen = errlen};
+    return tiff_open(m, "r");
+}
+
+/* What the first directory holds, as the RGBA interface will see it. */
+struct tiff_layout {
+    uint16_t photometric, extras, colors;   /* colors: samples before the extras */
+    int gray, alpha;                        /* alpha: EXTRASAMPLE_* kind, 0 if none */
+};
+
+static void tiff_layout(TIFF *t, struct tiff_layout *l)
+{
+    uint16_t spp = 1, *info = NULL;
+    memset(l, 0, sizeof *l);
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &l->photometric))
+        l->photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+    TIFFGetFieldDefaulted(t, TIFFTAG_EXTRASAMPLES, &l->extras, &info);
+    l->colors = l->extras < spp ? (uint16_t)(spp - l->extras) : 1;
+    l->gray = l->photometric == PHOTOMETRIC_MINISBLACK || l->photometric == PHOTOMETRIC_MINISWHITE;
+    if (l->extras >= 1 && info) {
+        /* TIFFRGBAImageBegin's own rule: an unspecified extra sample is alpha
+         * when there are more than 3 samples. */
+        if (info[0] == EXTRASAMPLE_ASSOCALPHA || info[0] == EXTRASAMPLE_UNASSALPHA)
+            l->alpha = info[0];
+        else if (info[0] == EXTRASAMPLE_UNSPECIFIED && spp > 3)
+            l->alpha = EXTRASAMPLE_ASSOCALPHA;
+    }
+}
+
+/* A camera raw dressed as a TIFF: "unsupported format" rather than its preview. */
+static const char *tiff_raw_kind(TIFF *t)
+{
+    void *dng;
+    uint32_t subtype = 0;
+    uint16_t nsub = 0;
+    uint64_t *subs;
+    if (TIFFGetField(t, TIFFTAG_DNGVERSION, &dng))
+        return "DNG";
+    if (TIFFGetField(t, TIFFTAG_SUBFILETYPE, &subtype) && (subtype & FILETYPE_REDUCEDIMAGE) &&
+        TIFFGetField(t, TIFFTAG_SUBIFD, &nsub, &subs) && nsub > 0)
+        return "a reduced preview with the raw data in sub-images";
+    return NULL;
+}
+
+static int tiff_probe_open(TIFF *t, struct img_info *info, char *err, size_t errlen)
+{
+    uint32_t w = 0, h = 0;
+    char why[1024] = "";
+    struct tiff_layout l;
+    const char *raw = tiff_raw_kind(t);
+    if (raw) {
+        info->fmt = IMG_FMT_RAW;
+        snprintf(err, errlen, "unsupported format: camera raw (%s)", raw);
+        return -1;
+    }
+    if (!TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h) ||
+        w < 1 || h < 1) {
+        snprintf(err, errlen, "TIFF: corrupt header (size %ux%u)", w, h);
+        return -1;
+    }
+    if (!TIFFRGBAImageOK(t, why)) {
+        snprintf(err, errlen, "TIFF: unsupported: %.150s", why);
+        return -1;
+    }
+    tiff_layout(t, &l);
+    info->w = w;
+    info->h = h;
+    info->ch = (l.gray ? 1u : 3u) + (l.alpha != 0);
+    info->multipage = TIFFNumberOfDirectories(t) > 1;
+    return 0;
+}
+
+int tiff_probe(const unsigned char *buf, size_t len, struct img_info *info, char *err,
+               size_t errlen)
+{
+    struct tiff_mem m;
+    TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
+    if (!t)
+        return -1;
+    int rc = tiff_probe_open(t, info, err, errlen);
+    TIFFClose(t);
+    return rc;
+}
+
+/* Sample k of a pixel at p, rounded to 8 bits. */
+static unsigned tiff_sample8(const unsigned char *p, unsigned k, unsigned bits)
+{
+    if (bits == 8)
+        return p[k];
+    uint16_t v;
+    memcpy(&v, p + 2 * k, 2);           /* libtiff has already swapped to host order */
+    return (v + 128u) / 257u;
+}
+
+/* Our put.contig for 8- and 16-bit grey and RGB, contiguous: see the design
+ * note. fromskew is in pixels (as in libtiff's own routines), toskew in raster
+ * words. */
+static void tiff_put_contig(TIFFRGBAImage *ri, uint32_t *cp, uint32_t x, uint32_t y, uint32_t w,
+                            uint32_t h, int32_t fromskew, int32_t toskew, unsigned char *pp)
+{
+    unsigned spp = ri->samplesperpixel, bits = ri->bitspersample;
+    int gray = ri->photometric != PHOTOMETRIC_RGB;
+    unsigned invert = ri->photometric == PHOTOMETRIC_MINISWHITE ? 255 : 0;
+    unsigned a_at = gray ? 1 : 3;
+    size_t step = (size_t)spp * bits / 8;
+    (void)x, (void)y;
+    for (; h > 0; h--) {
+        for (uint32_t i = 0; i < w; i++, pp += step) {
+            unsigned r = tiff_sample8(pp, 0, bits) ^ invert;
+            unsigned g = gray ? r : tiff_sample8(pp, 1, bits);
+            unsigned b = gray ? r : tiff_sample8(pp, 2, bits);
+            unsigned a = ri->alpha ? tiff_sample8(pp, a_at, bits) : 255;
+            *cp++ = r | g << 8 | b << 16 | (uint32_t)a << 24;
+        }
+        cp += toskew;
+        pp += (ptrdiff_t)fromskew * (ptrdiff_t)step;
+    }
+}
+
+/* c * 255 / a, rounded, at most 255. */
+static unsigned tiff_unpremultiply(unsigned c, unsigned a)
+{
+    unsigned v = a ? (c * 255 + a / 2) / a : 0;
+    return v > 255 ? 255 : v;
+}
+
+/* Packs the ABGR raster (w*h words) down to ch bytes a pixel, in place,
+ * dividing premultiplied alpha out. */
+static void tiff_pack(unsigned char *px, size_t n, unsigned ch, int premultiplied)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, px + 4 * i, 4);
+        unsigned c[4] = {TIFFGetR(v), TIFFGetG(v), TIFFGetB(v), TIFFGetA(v)};
+        unsigned a = c[3];
+        if (premultiplied && a < 255)
+            for (int k = 0; k < 3; k++)
+                c[k] = tiff_unpremultiply(c[k], a);
+        unsigned char *d = px + (size_t)ch * i;      /* never ahead of the read */
+        if (ch <= 2) {
+            d[0] = (unsigned char)c[0];
+            if (ch == 2)
+                d[1] = (unsigned char)a;
+        } else {
+            d[0] = (unsigned char)c[0], d[1] = (unsigned char)c[1], d[2] = (unsigned char)c[2];
+            if (ch == 4)
+                d[3] = (unsigned char)a;
+        }
+    }
+}
+
+/* A malloc'd copy of a counted tag (ICC profile, XMP). */
+static int tiff_copy_tag(TIFF *t, uint32_t tag, unsigned char **out, size_t *outlen)
+{
+    uint32_t n = 0;
+    void *p = NULL;
+    if (!TIFFGetField(t, tag, &n, &p) || !p || n == 0)
+        return 0;
+    if (!(*out = malloc(n)))
+        return -1;
+    memcpy(*out, p, n);
+    *outlen = n;
+    return 0;
+}
+
+static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_info *pi,
+                            struct img *out, char *err, size_t errlen)
+{
+    TIFFRGBAImage ri;
+    char why[1024] = "";
+    struct tiff_layout l;
+    tiff_layout(t, &l);
+    if (!TIFFRGBAImageBegin(&ri, t, 1, why)) {
+        snprintf(err, errlen, "TIFF: unsupported: %.150s", why);
+        return -1;
+    }
+    int ours = ri.isContig && (ri.bitspersample == 8 || ri.bitspersample == 16) &&
+               (ri.photometric == PHOTOMETRIC_RGB ? l.colors == 3 : l.gray && l.colors == 1);
+    if (ours)
+        ri.put.contig = tiff_put_contig;
+    ri.req_orientation = ORIENTATION_TOPLEFT;
+    size_t n = (size_t)pi->w * pi->h;
+    unsigned char *px = ri.width == pi->w && ri.height == pi->h ? malloc(n * 4) : NULL;
+    if (!px)
+        snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
+    else if (!TIFFRGBAImageGet(&ri, (uint32_t *)(void *)px, pi->w, pi->h)) {
+        if (!m->failed)
+            snprintf(err, errlen, "TIFF: cannot read the pixels");
+        free(px);
+        px = NULL;
+    }
+    TIFFRGBAImageEnd(&ri);
+    if (!px)
+        return -1;
+    /* libtiff's own routines premultiply any alpha; ours keep it as stored */
+    int premultiplied = ri.alpha && (!ours || ri.alpha == EXTRASAMPLE_ASSOCALPHA);
+    tiff_pack(px, n, pi->ch, premultiplied);
+    unsigned char *smaller = realloc(px, n * pi->ch);
+    *out = (struct img){smaller ? smaller : px, pi->w, pi->h, pi->ch};
+    return 0;
+}
+
+int tiff_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
+                char *err, size_t errlen)
+{
+    struct tiff_mem m;
+    struct img_info info = {0};
+    memset(out, 0, sizeof *out);
+    TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
+    if (!t)
+        return -1;
+    int rc = tiff_probe_open(t, &info, err, errlen);
+    if (rc == 0)
+        rc = tiff_read_pixels(t, &m, &info, out, err, errlen);
+    if (rc == 0 && meta &&
+        (tiff_copy_tag(t, TIFFTAG_ICCPROFILE, &meta->icc, &meta->icc_len) != 0 ||
+         tiff_copy_tag(t, TIFFTAG_XMLPACKET, &meta->xmp, &meta->xmp_len) != 0)) {
+        snprintf(err, errlen, "TIFF: out of memory reading metadata");
+        img_free(out);
+        rc = -1;
+    }
+    TIFFClose(t);
+    return rc;
+}
+
+static int tiff_write_image(TIFF *t, const struct img *im, const struct img_meta *meta)
+{
+    uint16_t extra = EXTRASAMPLE_UNASSALPHA;
+    int alpha = im->ch == 2 || im->ch == 4;
+    int ok = TIFFSetField(t, TIFFTAG_IMAGEWIDTH, im->w) && TIFFSetField(t, TIFFTAG_IMAGELENGTH, im->h) &&
+             TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, (uint16_t)im->ch) &&
+             TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8) &&
+             TIFFSetField(t, TIFFTAG_PHOTOMETRIC, im->ch < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB) &&
+             TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
+             TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT) &&
+             TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE) &&
+             TIFFSetField(t, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL) &&
+             TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, TIFFDefaultStripSize(t, 0)) &&
+             (!alpha || TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &extra));
+    if (ok && meta && meta->icc && meta->icc_len)
+        ok = TIFFSetField(t, TIFFTAG_ICCPROFILE, (uint32_t)meta->icc_len, meta->icc);
+    if (ok && meta && meta->xmp && meta->xmp_len)
+        ok = TIFFSetField(t, TIFFTAG_XMLPACKET, (uint32_t)meta->xmp_len, meta->xmp);
+    /* the predictor works in place on the row it is given: hand it a copy */
+    size_t stride = (size_t)im->w * im->ch;
+    unsigned char *row = ok ? malloc(stride) : NULL;
+    ok = row != NULL;
+    for (uint32_t y = 0; ok && y < im->h; y++) {
+        memcpy(row, im->px + y * stride, stride);
+        ok = TIFFWriteScanline(t, row, y, 0) == 1;
+    }
+    free(row);
+    return ok;
+}
+
+long long tiff_encode(const struct img *im, const struct img_meta *meta, int fd, char *err,
+                      size_t errlen)
+{
+    struct tiff_mem m = {.err = err, .errlen = errlen};
+    long long rc = -1;
+    if (meta && (meta->icc_len > UINT32_MAX || meta->xmp_len > UINT32_MAX)) {
+        snprintf(err, errlen, "TIFF: metadata too large");
+        return -1;
+    }
+    TIFF *t = tiff_open(&m, "w");
+    if (!t)
+        return -1;
+    int ok = tiff_write_image(t, im, meta);
+    TIFFClose(t);                       /* writes the directory */
+    if (!ok || m.failed) {
+        if (!m.failed)
+            snprintf(err, errlen, "TIFF: cannot encode %ux%u (out of memory?)", im->w, im->h);
+    } else if (img_write_fd(fd, m.buf, m.len, err, errlen) == 0) {
+        rc = (long long)m.len;
+    }
+    free(m.buf);
+    return rc;
+}
+
+const char *tiff_version(void)
+{
+    static char v[32];
+    const char *s = strstr(TIFFGetVersion(), "Version ");
+    if (!s)
+        return "?";
+    snprintf(v, sizeof v, "%.*s", (int)strcspn(s + 8, " \n"), s + 8);
+    return v;
+}

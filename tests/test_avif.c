@@ -1,0 +1,120 @@
+/* Unit tests for avif: files from libheif's AV1 encoder decoded by libavif
+ * (size, alpha, closeness to the source and to libheif's own decode),
+ * metadata (ICC, EXIF behind HEIF's offset header, XMP), hostile variants,
+ * and silence: a damaged AV1 stream must not make a library print. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_util.h"
+#include "imgpool/avif.h"
+#include "imgpool/heic.h"
+#include "imgpool/img.h"
+
+static unsigned char *avif_bytes(const struct img *im, int q, const struct img_meta *meta,
+                                 size_t *len)
+{
+    char err[256] = "";
+    int fd = memfd_create("avif-test", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    return test_encoded(fd, heic_encode_avif(im, q, meta, fd, err, sizeof err), err, len);
+}
+
+static void test_avif__decode_like_libheif(void **state)
+{
+    (void)state;
+    for (unsigned ch = 3; ch <= 4; ch++) {
+        struct img src = test_gradient(40, 24, ch), a, h;
+        size_t len;
+        char err[256] = "";
+        unsigned char *buf = avif_bytes(&src, 90, NULL, &len);
+        if (avif_decode(buf, len, &a, NULL, err, sizeof err) != 0)
+            fail_msg("avif_decode: %s", err);
+        assert_int_equal(heic_decode(buf, len, &h, NULL, err, sizeof err), 0);
+        assert_int_equal(a.w, 40);
+        assert_int_equal(a.h, 24);
+        assert_int_equal(a.ch, ch);
+        assert_true(test_mean_diff(&a, &src) < 3.0);
+        /* libavif (full-precision colour conversion, smooth chroma upsampling)
+         * is at least as close to the source as libheif 1.15 */
+        if (test_mean_diff(&a, &src) > test_mean_diff(&h, &src) + 0.1)
+            fail_msg("%u channels: %.2f from the source, libheif %.2f", ch,
+                     test_mean_diff(&a, &src), test_mean_diff(&h, &src));
+        img_free(&a);
+        img_free(&h);
+        free(buf);
+        img_free(&src);
+    }
+}
+
+static void test_avif__metadata(void **state)
+{
+    (void)state;
+    unsigned char icc[] = "a profile, byte for byte";
+    unsigned char exif[] = "II*\0\x08\0\0\0\0\0\0\0";
+    unsigned char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
+    struct img_meta in = {icc, sizeof icc, exif, sizeof exif, xmp, sizeof xmp}, out = {0};
+    struct img src = test_gradient(16, 16, 3), im;
+    size_t len;
+    char err[256] = "";
+    unsigned char *buf = avif_bytes(&src, 60, &in, &len);
+    if (avif_decode(buf, len, &im, &out, err, sizeof err) != 0)
+        fail_msg("avif_decode: %s", err);
+    test_meta_equal(&out, &in);
+    img_meta_free(&out);
+    img_free(&im);
+    free(buf);
+    img_free(&src);
+}
+
+/* Every truncation and byte flip fails with a message or decodes, and no
+ * library prints (dav1d, libheif's AV1 decoder, would). */
+static void test_avif__hostile_and_silent(void **state)
+{
+    (void)state;
+    struct img src = test_gradient(24, 16, 4);
+    size_t len, printed;
+    unsigned decoded;
+    unsigned char *buf = avif_bytes(&src, 50, NULL, &len);
+    int saved, sink = test_stderr_begin(&saved);
+    assert_true(sink >= 0);
+    unsigned silent = test_hostile_variants(avif_decode, buf, len, 3, &decoded);
+    unsigned char *text = test_stderr_end(sink, saved, &printed);
+    if (text)
+        fail_msg("a library printed: %.*s", (int)(printed > 300 ? 300 : printed), text);
+    assert_int_equal(silent, 0);
+    assert_int_equal(decoded, 0);
+    free(buf);
+    img_free(&src);
+}
+
+/* The rounding the deep decoders share: 10 and 12 bits to 8, not truncated. */
+static void test_avif__rounding(void **state)
+{
+    (void)state;
+    const uint16_t in[] = {0, 2, 3, 1020, 1023, 2000, 4095, 9999};
+    unsigned char out[8];
+    img_samples_to_8(in, 5, 10, out);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 0);      /* 0.499 */
+    assert_int_equal(out[2], 1);      /* 0.748: truncation says 0 */
+    assert_int_equal(out[3], 254);    /* 254.25 */
+    assert_int_equal(out[4], 255);
+    img_samples_to_8(in + 5, 3, 12, out);
+    assert_int_equal(out[0], 125);    /* 124.54 */
+    assert_int_equal(out[1], 255);
+    assert_int_equal(out[2], 255);    /* above the range: clamped */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_avif__decode_like_libheif),
+        cmocka_unit_test(test_avif__metadata),
+        cmocka_unit_test(test_avif__hostile_and_silent),
+        cmocka_unit_test(test_avif__rounding),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

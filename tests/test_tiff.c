@@ -1,0 +1,327 @@
+/* Unit tests for tiff: files written by libtiff itself (strips, tiles, 16-bit,
+ * palette, min-is-white, associated alpha, several pages, DNG tags) read back;
+ * our encoder's round trip; metadata; hostile variants; and silence: libtiff
+ * must not print to stderr. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/mman.h>
+#include <tiffio.h>
+
+#include "test_util.h"
+#include "imgpool/img.h"
+#include "imgpool/tiff.h"
+
+/* What to write: w x h, spp samples of bits each; sample(x, y, k) gives them. */
+struct spec {
+    unsigned w, h, spp, bits, pages;
+    uint16_t photometric, extra;        /* extra: EXTRASAMPLE_* for the last sample, or 0 */
+    int tiled;
+    unsigned (*sample)(unsigned x, unsigned y, unsigned k);
+};
+
+static unsigned sample16(unsigned x, unsigned y, unsigned k)
+{
+    /* values whose rounding and truncation to 8 bits differ (200 -> 1, not 0) */
+    return (x * 997u + y * 6151u + k * 200u) % 65536u;
+}
+static unsigned sample8(unsigned x, unsigned y, unsigned k) { return (x * 7 + y * 3 + k * 50) & 255; }
+static unsigned sample_alpha(unsigned x, unsigned y, unsigned k)
+{
+    return k == 3 ? 255 - x * 8 : ((x * 7 + y * 3 + k * 50) & 255) * (255 - x * 8) / 255;
+}
+
+static void put_sample(unsigned char *p, unsigned bits, unsigned v)
+{
+    if (bits == 16) {
+        uint16_t s = (uint16_t)v;
+        memcpy(p, &s, 2);
+    } else {
+        *p = (unsigned char)v;
+    }
+}
+
+static void write_page(TIFF *t, const struct spec *s, void (*extra_tags)(TIFF *))
+{
+    size_t px = (size_t)s->spp * s->bits / 8;
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, s->w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, s->h);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, s->spp);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, s->bits);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, s->photometric);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+    if (s->extra)
+        TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &s->extra);
+    if (s->photometric == PHOTOMETRIC_PALETTE) {
+        static uint16_t r[256], g[256], b[256];
+        for (unsigned i = 0; i < 256; i++)
+            r[i] = (uint16_t)(i * 257), g[i] = (uint16_t)((255 - i) * 257), b[i] = 0x8080;
+        TIFFSetField(t, TIFFTAG_COLORMAP, r, g, b);
+    }
+    if (extra_tags)
+        extra_tags(t);
+    if (s->tiled) {
+        TIFFSetField(t, TIFFTAG_TILEWIDTH, 16);
+        TIFFSetField(t, TIFFTAG_TILELENGTH, 16);
+        unsigned char *tile = calloc(16 * 16, px);
+        for (unsigned ty = 0; ty < s->h; ty += 16)
+            for (unsigned tx = 0; tx < s->w; tx += 16) {
+                for (unsigned y = 0; y < 16; y++)
+                    for (unsigned x = 0; x < 16; x++)
+                        for (unsigned k = 0; k < s->spp; k++)
+                            put_sample(tile + (y * 16 + x) * px + k * s->bits / 8, s->bits,
+                                       tx + x < s->w && ty + y < s->h
+                                           ? s->sample(tx + x, ty + y, k) : 0);
+                assert_true(TIFFWriteTile(t, tile, tx, ty, 0, 0) > 0);
+            }
+        free(tile);
+    } else {
+        TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 5);
+        unsigned char *row = malloc(s->w * px);
+        for (unsigned y = 0; y < s->h; y++) {
+            for (unsigned x = 0; x < s->w; x++)
+                for (unsigned k = 0; k < s->spp; k++)
+                    put_sample(row + x * px + k * s->bits / 8, s->bits, s->sample(x, y, k));
+            assert_int_equal(TIFFWriteScanline(t, row, y, 0), 1);
+        }
+        free(row);
+    }
+}
+
+/* The TIFF libtiff writes for s, malloc'd. */
+static unsigned char *tiff_bytes(const struct spec *s, void (*extra_tags)(TIFF *), size_t *len)
+{
+    int fd = memfd_create("tiff-test", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    TIFF *t = TIFFFdOpen(dup(fd), "test.tif", "w");   /* TIFFClose closes its fd */
+    assert_non_null(t);
+    for (unsigned p = 0; p < (s->pages ? s->pages : 1); p++) {
+        write_page(t, s, extra_tags);
+        assert_int_equal(TIFFWriteDirectory(t), 1);
+    }
+    TIFFClose(t);
+    unsigned char *buf = test_fd_bytes(fd, len);
+    close(fd);
+    assert_non_null(buf);
+    return buf;
+}
+
+static struct img tiff_decoded(const unsigned char *buf, size_t len, struct img_meta *meta)
+{
+    struct img im;
+    char err[256] = "";
+    if (tiff_decode(buf, len, &im, meta, err, sizeof err) != 0)
+        fail_msg("tiff_decode: %s", err);
+    return im;
+}
+
+/* Each layout decodes to the channels tiff_probe announced, with the pixels
+ * the samples say (16-bit rounded, white-is-zero inverted, palette looked
+ * up, associated alpha divided out). */
+static void test_tiff__layouts(void **state)
+{
+    (void)state;
+    const struct spec specs[] = {
+        {23, 17, 1, 8, 1, PHOTOMETRIC_MINISBLACK, 0, 0, sample8},
+        {23, 17, 1, 16, 1, PHOTOMETRIC_MINISBLACK, 0, 0, sample16},
+        {23, 17, 3, 16, 1, PHOTOMETRIC_RGB, 0, 1, sample16},
+        {23, 17, 4, 16, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_UNASSALPHA, 0, sample16},
+        {33, 20, 3, 8, 1, PHOTOMETRIC_RGB, 0, 1, sample8},
+        {23, 17, 4, 8, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_UNASSALPHA, 0, sample8},
+        {23, 17, 1, 8, 1, PHOTOMETRIC_MINISWHITE, 0, 0, sample8},
+        {23, 17, 1, 8, 1, PHOTOMETRIC_PALETTE, 0, 0, sample8},
+        {23, 17, 2, 8, 1, PHOTOMETRIC_MINISBLACK, EXTRASAMPLE_UNASSALPHA, 1, sample8},
+    };
+    for (unsigned i = 0; i < sizeof specs / sizeof *specs; i++) {
+        const struct spec *s = &specs[i];
+        size_t len;
+        unsigned char *buf = tiff_bytes(s, NULL, &len);
+        struct img_info info = {0};
+        char err[256];
+        assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
+        struct img im = tiff_decoded(buf, len, NULL);
+        int gray = s->photometric == PHOTOMETRIC_MINISBLACK || s->photometric == PHOTOMETRIC_MINISWHITE;
+        unsigned want_ch = (gray ? 1u : 3u) + (s->extra != 0);
+        assert_int_equal(info.ch, want_ch);
+        assert_int_equal(im.ch, want_ch);
+        assert_int_equal(im.w, s->w);
+        assert_int_equal(im.h, s->h);
+        for (unsigned y = 0; y < s->h; y++)
+            for (unsigned x = 0; x < s->w; x++)
+                for (unsigned k = 0; k < want_ch; k++) {
+                    unsigned v = s->sample(x, y, s->photometric == PHOTOMETRIC_PALETTE ? 0 : k);
+                    if (s->bits == 16)
+                        v = (v + 128) / 257;
+                    if (s->photometric == PHOTOMETRIC_MINISWHITE)
+                        v = 255 - v;
+                    if (s->photometric == PHOTOMETRIC_PALETTE)
+                        v = k == 0 ? v : k == 1 ? 255 - v : 0x80;
+                    unsigned got = im.px[((size_t)y * s->w + x) * want_ch + k];
+                    if (got != v)
+                        fail_msg("layout %u at %u,%u sample %u: %u, want %u", i, x, y, k, got, v);
+                }
+        img_free(&im);
+        free(buf);
+    }
+}
+
+/* Associated alpha: libtiff hands back premultiplied colour; we divide it out. */
+static void test_tiff__associated_alpha(void **state)
+{
+    (void)state;
+    const struct spec s = {32, 8, 4, 8, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_ASSOCALPHA, 0, sample_alpha};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, NULL, &len);
+    struct img im = tiff_decoded(buf, len, NULL);
+    assert_int_equal(im.ch, 4);
+    for (unsigned x = 0; x < 31; x++) {         /* alpha 255 - 8x: at least 7 */
+        const unsigned char *p = im.px + x * 4;
+        unsigned a = 255 - x * 8, want = sample8(x, 0, 0);
+        assert_int_equal(p[3], a);
+        assert_true(abs((int)p[0] - (int)want) <= (int)(255 / a) + 1);
+    }
+    img_free(&im);
+    free(buf);
+}
+
+static void test_tiff__multipage(void **state)
+{
+    (void)state;
+    const struct spec s = {9, 7, 3, 8, 3, PHOTOMETRIC_RGB, 0, 0, sample8};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, NULL, &len);
+    struct img_info info = {0};
+    char err[256];
+    assert_int_equal(img_probe(buf, len, 0, &info, err, sizeof err), 0);
+    assert_int_equal(info.fmt, IMG_FMT_TIFF);
+    assert_true(info.multipage);
+    free(buf);
+    const struct spec one = {9, 7, 3, 8, 1, PHOTOMETRIC_RGB, 0, 0, sample8};
+    buf = tiff_bytes(&one, NULL, &len);
+    assert_int_equal(img_probe(buf, len, 0, &info, err, sizeof err), 0);
+    assert_false(info.multipage);
+    free(buf);
+}
+
+static void dng_tag(TIFF *t)
+{
+    static const uint8_t version[4] = {1, 4, 0, 0};
+    TIFFSetField(t, TIFFTAG_DNGVERSION, version);
+}
+
+/* A DNG is refused as a camera raw, typed, not read as its preview. */
+static void test_tiff__dng_refused(void **state)
+{
+    (void)state;
+    const struct spec s = {16, 16, 3, 8, 1, PHOTOMETRIC_RGB, 0, 0, sample8};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, dng_tag, &len);
+    struct img_info info = {0};
+    char err[256];
+    assert_int_equal(img_probe(buf, len, 0, &info, err, sizeof err), -1);
+    assert_int_equal(info.fmt, IMG_FMT_RAW);
+    assert_false(img_format_readable(info.fmt));
+    assert_string_equal(err, "unsupported format: camera raw (DNG)");
+    free(buf);
+}
+
+static void test_tiff__encode_round_trip_and_meta(void **state)
+{
+    (void)state;
+    unsigned char icc[] = "an ICC profile's bytes";
+    unsigned char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
+    struct img_meta in = {.icc = icc, .icc_len = sizeof icc, .xmp = xmp, .xmp_len = sizeof xmp};
+    for (unsigned ch = 1; ch <= 4; ch++) {
+        struct img src = test_gradient(41, 13, ch);
+        char err[256] = "";
+        int fd = memfd_create("tiff-enc", MFD_CLOEXEC);
+        size_t len;
+        unsigned char *buf = test_encoded(fd, tiff_encode(&src, &in, fd, err, sizeof err), err, &len);
+        struct img_meta out = {0};
+        struct img im = tiff_decoded(buf, len, &out);
+        assert_int_equal(im.ch, ch);
+        if (memcmp(im.px, src.px, (size_t)41 * 13 * ch) != 0)
+            fail_msg("%u channels: pixels differ", ch);
+        test_meta_equal(&out, &in);
+        img_meta_free(&out);
+        img_free(&im);
+        free(buf);
+        img_free(&src);
+    }
+}
+
+/* Hostile variants fail cleanly, and libtiff prints nothing on stderr. */
+static void test_tiff__hostile_and_silent(void **state)
+{
+    (void)state;
+    const struct spec specs[] = {
+        {40, 30, 3, 8, 2, PHOTOMETRIC_RGB, 0, 1, sample8},
+        {40, 30, 1, 16, 1, PHOTOMETRIC_MINISBLACK, 0, 0, sample16},
+    };
+    int saved, sink = test_stderr_begin(&saved);
+    assert_true(sink >= 0);
+    unsigned silent = 0, decoded = 0;
+    for (unsigned i = 0; i < sizeof specs / sizeof *specs; i++) {
+        size_t len;
+        unsigned char *buf = tiff_bytes(&specs[i], NULL, &len);
+        silent += test_hostile_variants(tiff_decode, buf, len, 7, &decoded);
+        free(buf);
+    }
+    size_t printed;
+    unsigned char *text = test_stderr_end(sink, saved, &printed);
+    if (text)
+        fail_msg("libtiff printed: %.*s", (int)(printed > 300 ? 300 : printed), text);
+    free(text);
+    assert_int_equal(silent, 0);
+}
+
+/* An ImageWidth/ImageLength that lies: refused by size before any pixel. */
+static void test_tiff__lying_size(void **state)
+{
+    (void)state;
+    const struct spec s = {8, 8, 3, 8, 1, PHOTOMETRIC_RGB, 0, 0, sample8};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, NULL, &len);
+    /* the first IFD: find the ImageWidth (256) and ImageLength (257) entries */
+    uint32_t ifd;
+    memcpy(&ifd, buf + 4, 4);                   /* little-endian host and file */
+    uint16_t count;
+    memcpy(&count, buf + ifd, 2);
+    for (unsigned i = 0; i < count; i++) {
+        unsigned char *e = buf + ifd + 2 + 12 * i;
+        uint16_t tag, type;
+        memcpy(&tag, e, 2);
+        memcpy(&type, e + 2, 2);
+        uint32_t huge = 200000;
+        uint16_t huge16 = 65535;
+        if ((tag == 256 || tag == 257) && type == TIFF_LONG)
+            memcpy(e + 8, &huge, 4);
+        else if (tag == 256 || tag == 257)
+            memcpy(e + 8, &huge16, 2);
+    }
+    struct img im;
+    struct img_info info;
+    struct img_load_opts o = {.max_pixels = 100000000};
+    char err[256] = "";
+    assert_int_equal(img_decode(buf, len, &o, &im, &info, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too large: 65535x65535"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiff__layouts),
+        cmocka_unit_test(test_tiff__associated_alpha),
+        cmocka_unit_test(test_tiff__multipage),
+        cmocka_unit_test(test_tiff__dng_refused),
+        cmocka_unit_test(test_tiff__encode_round_trip_and_meta),
+        cmocka_unit_test(test_tiff__hostile_and_silent),
+        cmocka_unit_test(test_tiff__lying_size),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
