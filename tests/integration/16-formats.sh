@@ -10,8 +10,7 @@
 for tool in cwebp dwebp img2webp avifenc avifdec heif-enc heif-convert tiffcp raw2tiff; do
   command -v $tool >/dev/null || skip "$tool not installed (sh tools/deps.sh test)"
 done
-py=/usr/bin/python3
-$py -c 'import PIL' 2>/dev/null || skip "Pillow not installed (python3-pil)"
+need_pillow
 src="$T/src"; in="$T/in"; ref="$T/ref"; bad="$T/bad"
 mkdir -p "$src" "$in" "$ref" "$bad"
 
