@@ -154,6 +154,19 @@ void demo_clock_stop(const struct demo_clock *c, int64_t *wall_ns, int64_t *cpu_
 void demo_clock_print(const struct demo_ctx *ctx, const struct demo_clock *c,
                       const char *label);
 
+/* ---- a start line ----
+ * Threads or processes (then in shared memory mapped before fork) that must
+ * start their work together: each of n runners calls demo_start_wait(),
+ * which spins (yielding the CPU) until all n have arrived. Started one after
+ * another, short runners would otherwise finish before the next one begins
+ * and a race would never show. Bounded: after 10 s a runner gives up and gets
+ * -1 (a sibling that was never started cannot hang the others); else 0. */
+struct demo_start {
+    atomic_uint arrived;
+};
+void demo_start_init(struct demo_start *s);
+int demo_start_wait(struct demo_start *s, unsigned n);
+
 /* fib(n) by the slide's recursion, deliberately slow. */
 unsigned long long demo_fib(unsigned n);
 
@@ -171,13 +184,15 @@ int demo_reap(pid_t pid);
 
 /* interleave.c, used by lock.c: threads "a" and "b" run print_multiple(text,
  * n) at once on rows row, row+1, holding `lock` while printing if not NULL;
- * each character is followed by a pause of delay_us. 0 or -1 (printed). */
-int interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
+ * each character is followed by a pause of delay_us (0: none, the real
+ * behaviour; a pause hands the CPU over and makes switching visible). 0 or -1
+ * (printed). */
+int demo_interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
                     unsigned n, long delay_us);
 /* Their options: --n (index 0) and --delay-us (index 1). */
-#define INTERLEAVE_PARAMS {                                                   \
+#define DEMO_INTERLEAVE_PARAMS {                                                   \
         { "n", 20, 1, 100000, "characters per thread" },                      \
-        { "delay-us", 1000, 0, 1000000, "pause after each character, in microseconds" }, \
+        { "delay-us", 0, 0, 1000000, "pause after each character, in microseconds" }, \
     }
 
 #endif

@@ -8,7 +8,7 @@ enum { P_N };
 
 /* demo:core */
 /* Python: list(map(fib, range(n))) — one call per element, in order. */
-static int fib_map_run(struct demo_ctx *ctx)
+static int demo_fib_map_run(struct demo_ctx *ctx)
 {
     unsigned n = (unsigned)ctx->val[P_N];
     unsigned long long *out = malloc(n * sizeof *out);
@@ -47,5 +47,5 @@ const struct demo demo_fib_map = {
     .params = {
         { "n", 20, 1, 45, "map over 0..n-1" },
     },
-    .run = fib_map_run,
+    .run = demo_fib_map_run,
 };

@@ -11,7 +11,7 @@ enum { P_FROM, P_TO };
 
 /* demo:core */
 /* Python: def print_fib(n): print('fib({}) = {}'.format(n, fib(n))) */
-static void fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigned n)
+static void demo_fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigned n)
 {
     int64_t t = clock_now_ns();
     char label[32];
@@ -23,7 +23,7 @@ static void fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigned n)
     printf("fib(%u) = %llu   (pid %d, %.2f s)\n", n, v, getpid(), (end - t) / 1e9);
 }
 
-static int fib_procs_run(struct demo_ctx *ctx)
+static int demo_fib_procs_run(struct demo_ctx *ctx)
 {
     unsigned from = (unsigned)ctx->val[P_FROM], to = (unsigned)ctx->val[P_TO];
     if (to < from) {
@@ -43,7 +43,7 @@ static int fib_procs_run(struct demo_ctx *ctx)
         if (pid[started] < 0)
             break;
         if (pid[started] == 0) {
-            fib_procs_print_fib(ctx, started, from + started);
+            demo_fib_procs_print_fib(ctx, started, from + started);
             demo_child_exit(0);
         }
     }
@@ -81,5 +81,5 @@ const struct demo demo_fib_procs = {
         { "to", 39, 0, 45, "last n" },
     },
     .flags = DEMO_TIMELINE,
-    .run = fib_procs_run,
+    .run = demo_fib_procs_run,
 };

@@ -11,15 +11,15 @@
 
 enum { P_DIR, P_OUT, P_PROCS };
 
-static const char *const image_pool_samples = "samples";
-static const char *const image_pool_none = NULL;
+static const char *const demo_image_pool_samples = "samples";
+static const char *const demo_image_pool_none = NULL;
 
 #define IMAGE_POOL_MAX_ARGS 64
 
 /* demo:core */
 /* `imgpool DIR --procs N --out OUT --force [-q] [ARGS...]`: the folder job
  * itself (src/cli.c), timed. Its exit code; its wall time in *wall_ns. */
-static int image_pool_job(struct demo_ctx *ctx, const char *out, long long procs, int quiet,
+static int demo_image_pool_job(struct demo_ctx *ctx, const char *out, long long procs, int quiet,
                           int64_t *wall_ns)
 {
     char nprocs[24];
@@ -47,7 +47,7 @@ static int image_pool_job(struct demo_ctx *ctx, const char *out, long long procs
     return rc;
 }
 
-static int image_pool_run(struct demo_ctx *ctx)
+static int demo_image_pool_run(struct demo_ctx *ctx)
 {
     char tmp[] = "/tmp/imgpool-demo-XXXXXX";
     const char *out = ctx->str[P_OUT];
@@ -60,9 +60,9 @@ static int image_pool_run(struct demo_ctx *ctx)
         return 1;
     }
     int64_t wall1, walln;
-    int rc = image_pool_job(ctx, out, 1, 1, &wall1);           /* the baseline, quietly */
+    int rc = demo_image_pool_job(ctx, out, 1, 1, &wall1);           /* the baseline, quietly */
     if (rc == 0)
-        rc = image_pool_job(ctx, out, ctx->val[P_PROCS], 0, &walln);
+        rc = demo_image_pool_job(ctx, out, ctx->val[P_PROCS], 0, &walln);
     if (rc == 0)
         printf("%lld %s 1: %.2fx\n", ctx->val[P_PROCS],
                demo_tr(ctx, "processes, speed-up over", "Prozesse, Speed-up gegenüber"),
@@ -93,10 +93,10 @@ const struct demo demo_image_pool = {
         "  Laufzeiten vergleichen; die CPU-Zeit bleibt etwa gleich.\n"
         "- Große Bilder dominieren: der Speed-up ist durch die größte Datei begrenzt.\n" },
     .params = {
-        { "dir", 0, 0, 0, "folder of images", &image_pool_samples },
-        { "out", 0, 0, 0, "output folder (default: a new folder in /tmp)", &image_pool_none },
+        { "dir", 0, 0, 0, "folder of images", &demo_image_pool_samples },
+        { "out", 0, 0, 0, "output folder (default: a new folder in /tmp)", &demo_image_pool_none },
         { "procs", 4, 1, 256, "processes of the second run" },
     },
     .flags = DEMO_PASS,
-    .run = image_pool_run,
+    .run = demo_image_pool_run,
 };

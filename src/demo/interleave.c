@@ -3,14 +3,13 @@
  * a lock: the flag is the only difference, so the difference is the lesson. */
 #include "demo.h"
 
-
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { P_N, P_DELAY };
 
-struct interleave_arg {
+struct demo_interleave_arg {
     struct demo_ctx *ctx;
     const char *text;
     unsigned n, row;
@@ -18,7 +17,7 @@ struct interleave_arg {
     pthread_mutex_t *lock;   /* NULL: print without the lock */
 };
 
-static void interleave_pause(long us)
+static void demo_interleave_pause(long us)
 {
     struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
     nanosleep(&ts, NULL);
@@ -27,9 +26,9 @@ static void interleave_pause(long us)
 /* demo:core */
 /* Python: def print_multiple(text, n): for i in range(n): print(text, end='')
  * With a lock this is print_multiple_locked: `with lock:` around the loop. */
-static void *interleave_print_multiple(void *p)
+static void *demo_interleave_print_multiple(void *p)
 {
-    struct interleave_arg *a = p;
+    struct demo_interleave_arg *a = p;
     char label[32];
     snprintf(label, sizeof label, "%s%s", a->text, a->lock ? " (lock)" : "");
     demo_row(a->ctx, a->row, getpid(), demo_tid(), label);
@@ -42,7 +41,8 @@ static void *interleave_print_multiple(void *p)
         int64_t t = clock_now_ns();
         fputs(a->text, stdout);
         fflush(stdout);                    /* one char at a time, like print() */
-        interleave_pause(a->delay_us);     /* Python's print is slow: be slow too */
+        if (a->delay_us)
+            demo_interleave_pause(a->delay_us);   /* --delay-us: make switches visible */
         demo_span(a->ctx, a->row, a->lock ? DEMO_HELD_LOCK : DEMO_RAN, t, clock_now_ns());
     }
     if (a->lock)
@@ -50,15 +50,15 @@ static void *interleave_print_multiple(void *p)
     return NULL;
 }
 
-int interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
+int demo_interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
                     unsigned n, long delay_us)
 {
-    struct interleave_arg a = { ctx, "a", n, row, delay_us, lock };
-    struct interleave_arg b = { ctx, "b", n, row + 1, delay_us, lock };
+    struct demo_interleave_arg a = { ctx, "a", n, row, delay_us, lock };
+    struct demo_interleave_arg b = { ctx, "b", n, row + 1, delay_us, lock };
     pthread_t ta, tb;
-    if (demo_thread_start(&ta, interleave_print_multiple, &a) != 0)
+    if (demo_thread_start(&ta, demo_interleave_print_multiple, &a) != 0)
         return -1;
-    if (demo_thread_start(&tb, interleave_print_multiple, &b) != 0) {
+    if (demo_thread_start(&tb, demo_interleave_print_multiple, &b) != 0) {
         pthread_join(ta, NULL);
         return -1;
     }
@@ -68,10 +68,10 @@ int interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
 }
 /* demo:end */
 
-static int interleave_run(struct demo_ctx *ctx)
+static int demo_interleave_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
-    int rc = interleave_pair(ctx, NULL, 0, (unsigned)ctx->val[P_N], (long)ctx->val[P_DELAY]);
+    int rc = demo_interleave_pair(ctx, NULL, 0, (unsigned)ctx->val[P_N], (long)ctx->val[P_DELAY]);
     putchar('\n');
     return rc ? 1 : 0;
 }
@@ -88,13 +88,24 @@ const struct demo demo_interleave = {
         "\"a\" und \"b\" führen es gleichzeitig aus und werden dann gejoint. Wessen\n"
         "Zeichen als nächstes kommt, entscheidet der Scheduler, bei jedem Lauf anders.\n" },
     .observe = {
-        "- a and b are mixed, in a different pattern each run: run it again.\n"
+        "- Run it a few times: the pattern changes. On two free cores a and b mix;\n"
+        "  sometimes (often on one core: taskset -c 0) a thread prints all 20 in\n"
+        "  one piece, finished before the other got the CPU. The slide's Python\n"
+        "  prints whole blocks in about a third of runs, for the same reason.\n"
+        "- --delay-us 1000 pauses after each character: the thread sleeps, the other\n"
+        "  runs, and the switching becomes visible every time.\n"
         "- Every character arrives whole: stdout has its own internal lock per call.\n"
         "- Next: `imgpool demo lock` makes each thread print its block in one piece.\n",
-        "- a und b sind gemischt, bei jedem Lauf anders: noch einmal starten.\n"
+        "- Mehrmals starten: das Muster ändert sich. Auf zwei freien Kernen mischen\n"
+        "  sich a und b; manchmal (auf einem Kern, taskset -c 0, oft) gibt ein\n"
+        "  Thread alle 20 am Stück aus, fertig, bevor der andere die CPU bekam. Das\n"
+        "  Python der Folie gibt aus demselben Grund in etwa einem Drittel der Läufe\n"
+        "  ganze Blöcke aus.\n"
+        "- --delay-us 1000 pausiert nach jedem Zeichen: der Thread schläft, der andere\n"
+        "  läuft, und die Wechsel werden jedes Mal sichtbar.\n"
         "- Jedes Zeichen kommt ganz an: stdout sperrt intern pro Aufruf.\n"
         "- Weiter: `imgpool demo lock` lässt jeden Thread seinen Block am Stück ausgeben.\n" },
-    .params = INTERLEAVE_PARAMS,
+    .params = DEMO_INTERLEAVE_PARAMS,
     .flags = DEMO_TIMELINE,
-    .run = interleave_run,
+    .run = demo_interleave_run,
 };

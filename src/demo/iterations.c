@@ -7,13 +7,12 @@
  * descheduled (or, with --gil, waited for the GIL). */
 #include "demo.h"
 
-
 #include <stdio.h>
 #include <unistd.h>
 
 enum { P_MS, P_GAP };
 
-struct iterations_arg {
+struct demo_iterations_arg {
     struct demo_ctx *ctx;
     struct demo_gil *gil;
     const char *name;
@@ -23,7 +22,7 @@ struct iterations_arg {
 };
 
 /* demo:core */
-static void iterations_slice(struct iterations_arg *a, unsigned long long count,
+static void demo_iterations_slice(struct demo_iterations_arg *a, unsigned long long count,
                              int64_t from, int64_t to)
 {
     printf("%llu iterations in thread %s\n", count, a->name);
@@ -32,9 +31,9 @@ static void iterations_slice(struct iterations_arg *a, unsigned long long count,
     a->slices++;
 }
 
-static void *iterations_thread(void *p)
+static void *demo_iterations_thread(void *p)
 {
-    struct iterations_arg *a = p;
+    struct demo_iterations_arg *a = p;
     demo_row(a->ctx, a->row, getpid(), demo_tid(), a->name);
     demo_gil_acquire(a->ctx, a->gil, a->row);          /* no-op without --gil */
     unsigned long long count = 0;
@@ -43,7 +42,7 @@ static void *iterations_thread(void *p)
         demo_gil_tick(a->ctx, a->gil, a->row);        /* hands over every 5 ms */
         int64_t now = clock_now_ns();
         if (now - last > a->gap_ns) {                 /* we did not run: slice over */
-            iterations_slice(a, count, start, last);
+            demo_iterations_slice(a, count, start, last);
             count = 0;
             start = now = clock_now_ns();              /* printing took time too */
         }
@@ -53,19 +52,19 @@ static void *iterations_thread(void *p)
         count++;
     }
     if (count > 0 || a->slices == 0)
-        iterations_slice(a, count, start, last);
+        demo_iterations_slice(a, count, start, last);
     demo_gil_release(a->ctx, a->gil, a->row);
     return NULL;
 }
 /* demo:end */
 
-static int iterations_run(struct demo_ctx *ctx)
+static int demo_iterations_run(struct demo_ctx *ctx)
 {
     struct demo_gil gil;
     demo_gil_init(&gil);
     demo_rows(ctx, 2);
     int64_t until = clock_now_ns() + ctx->val[P_MS] * 1000000;
-    struct iterations_arg arg[2] = {
+    struct demo_iterations_arg arg[2] = {
         { ctx, &gil, "a", 0, until, ctx->val[P_GAP] * 1000, 0, 0 },
         { ctx, &gil, "b", 1, until, ctx->val[P_GAP] * 1000, 0, 0 },
     };
@@ -73,7 +72,7 @@ static int iterations_run(struct demo_ctx *ctx)
     demo_clock_start(&clock);
     pthread_t t[2];
     int started = 0;
-    while (started < 2 && demo_thread_start(&t[started], iterations_thread, &arg[started]) == 0)
+    while (started < 2 && demo_thread_start(&t[started], demo_iterations_thread, &arg[started]) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join(t[i], NULL);
@@ -116,5 +115,5 @@ const struct demo demo_iterations = {
         { "gap-us", 1000, 10, 1000000, "a clock jump this long ends a slice (microseconds)" },
     },
     .flags = DEMO_TIMELINE | DEMO_GIL,
-    .run = iterations_run,
+    .run = demo_iterations_run,
 };

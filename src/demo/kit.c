@@ -12,6 +12,7 @@
 #include "demo.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -337,6 +338,23 @@ void demo_clock_print(const struct demo_ctx *ctx, const struct demo_clock *c,
            demo_tr(ctx, "CPU", "CPU-Zeit"), cpu / 1e9,
            "speed-up", wall > 0 ? (double)cpu / (double)wall : 0.0,
            "CPU/wall", sysconf(_SC_NPROCESSORS_ONLN), demo_tr(ctx, "cores", "Kerne"));
+}
+
+void demo_start_init(struct demo_start *s)
+{
+    atomic_init(&s->arrived, 0);
+}
+
+int demo_start_wait(struct demo_start *s, unsigned n)
+{
+    int64_t give_up = clock_now_ns() + 10 * (int64_t)1000000000;
+    atomic_fetch_add(&s->arrived, 1);
+    while (atomic_load(&s->arrived) < n) {
+        if (clock_now_ns() > give_up)
+            return -1;
+        sched_yield();   /* let the runners still on their way reach the line */
+    }
+    return 0;
 }
 
 unsigned long long demo_fib(unsigned n)

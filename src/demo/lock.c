@@ -7,20 +7,20 @@
 enum { P_N, P_DELAY };
 
 /* demo:core */
-static pthread_mutex_t lock_global = PTHREAD_MUTEX_INITIALIZER;   /* lock = Lock() */
+static pthread_mutex_t demo_lock_global = PTHREAD_MUTEX_INITIALIZER;   /* lock = Lock() */
 
-static int lock_run(struct demo_ctx *ctx)
+static int demo_lock_run(struct demo_ctx *ctx)
 {
     unsigned n = (unsigned)ctx->val[P_N];
     long delay = (long)ctx->val[P_DELAY];
     demo_rows(ctx, 4);
     printf("without lock: ");
     fflush(stdout);
-    if (interleave_pair(ctx, NULL, 0, n, delay) != 0)            /* print_multiple */
+    if (demo_interleave_pair(ctx, NULL, 0, n, delay) != 0)            /* print_multiple */
         return 1;
     printf("\nwith lock:    ");
     fflush(stdout);
-    if (interleave_pair(ctx, &lock_global, 2, n, delay) != 0)    /* print_multiple_locked */
+    if (demo_interleave_pair(ctx, &demo_lock_global, 2, n, delay) != 0)    /* print_multiple_locked */
         return 1;
     putchar('\n');
     return 0;
@@ -45,8 +45,8 @@ const struct demo demo_lock = {
         "- Ohne Lock mischen sich a und b; mit Lock sind es zwei ganze Blöcke\n"
         "  (aaaa...bbbb... oder bbbb...aaaa...).\n"
         "- Das Lock kostet Zeit: der zweite Thread wartet nur (siehe --timeline).\n" },
-    .params = INTERLEAVE_PARAMS,
+    .params = DEMO_INTERLEAVE_PARAMS,
     .flags = DEMO_TIMELINE,
     .uses = "interleave",
-    .run = lock_run,
+    .run = demo_lock_run,
 };

@@ -8,7 +8,6 @@
  * timeout, so a stuck child cannot hang it. */
 #include "demo.h"
 
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -21,7 +20,7 @@ enum { P_JOBS, P_N, P_PAUSE };
 
 #define PIPE_ANSWER_TIMEOUT_MS 10000
 
-struct pipe_msg {
+struct demo_pipe_msg {
     uint32_t seq, n;           /* job number, fib argument */
     uint64_t value;            /* answer: fib(n) */
     int32_t pid;               /* answer: who computed it */
@@ -30,7 +29,7 @@ struct pipe_msg {
 
 /* Reads one whole record; 1, 0 at EOF, -1 on error or (timeout_ms >= 0)
  * when nothing arrives in time. */
-static int pipe_recv(int fd, struct pipe_msg *m, int timeout_ms)
+static int demo_pipe_recv(int fd, struct demo_pipe_msg *m, int timeout_ms)
 {
     size_t got = 0;
     while (got < sizeof *m) {
@@ -49,7 +48,7 @@ static int pipe_recv(int fd, struct pipe_msg *m, int timeout_ms)
     return 1;
 }
 
-static int pipe_send(int fd, const struct pipe_msg *m)
+static int demo_pipe_send(int fd, const struct demo_pipe_msg *m)
 {
     /* one write() of a small record on a socket: whole or error */
     return write(fd, m, sizeof *m) == (ssize_t)sizeof *m ? 0 : -1;
@@ -57,15 +56,15 @@ static int pipe_send(int fd, const struct pipe_msg *m)
 
 /* demo:core */
 /* The background process: sleep in read() until work comes, do it, answer. */
-static int pipe_worker(struct demo_ctx *ctx, int fd)
+static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
 {
     demo_row(ctx, 1, getpid(), getpid(), "child");
     for (;;) {
         printf("child %d:  sleeping until there is work\n", getpid());
         fflush(stdout);
         int64_t t = clock_now_ns();
-        struct pipe_msg m;
-        int r = pipe_recv(fd, &m, -1);            /* blocks: the process sleeps */
+        struct demo_pipe_msg m;
+        int r = demo_pipe_recv(fd, &m, -1);            /* blocks: the process sleeps */
         int64_t woke = clock_now_ns();
         demo_span(ctx, 1, DEMO_BLOCKED, t, woke);
         if (r <= 0) {
@@ -77,27 +76,27 @@ static int pipe_worker(struct demo_ctx *ctx, int fd)
         m.value = demo_fib(m.n);
         m.pid = getpid();
         demo_span(ctx, 1, DEMO_RAN, woke, clock_now_ns());
-        if (pipe_send(fd, &m) != 0)
+        if (demo_pipe_send(fd, &m) != 0)
             return -1;
     }
 }
 
 /* The parent: hand out jobs one by one, with pauses, and collect answers. */
-static int pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned n, long pause_ms)
+static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned n, long pause_ms)
 {
     demo_row(ctx, 0, getpid(), getpid(), "parent");
     for (unsigned i = 1; i <= jobs; i++) {
         struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
         nanosleep(&pause, NULL);                  /* busy elsewhere: the child sleeps */
         int64_t t = clock_now_ns();
-        struct pipe_msg m = { i, n + i - 1, 0, 0, 0 };
+        struct demo_pipe_msg m = { i, n + i - 1, 0, 0, 0 };
         printf("parent:     sending job %u: fib(%u)\n", m.seq, m.n);
         fflush(stdout);
-        if (pipe_send(fd, &m) != 0)
+        if (demo_pipe_send(fd, &m) != 0)
             return -1;
         int64_t sent = clock_now_ns();
         demo_span(ctx, 0, DEMO_RAN, t, sent);
-        if (pipe_recv(fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
+        if (demo_pipe_recv(fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
             fprintf(stderr, "imgpool demo: answer %u missing or out of order\n", i);
             return -1;
         }
@@ -108,7 +107,7 @@ static int pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned n, lo
     return 0;
 }
 
-static int pipe_run(struct demo_ctx *ctx)
+static int demo_pipe_run(struct demo_ctx *ctx)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {   /* Pipe() */
@@ -119,11 +118,11 @@ static int pipe_run(struct demo_ctx *ctx)
     pid_t pid = demo_fork();
     if (pid == 0) {
         close(sv[0]);
-        demo_child_exit(pipe_worker(ctx, sv[1]) == 0 ? 0 : 1);
+        demo_child_exit(demo_pipe_worker(ctx, sv[1]) == 0 ? 0 : 1);
     }
     close(sv[1]);
     unsigned jobs = (unsigned)ctx->val[P_JOBS];
-    int rc = pid < 0 ? -1 : pipe_boss(ctx, sv[0], jobs, (unsigned)ctx->val[P_N],
+    int rc = pid < 0 ? -1 : demo_pipe_boss(ctx, sv[0], jobs, (unsigned)ctx->val[P_N],
                                       (long)ctx->val[P_PAUSE]);
     close(sv[0]);                                 /* EOF: the child's loop ends */
     if (pid > 0 && demo_reap(pid) != 0)
@@ -162,5 +161,5 @@ const struct demo demo_pipe = {
         { "pause-ms", 50, 0, 10000, "parent's pause before each job" },
     },
     .flags = DEMO_TIMELINE,
-    .run = pipe_run,
+    .run = demo_pipe_run,
 };

@@ -17,18 +17,18 @@
 
 enum { P_FROM, P_TO, P_PROCS };
 
-struct pool_map_ctx {
+struct demo_pool_map_ctx {
     unsigned long from;
 };
 
 /* demo:core */
 /* Worker: fib(from + task) as decimal text in rec->data. Never prints. */
-static int pool_map_fib(void *ctx, uint64_t task, const void *arg, size_t arg_len,
+static int demo_pool_map_fib(void *ctx, uint64_t task, const void *arg, size_t arg_len,
                         struct pool_record *rec)
 {
     (void)arg;
     (void)arg_len;
-    unsigned long n = ((const struct pool_map_ctx *)ctx)->from + task;
+    unsigned long n = ((const struct demo_pool_map_ctx *)ctx)->from + task;
     mpz_t a, b;
     mpz_init_set_ui(a, 0);
     mpz_init_set_ui(b, 1);
@@ -50,12 +50,12 @@ static int pool_map_fib(void *ctx, uint64_t task, const void *arg, size_t arg_le
 }
 
 /* pool.map(fib, range(from, from + n)) with `procs` processes; wall time. */
-static int pool_map_run_once(struct pool_map_ctx *pc, unsigned procs, uint64_t n,
+static int demo_pool_map_run_once(struct demo_pool_map_ctx *pc, unsigned procs, uint64_t n,
                              struct pool_record *out, int64_t *wall_ns)
 {
     struct pool_options o = { 0 };
     o.procs = procs;
-    o.task = pool_map_fib;
+    o.task = demo_pool_map_fib;
     o.ctx = pc;
     int64_t t = clock_now_ns();
     int rc = pool_map(&o, n, out);
@@ -65,7 +65,7 @@ static int pool_map_run_once(struct pool_map_ctx *pc, unsigned procs, uint64_t n
 /* demo:end */
 
 /* Checks that every record is OK; prints the first failure. */
-static int pool_map_check(const struct pool_record *rec, uint64_t n, unsigned long from)
+static int demo_pool_map_check(const struct pool_record *rec, uint64_t n, unsigned long from)
 {
     for (uint64_t i = 0; i < n; i++) {
         if (rec[i].status != POOL_OK) {
@@ -77,7 +77,7 @@ static int pool_map_check(const struct pool_record *rec, uint64_t n, unsigned lo
     return 0;
 }
 
-static int64_t pool_map_cpu(const struct pool_record *rec, uint64_t n)
+static int64_t demo_pool_map_cpu(const struct pool_record *rec, uint64_t n)
 {
     int64_t cpu = 0;
     for (uint64_t i = 0; i < n; i++)
@@ -86,7 +86,7 @@ static int64_t pool_map_cpu(const struct pool_record *rec, uint64_t n)
 }
 
 /* One row per worker slot; a slot may have got no task at all. */
-static void pool_map_timeline(struct demo_ctx *ctx, const struct pool_record *rec,
+static void demo_pool_map_timeline(struct demo_ctx *ctx, const struct pool_record *rec,
                               uint64_t n, unsigned procs)
 {
     demo_rows(ctx, procs);
@@ -102,9 +102,9 @@ static void pool_map_timeline(struct demo_ctx *ctx, const struct pool_record *re
         demo_span(ctx, rec[i].worker, DEMO_RAN, rec[i].start_ns, rec[i].end_ns);
 }
 
-static int pool_map_run(struct demo_ctx *ctx)
+static int demo_pool_map_run(struct demo_ctx *ctx)
 {
-    struct pool_map_ctx pc = { (unsigned long)ctx->val[P_FROM] };
+    struct demo_pool_map_ctx pc = { (unsigned long)ctx->val[P_FROM] };
     if (ctx->val[P_TO] <= ctx->val[P_FROM]) {
         fprintf(stderr, "imgpool demo: --to must be above --from (range(from, to))\n");
         return 1;
@@ -116,10 +116,10 @@ static int pool_map_run(struct demo_ctx *ctx)
     int rc = 1;
     if (!one || !many) {
         fprintf(stderr, "imgpool demo: out of memory\n");
-    } else if (pool_map_run_once(&pc, 1, n, one, &wall1) != POOL_DONE ||
-               pool_map_run_once(&pc, procs, n, many, &wallp) != POOL_DONE) {
+    } else if (demo_pool_map_run_once(&pc, 1, n, one, &wall1) != POOL_DONE ||
+               demo_pool_map_run_once(&pc, procs, n, many, &wallp) != POOL_DONE) {
         fprintf(stderr, "imgpool demo: the pool did not finish\n");
-    } else if (pool_map_check(one, n, pc.from) == 0 && pool_map_check(many, n, pc.from) == 0) {
+    } else if (demo_pool_map_check(one, n, pc.from) == 0 && demo_pool_map_check(many, n, pc.from) == 0) {
         rc = 0;
         for (uint64_t i = 0; i < n; i++) {
             printf("fib(%lu) = %s\n", pc.from + (unsigned long)i, (const char *)many[i].data);
@@ -130,10 +130,10 @@ static int pool_map_run(struct demo_ctx *ctx)
                           : demo_tr(ctx, "1 and N processes give identical results",
                                     "1 und N Prozesse liefern identische Ergebnisse"));
         printf("1 process:   wall %.3f s, CPU in tasks %.3f s\n", wall1 / 1e9,
-               pool_map_cpu(one, n) / 1e9);
+               demo_pool_map_cpu(one, n) / 1e9);
         printf("%u processes: wall %.3f s, CPU in tasks %.3f s, speed-up %.2fx\n", procs,
-               wallp / 1e9, pool_map_cpu(many, n) / 1e9, (double)wall1 / (double)wallp);
-        pool_map_timeline(ctx, many, n, procs);
+               wallp / 1e9, demo_pool_map_cpu(many, n) / 1e9, (double)wall1 / (double)wallp);
+        demo_pool_map_timeline(ctx, many, n, procs);
     }
     free(one);
     free(many);
@@ -169,5 +169,5 @@ const struct demo demo_pool_map = {
         { "procs", 4, 1, 64, "processes of the second run" },
     },
     .flags = DEMO_TIMELINE,
-    .run = pool_map_run,
+    .run = demo_pool_map_run,
 };

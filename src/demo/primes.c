@@ -10,7 +10,7 @@
 
 enum { P_FROM, P_COUNT, P_REPEAT };
 
-struct primes_arg {
+struct demo_primes_arg {
     struct demo_ctx *ctx;
     struct demo_gil *gil;
     unsigned row;
@@ -21,7 +21,7 @@ struct primes_arg {
 /* demo:core */
 /* Smallest divisor > 1 of n (n itself if prime), by trial division like the
  * slide's `for i in range(2, int(n ** 0.5) + 1)`. */
-static unsigned long long primes_divisor(struct primes_arg *a)
+static unsigned long long demo_primes_divisor(struct demo_primes_arg *a)
 {
     unsigned long long n = a->n;
     for (unsigned long long d = 2; d * d <= n; d++) {
@@ -33,9 +33,9 @@ static unsigned long long primes_divisor(struct primes_arg *a)
     return n;
 }
 
-static void *primes_thread(void *p)
+static void *demo_primes_thread(void *p)
 {
-    struct primes_arg *a = p;
+    struct demo_primes_arg *a = p;
     char label[32];
     snprintf(label, sizeof label, "%llu", a->n);
     demo_row(a->ctx, a->row, getpid(), demo_tid(), label);
@@ -43,7 +43,7 @@ static void *primes_thread(void *p)
     int64_t t = clock_now_ns();
     unsigned long long d = 1;
     for (unsigned r = 0; r < a->repeat && a->n >= 2; r++)   /* --repeat: more work */
-        d = primes_divisor(a);
+        d = demo_primes_divisor(a);
     if (d == a->n)
         printf("%llu is prime\n", a->n);
     else
@@ -53,10 +53,10 @@ static void *primes_thread(void *p)
     return NULL;
 }
 
-static int primes_run(struct demo_ctx *ctx)
+static int demo_primes_run(struct demo_ctx *ctx)
 {
     unsigned count = (unsigned)ctx->val[P_COUNT];
-    struct primes_arg *arg = calloc(count, sizeof *arg);
+    struct demo_primes_arg *arg = calloc(count, sizeof *arg);
     pthread_t *t = calloc(count, sizeof *t);
     struct demo_gil gil;
     demo_gil_init(&gil);
@@ -65,10 +65,10 @@ static int primes_run(struct demo_ctx *ctx)
     demo_clock_start(&clock);
     unsigned started = 0;
     for (; arg && t && started < count; started++) {      /* one thread per number */
-        arg[started] = (struct primes_arg){ ctx, &gil, started,
+        arg[started] = (struct demo_primes_arg){ ctx, &gil, started,
                                             (unsigned long long)ctx->val[P_FROM] + started,
                                             (unsigned)ctx->val[P_REPEAT] };
-        if (demo_thread_start(&t[started], primes_thread, &arg[started]) != 0)
+        if (demo_thread_start(&t[started], demo_primes_thread, &arg[started]) != 0)
             break;
     }
     for (unsigned i = 0; i < started; i++)
@@ -117,5 +117,5 @@ const struct demo demo_primes = {
         { "repeat", 1, 1, 100000, "test each number this many times (C is fast)" },
     },
     .flags = DEMO_TIMELINE | DEMO_GIL,
-    .run = primes_run,
+    .run = demo_primes_run,
 };

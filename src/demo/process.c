@@ -7,7 +7,7 @@
 
 /* demo:core */
 /* Python: def hello(): print('hello from', os.getpid()) */
-static void process_hello(struct demo_ctx *ctx)
+static void demo_process_hello(struct demo_ctx *ctx)
 {
     int64_t t = clock_now_ns();
     demo_row(ctx, 1, getpid(), getpid(), "child");
@@ -15,7 +15,7 @@ static void process_hello(struct demo_ctx *ctx)
     demo_span(ctx, 1, DEMO_RAN, t, clock_now_ns());
 }
 
-static int process_run(struct demo_ctx *ctx)
+static int demo_process_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
     demo_row(ctx, 0, getpid(), getpid(), "parent");
@@ -25,7 +25,7 @@ static int process_run(struct demo_ctx *ctx)
     if (pid < 0)
         return 1;
     if (pid == 0) {
-        process_hello(ctx);                   /* the child runs the target ... */
+        demo_process_hello(ctx);                   /* the child runs the target ... */
         demo_child_exit(0);                   /* ... and ends: it never returns */
     }
     int64_t t1 = clock_now_ns();
@@ -57,5 +57,5 @@ const struct demo demo_process = {
         "- Die PID des Kindes ist eine andere; seine Eltern-PID ist die des Elternteils.\n"
         "- Die Reihenfolge der Zeilen von Eltern und Kind kann sich ändern.\n" },
     .flags = DEMO_TIMELINE,
-    .run = process_run,
+    .run = demo_process_run,
 };

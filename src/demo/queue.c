@@ -9,7 +9,6 @@
  * per consumer, put after all producers are done. */
 #include "demo.h"
 
-
 #include <errno.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -26,19 +25,19 @@ enum { P_PRODUCERS, P_CONSUMERS, P_MESSAGES, P_COUNT };
 #define QUEUE_TIMEOUT_S 10
 #define QUEUE_STOP UINT32_MAX   /* sentinel producer id */
 
-struct queue_msg {
+struct demo_queue_msg {
     uint32_t producer, seq;
 };
 
-struct queue_shm {
+struct demo_queue_shm {
     sem_t slots, items, mutex;
     unsigned head, tail;                 /* under mutex */
-    struct queue_msg buf[QUEUE_CAP];
+    struct demo_queue_msg buf[QUEUE_CAP];
     atomic_uint got[QUEUE_MAX_PROCS];    /* messages taken, per consumer */
     atomic_uint seen[];                  /* deliveries per (producer, seq) */
 };
 
-static int queue_wait(sem_t *s)
+static int demo_queue_wait(sem_t *s)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -50,9 +49,9 @@ static int queue_wait(sem_t *s)
 }
 
 /* demo:core */
-static int queue_put(struct queue_shm *q, struct queue_msg m)
+static int demo_queue_put(struct demo_queue_shm *q, struct demo_queue_msg m)
 {
-    if (queue_wait(&q->slots) != 0 || queue_wait(&q->mutex) != 0)   /* room? then lock */
+    if (demo_queue_wait(&q->slots) != 0 || demo_queue_wait(&q->mutex) != 0)   /* room? then lock */
         return -1;
     q->buf[q->tail++ % QUEUE_CAP] = m;
     sem_post(&q->mutex);
@@ -60,9 +59,9 @@ static int queue_put(struct queue_shm *q, struct queue_msg m)
     return 0;
 }
 
-static int queue_get(struct queue_shm *q, struct queue_msg *m)
+static int demo_queue_get(struct demo_queue_shm *q, struct demo_queue_msg *m)
 {
-    if (queue_wait(&q->items) != 0 || queue_wait(&q->mutex) != 0)   /* item? then lock */
+    if (demo_queue_wait(&q->items) != 0 || demo_queue_wait(&q->mutex) != 0)   /* item? then lock */
         return -1;
     *m = q->buf[q->head++ % QUEUE_CAP];
     sem_post(&q->mutex);
@@ -70,20 +69,20 @@ static int queue_get(struct queue_shm *q, struct queue_msg *m)
     return 0;
 }
 
-static int queue_producer(struct queue_shm *q, unsigned id, unsigned n)
+static int demo_queue_producer(struct demo_queue_shm *q, unsigned id, unsigned n)
 {
     for (unsigned seq = 0; seq < n; seq++)
-        if (queue_put(q, (struct queue_msg){ id, seq }) != 0)
+        if (demo_queue_put(q, (struct demo_queue_msg){ id, seq }) != 0)
             return -1;
     printf("producer %u (pid %d): put %u messages\n", id, getpid(), n);
     return 0;
 }
 
-static int queue_consumer(struct queue_shm *q, unsigned id, unsigned per_producer)
+static int demo_queue_consumer(struct demo_queue_shm *q, unsigned id, unsigned per_producer)
 {
-    struct queue_msg m;
+    struct demo_queue_msg m;
     for (;;) {
-        if (queue_get(q, &m) != 0)
+        if (demo_queue_get(q, &m) != 0)
             return -1;
         if (m.producer == QUEUE_STOP)
             break;
@@ -95,10 +94,10 @@ static int queue_consumer(struct queue_shm *q, unsigned id, unsigned per_produce
 }
 /* demo:end */
 
-static struct queue_shm *queue_create(size_t nseen, size_t *size)
+static struct demo_queue_shm *demo_queue_create(size_t nseen, size_t *size)
 {
-    *size = sizeof(struct queue_shm) + nseen * sizeof(atomic_uint);
-    struct queue_shm *q = mmap(NULL, *size, PROT_READ | PROT_WRITE,
+    *size = sizeof(struct demo_queue_shm) + nseen * sizeof(atomic_uint);
+    struct demo_queue_shm *q = mmap(NULL, *size, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED) {
         fprintf(stderr, "imgpool demo: mmap: %s\n", strerror(errno));
@@ -110,7 +109,7 @@ static struct queue_shm *queue_create(size_t nseen, size_t *size)
     return q;
 }
 
-static void queue_destroy(struct queue_shm *q, size_t size)
+static void demo_queue_destroy(struct demo_queue_shm *q, size_t size)
 {
     sem_destroy(&q->slots);
     sem_destroy(&q->items);
@@ -119,7 +118,7 @@ static void queue_destroy(struct queue_shm *q, size_t size)
 }
 
 /* Forks a child on `row` running producer (or consumer) `id`; its pid or -1. */
-static pid_t queue_spawn(struct demo_ctx *ctx, struct queue_shm *q, unsigned row,
+static pid_t demo_queue_spawn(struct demo_ctx *ctx, struct demo_queue_shm *q, unsigned row,
                          int producer, unsigned id, unsigned per_producer)
 {
     pid_t pid = demo_fork();
@@ -129,17 +128,17 @@ static pid_t queue_spawn(struct demo_ctx *ctx, struct queue_shm *q, unsigned row
     snprintf(label, sizeof label, "%s %u", producer ? "producer" : "consumer", id);
     demo_row(ctx, row, getpid(), getpid(), label);
     int64_t t = clock_now_ns();
-    int rc = producer ? queue_producer(q, id, per_producer)
-                      : queue_consumer(q, id, per_producer);
+    int rc = producer ? demo_queue_producer(q, id, per_producer)
+                      : demo_queue_consumer(q, id, per_producer);
     demo_span(ctx, row, DEMO_RAN, t, clock_now_ns());
     demo_child_exit(rc ? 1 : 0);
 }
 
 /* Part 1: P producers, C consumers; checks every message came exactly once. */
-static int queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsigned per)
+static int demo_queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsigned per)
 {
     size_t size;
-    struct queue_shm *q = queue_create((size_t)np * per, &size);
+    struct demo_queue_shm *q = demo_queue_create((size_t)np * per, &size);
     if (!q)
         return -1;
     demo_rows(ctx, np + nc);
@@ -147,14 +146,14 @@ static int queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsigned p
     unsigned n = 0;
     int failed = 0;
     for (unsigned i = 0; i < nc && !failed; i++)
-        failed = (pid[n++] = queue_spawn(ctx, q, np + i, 0, i, per)) < 0;
+        failed = (pid[n++] = demo_queue_spawn(ctx, q, np + i, 0, i, per)) < 0;
     for (unsigned i = 0; i < np && !failed; i++)
-        failed = (pid[n++] = queue_spawn(ctx, q, i, 1, i, per)) < 0;
+        failed = (pid[n++] = demo_queue_spawn(ctx, q, i, 1, i, per)) < 0;
     n -= failed;
     for (unsigned i = nc; i < n; i++)          /* producers first ... */
         failed |= demo_reap(pid[i]) != 0;
     for (unsigned i = 0; i < nc; i++)          /* ... then one sentinel per consumer */
-        failed |= queue_put(q, (struct queue_msg){ QUEUE_STOP, 0 }) != 0;
+        failed |= demo_queue_put(q, (struct demo_queue_msg){ QUEUE_STOP, 0 }) != 0;
     for (unsigned i = 0; i < nc && i < n; i++)
         failed |= demo_reap(pid[i]) != 0;
     size_t once = 0, total = (size_t)np * per;
@@ -164,20 +163,20 @@ static int queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsigned p
         printf("all %zu messages delivered exactly once\n", total);
     else
         printf("PROBLEM: %zu of %zu messages delivered exactly once\n", once, total);
-    queue_destroy(q, size);
+    demo_queue_destroy(q, size);
     return once == total && !failed ? 0 : -1;
 }
 
 /* Part 2: a child sends `count` messages in order, the parent receives and
  * checks them, through a pipe (use_queue 0) or the queue. Messages/s or -1. */
-static double queue_rate(unsigned count, int use_queue)
+static double demo_queue_rate(unsigned count, int use_queue)
 {
     size_t size;
-    struct queue_shm *q = queue_create(0, &size);
+    struct demo_queue_shm *q = demo_queue_create(0, &size);
     int fd[2];
     if (!q || pipe(fd) != 0) {
         if (q)
-            queue_destroy(q, size);
+            demo_queue_destroy(q, size);
         return -1;
     }
     int64_t t = clock_now_ns();
@@ -185,44 +184,44 @@ static double queue_rate(unsigned count, int use_queue)
     if (pid == 0) {
         close(fd[0]);
         for (unsigned i = 0; i < count; i++) {
-            struct queue_msg m = { 0, i };
-            if (use_queue ? queue_put(q, m) != 0 : write(fd[1], &m, sizeof m) != sizeof m)
+            struct demo_queue_msg m = { 0, i };
+            if (use_queue ? demo_queue_put(q, m) != 0 : write(fd[1], &m, sizeof m) != sizeof m)
                 demo_child_exit(1);
         }
         demo_child_exit(0);
     }
     close(fd[1]);
     unsigned i = 0;
-    for (struct queue_msg m; pid > 0 && i < count; i++) {
-        int ok = use_queue ? queue_get(q, &m) == 0 : read(fd[0], &m, sizeof m) == sizeof m;
+    for (struct demo_queue_msg m; pid > 0 && i < count; i++) {
+        int ok = use_queue ? demo_queue_get(q, &m) == 0 : read(fd[0], &m, sizeof m) == sizeof m;
         if (!ok || m.seq != i)
             break;
     }
     int64_t ns = clock_now_ns() - t;
     close(fd[0]);
     int reaped = pid > 0 && demo_reap(pid) == 0;
-    queue_destroy(q, size);
+    demo_queue_destroy(q, size);
     return reaped && i == count ? count / (ns / 1e9) : -1;
 }
 
-static int queue_run(struct demo_ctx *ctx)
+static int demo_queue_run(struct demo_ctx *ctx)
 {
-    if (queue_many(ctx, (unsigned)ctx->val[P_PRODUCERS], (unsigned)ctx->val[P_CONSUMERS],
+    if (demo_queue_many(ctx, (unsigned)ctx->val[P_PRODUCERS], (unsigned)ctx->val[P_CONSUMERS],
                    (unsigned)ctx->val[P_MESSAGES]) != 0)
         return 1;
     unsigned count = (unsigned)ctx->val[P_COUNT];
     printf("\n%s %u %s\n", demo_tr(ctx, "throughput, one producer to one consumer,",
                                    "Durchsatz, ein Produzent an einen Konsumenten,"),
            count, demo_tr(ctx, "messages:", "Nachrichten:"));
-    double pipe_rate = queue_rate(count, 0);
-    double queue_rate_ = queue_rate(count, 1);
-    if (pipe_rate < 0 || queue_rate_ < 0) {
+    double pipe_rate = demo_queue_rate(count, 0);
+    double queue_rate = demo_queue_rate(count, 1);
+    if (pipe_rate < 0 || queue_rate < 0) {
         fprintf(stderr, "imgpool demo: a throughput run lost or reordered messages\n");
         return 1;
     }
     printf("pipe:  %10.0f messages/s (all %u in order)\n", pipe_rate, count);
-    printf("queue: %10.0f messages/s (all %u in order)\n", queue_rate_, count);
-    printf("%s\n", queue_rate_ < pipe_rate
+    printf("queue: %10.0f messages/s (all %u in order)\n", queue_rate, count);
+    printf("%s\n", queue_rate < pipe_rate
                        ? demo_tr(ctx, "here the queue is slower than the pipe",
                                  "hier ist die Queue langsamer als die Pipe")
                        : demo_tr(ctx, "here the queue is faster than the pipe",
@@ -264,5 +263,5 @@ const struct demo demo_queue = {
         { "count", 100000, 1, 10000000, "messages for the throughput test" },
     },
     .flags = DEMO_TIMELINE,
-    .run = queue_run,
+    .run = demo_queue_run,
 };

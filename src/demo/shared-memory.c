@@ -9,8 +9,8 @@
  * the others). */
 #include "demo.h"
 
-
 #include <errno.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,23 +18,25 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { P_PROCS, P_N };
+enum { P_PROCS, P_MS, P_N, P_YIELD };
 
-#define SHM_MAX_PROCS 32
-#define SHM_LOCK_TIMEOUT_S 10
+#define SHARED_MEMORY_MAX_PROCS 32
+#define SHARED_MEMORY_LOCK_TIMEOUT_S 10
 
-struct shm_area {
+struct demo_shared_memory_area {
     double value;              /* Value('d', 0.0) */
     int array[3];              /* Array('i', [2, 4, 13]) */
     volatile long counter;     /* the contested counter */
+    long added[SHARED_MEMORY_MAX_PROCS];   /* += done by each child, by its own count */
     sem_t lock;                /* Lock() */
+    struct demo_start start;   /* the children begin together */
 };
 
-static int shm_lock(struct shm_area *s)
+static int demo_shared_memory_lock(struct demo_shared_memory_area *s)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += SHM_LOCK_TIMEOUT_S;
+    until.tv_sec += SHARED_MEMORY_LOCK_TIMEOUT_S;
     while (sem_timedwait(&s->lock, &until) != 0)
         if (errno != EINTR)
             return -1;
@@ -43,44 +45,53 @@ static int shm_lock(struct shm_area *s)
 
 /* demo:core */
 /* Python: def f(n, a): n.value = 3.1415927; for i in range(len(a)): a[i] = -a[i] */
-static void shm_change(struct shm_area *s)
+static void demo_shared_memory_change(struct demo_shared_memory_area *s)
 {
     s->value = 3.1415927;
     for (int i = 0; i < 3; i++)
         s->array[i] = -s->array[i];
 }
 
-/* Adds 1 to the shared counter n times; with the lock, each += is alone. */
-static int shm_increment(struct demo_ctx *ctx, struct shm_area *s, unsigned row,
-                         long n, int locked)
+/* Adds 1 to the shared counter n times, or (n == 0) for ms milliseconds;
+ * with the lock, each += is alone. yield: give the CPU away between the read
+ * and the write (--yield). How many it added, by its own count, or -1. */
+static long demo_shared_memory_increment(struct demo_ctx *ctx,
+                                         struct demo_shared_memory_area *s, unsigned row,
+                                         long n, int locked, int yield)
 {
-    int64_t t0 = clock_now_ns();
-    for (long i = 0; i < n; i++) {
+    if (demo_start_wait(&s->start, (unsigned)ctx->val[P_PROCS]) != 0)
+        return -1;                           /* all children start together */
+    int64_t t0 = clock_now_ns(), until = t0 + ctx->val[P_MS] * 1000000;
+    long i = 0;
+    for (; n ? i < n : (i & 1023) || clock_now_ns() < until; i++) {
+        int64_t asked = locked ? clock_now_ns() : 0;
+        if (locked && demo_shared_memory_lock(s) != 0)
+            return -1;
+        int64_t got = locked ? clock_now_ns() : 0;
+        long v = s->counter;                 /* read */
+        if (yield)
+            sched_yield();                   /* another process may run here */
+        s->counter = v + 1;                  /* add, write: lost if someone wrote since */
         if (locked) {
-            int64_t asked = clock_now_ns();
-            if (shm_lock(s) != 0)
-                return -1;
-            int64_t got = clock_now_ns();
-            s->counter = s->counter + 1;     /* read, add, write: 3 steps */
             sem_post(&s->lock);
             if (got - asked > 10000)         /* record only real waits */
                 demo_span(ctx, row, DEMO_WAIT_LOCK, asked, got);
-            demo_span(ctx, row, DEMO_RAN, got, clock_now_ns());   /* merged runs */
-        } else {
-            s->counter = s->counter + 1;     /* the same 3 steps, unprotected */
+            demo_span(ctx, row, DEMO_HELD_LOCK, got, clock_now_ns());   /* merged runs */
         }
     }
     if (!locked)
         demo_span(ctx, row, DEMO_RAN, t0, clock_now_ns());
-    return 0;
+    return i;
 }
 
 /* Starts procs children that each add n, waits for them; the final count. */
-static long shm_race(struct demo_ctx *ctx, struct shm_area *s, unsigned procs, long n,
-                     int locked)
+static long demo_shared_memory_race(struct demo_ctx *ctx, struct demo_shared_memory_area *s,
+                                    long n, int locked, long *want)
 {
+    unsigned procs = (unsigned)ctx->val[P_PROCS];
     s->counter = 0;
-    pid_t pid[SHM_MAX_PROCS];
+    demo_start_init(&s->start);
+    pid_t pid[SHARED_MEMORY_MAX_PROCS];
     unsigned started = 0;
     for (; started < procs; started++) {
         unsigned row = (locked ? procs : 0) + started;
@@ -88,64 +99,77 @@ static long shm_race(struct demo_ctx *ctx, struct shm_area *s, unsigned procs, l
             break;
         if (pid[started] == 0) {
             char label[32];
-            snprintf(label, sizeof label, "%s %d", locked ? "lock" : "no lock", getpid());
+            snprintf(label, sizeof label, "%s %d",
+                     locked ? demo_tr(ctx, "lock", "Lock") : demo_tr(ctx, "no lock", "ohne Lock"),
+                     getpid());
             demo_row(ctx, row, getpid(), getpid(), label);
-            demo_child_exit(shm_increment(ctx, s, row, n, locked) ? 1 : 0);
+            int yield = ctx->val[P_YIELD] != 0;
+            s->added[started] = demo_shared_memory_increment(ctx, s, row, n, locked, yield);
+            demo_child_exit(s->added[started] < 0 ? 1 : 0);
         }
     }
     int failed = started < procs;
-    for (unsigned i = 0; i < started; i++)
+    *want = 0;
+    for (unsigned i = 0; i < started; i++) {
         failed |= demo_reap(pid[i]) != 0;
+        *want += s->added[i];
+    }
     return failed ? -1 : s->counter;
 }
 /* demo:end */
 
-static void shm_print_array(const char *when, const struct shm_area *s)
+static void demo_shared_memory_print_array(const struct demo_ctx *ctx, int after,
+                                 const struct demo_shared_memory_area *s)
 {
-    printf("%s value = %.7f, array = [%d, %d, %d]\n", when, s->value, s->array[0],
-           s->array[1], s->array[2]);
+    printf("%s value = %.7f, array = [%d, %d, %d]\n",
+           after ? demo_tr(ctx, "parent, after child: ", "Elternprozess, nach Kind:   ")
+                 : demo_tr(ctx, "parent, before:      ", "Elternprozess, vorher:      "),
+           s->value, s->array[0], s->array[1], s->array[2]);
 }
 
-static int shm_values(struct shm_area *s)
+static int demo_shared_memory_values(const struct demo_ctx *ctx, struct demo_shared_memory_area *s)
 {
-    shm_print_array("parent, before:     ", s);
+    demo_shared_memory_print_array(ctx, 0, s);
     pid_t pid = demo_fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        shm_change(s);
+        demo_shared_memory_change(s);
         demo_child_exit(0);
     }
     if (demo_reap(pid) != 0)
         return -1;
-    shm_print_array("parent, after child:", s);
+    demo_shared_memory_print_array(ctx, 1, s);
     return 0;
 }
 
-static int shm_run(struct demo_ctx *ctx)
+static int demo_shared_memory_run(struct demo_ctx *ctx)
 {
     unsigned procs = (unsigned)ctx->val[P_PROCS];
     long n = (long)ctx->val[P_N];
-    struct shm_area *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
-                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct demo_shared_memory_area *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s == MAP_FAILED) {
         fprintf(stderr, "imgpool demo: mmap: %s\n", strerror(errno));
         return 1;
     }
-    *s = (struct shm_area){ .value = 0.0, .array = { 2, 4, 13 } };
+    *s = (struct demo_shared_memory_area){ .value = 0.0, .array = { 2, 4, 13 } };
     int rc = sem_init(&s->lock, 1, 1) == 0 ? 0 : 1;
     if (rc == 0)
-        rc = shm_values(s) != 0;
+        rc = demo_shared_memory_values(ctx, s) != 0;
     demo_rows(ctx, 2 * procs);
-    long want = (long)procs * n;
     for (int locked = 0; locked <= 1 && rc == 0; locked++) {
-        long got = shm_race(ctx, s, procs, n, locked);
+        long want;
+        long got = demo_shared_memory_race(ctx, s, n, locked, &want);
         if (got < 0) {
             rc = 1;
             break;
         }
-        printf("%-13s counter = %ld, expected %ld (%ld updates lost)\n",
-               locked ? "with lock:" : "without lock:", got, want, want - got);
+        printf(demo_tr(ctx, "%-13s counter = %ld, expected %ld (%ld updates lost)\n",
+                       "%-13s Zähler = %ld, erwartet %ld (%ld Aktualisierungen verloren)\n"),
+               locked ? demo_tr(ctx, "with lock:", "mit Lock:")
+                      : demo_tr(ctx, "without lock:", "ohne Lock:"),
+               got, want, want - got);
         if (locked && got != want)
             rc = 1;
     }
@@ -156,31 +180,43 @@ static int shm_run(struct demo_ctx *ctx)
 
 const struct demo demo_shared_memory = {
     .name = "shared-memory",
-    .summary = { "Value and Array shared with a child; the lost-update race",
-                 "Value und Array mit einem Kind geteilt; das Lost-Update-Rennen" },
+    .summary = { "Value and Array shared with a child; lost updates on a shared counter",
+                 "Value und Array mit einem Kindprozess geteilt; verlorene Aktualisierungen" },
     .intro = {
         "After fork() parent and child share no ordinary memory. Value and Array live\n"
         "in a shared mapping made before fork, so the child's changes are visible to\n"
-        "the parent. Then several processes each add 1 to one shared counter, n times:\n"
-        "counter += 1 is read, add, write, and without a lock updates get lost.\n",
-        "Nach fork() teilen Eltern und Kind keinen gewöhnlichen Speicher. Value und\n"
-        "Array liegen in einem vor fork angelegten gemeinsamen Speicherbereich, daher\n"
-        "sieht der Elternteil die Änderungen des Kindes. Dann addieren mehrere Prozesse\n"
-        "je n-mal 1 auf einen gemeinsamen Zähler: lesen, addieren, schreiben; ohne Lock\n"
-        "gehen Updates verloren.\n" },
+        "the parent. Then several processes, started together, add 1 to one shared\n"
+        "counter for 100 ms, each counting its own additions: counter += 1 is read,\n"
+        "add, write, and without a lock updates get lost (a lost update).\n",
+        "Nach fork() teilen Eltern- und Kindprozess keinen gewöhnlichen Speicher. Value\n"
+        "und Array liegen in einem vor fork angelegten gemeinsamen Speicherbereich,\n"
+        "daher sieht der Elternprozess die Änderungen des Kindprozesses. Dann addieren\n"
+        "mehrere gleichzeitig gestartete Prozesse 100 ms lang 1 auf einen gemeinsamen\n"
+        "Zähler und zählen dabei selbst mit: counter += 1 heißt lesen, addieren,\n"
+        "schreiben; ohne Lock gehen Aktualisierungen verloren (Lost Update).\n" },
     .observe = {
         "- The child negated the array and set the value: the parent sees it.\n"
-        "- Without the lock the counter ends short, by a different amount every run\n"
-        "  (on one core the loss is rare: the race needs a switch mid-update).\n"
+        "- Without the lock the counter ends short, by a different amount every run.\n"
+        "- On one core (taskset -c 0) an update is lost only when the process is\n"
+        "  switched out between read and write. In 100 ms that happens; with\n"
+        "  --n 100000 each process finishes within one time slice and usually\n"
+        "  nothing is lost. --yield 1 gives the CPU away right there: lost again.\n"
         "- With the lock it is exact, and much slower: every += waits its turn.\n",
-        "- Das Kind hat das Array negiert und den Wert gesetzt: der Elternteil sieht es.\n"
-        "- Ohne Lock fehlt am Ende etwas, bei jedem Lauf anders viel (auf einem Kern\n"
-        "  selten: das Rennen braucht einen Wechsel mitten im Update).\n"
-        "- Mit Lock stimmt er genau, und es ist viel langsamer: jedes += wartet.\n" },
+        "- Der Kindprozess hat das Array negiert und den Wert gesetzt: der\n"
+        "  Elternprozess sieht es.\n"
+        "- Ohne Lock fehlt am Ende etwas, bei jedem Lauf anders viel.\n"
+        "- Auf einem Kern (taskset -c 0) geht nur etwas verloren, wenn der Prozess\n"
+        "  zwischen Lesen und Schreiben verdrängt wird. In 100 ms kommt das vor; mit\n"
+        "  --n 100000 ist jeder Prozess in einer Zeitscheibe fertig, meist geht nichts\n"
+        "  verloren. --yield 1 gibt genau dort die CPU ab: wieder Verluste.\n"
+        "- Mit Lock stimmt der Zähler genau, und es ist viel langsamer: jedes +=\n"
+        "  wartet, bis es an der Reihe ist.\n" },
     .params = {
-        { "procs", 4, 1, SHM_MAX_PROCS, "processes incrementing the counter" },
-        { "n", 100000, 1, 100000000, "increments per process" },
+        { "procs", 4, 1, SHARED_MEMORY_MAX_PROCS, "processes incrementing the counter" },
+        { "ms", 100, 1, 60000, "each process adds for this long (milliseconds)" },
+        { "n", 0, 0, 100000000, "instead: exactly this many increments per process" },
+        { "yield", 0, 0, 1, "1: sched_yield() between the read and the write of +=" },
     },
     .flags = DEMO_TIMELINE,
-    .run = shm_run,
+    .run = demo_shared_memory_run,
 };

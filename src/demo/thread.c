@@ -1,11 +1,10 @@
 /* thread.c — demo 1: start a thread whose target prints "hello", join it. */
 #include "demo.h"
 
-
 #include <stdio.h>
 #include <unistd.h>
 
-struct thread_arg {
+struct demo_thread_arg {
     struct demo_ctx *ctx;
     const char *text;
     int tid;              /* set by the thread: proof it is another one */
@@ -13,9 +12,9 @@ struct thread_arg {
 
 /* demo:core */
 /* Python: Thread(target=print, args=('hello',), kwargs={'end': ''}) */
-static void *thread_target(void *p)
+static void *demo_thread_target(void *p)
 {
-    struct thread_arg *a = p;
+    struct demo_thread_arg *a = p;
     int64_t t = clock_now_ns();
     a->tid = demo_tid();
     demo_row(a->ctx, 1, getpid(), a->tid, "thread");
@@ -25,16 +24,16 @@ static void *thread_target(void *p)
     return NULL;
 }
 
-static int thread_run(struct demo_ctx *ctx)
+static int demo_thread_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
     demo_row(ctx, 0, getpid(), demo_tid(), "main");
     printf("main thread: pid %d, tid %d\n", getpid(), demo_tid());
     fflush(stdout);
-    struct thread_arg a = { ctx, "hello", 0 };
+    struct demo_thread_arg a = { ctx, "hello", 0 };
     pthread_t t;
     int64_t t0 = clock_now_ns();
-    if (demo_thread_start(&t, thread_target, &a) != 0)     /* t.start() */
+    if (demo_thread_start(&t, demo_thread_target, &a) != 0)     /* t.start() */
         return 1;
     int64_t t1 = clock_now_ns();
     pthread_join(t, NULL);                                  /* t.join() */
@@ -66,5 +65,5 @@ const struct demo demo_thread = {
         "- \"hello\" endet ohne Zeilenumbruch (end=''); den fügt der Hauptthread nach\n"
         "  dem join an.\n" },
     .flags = DEMO_TIMELINE,
-    .run = thread_run,
+    .run = demo_thread_run,
 };

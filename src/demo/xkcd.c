@@ -20,12 +20,12 @@
 
 enum { P_RANGE, P_THREADS, P_LATENCY, P_BASE_URL };
 
-static const char *const xkcd_default_range = "100-109";
-static const char *const xkcd_no_url = NULL;
+static const char *const demo_xkcd_default_range = "100-109";
+static const char *const demo_xkcd_no_url = NULL;
 
 /* The server script: $IMGPOOL_XKCD_SERVER, else beside the binary in the
  * source tree (build/imgpool -> tools/), else the installed copy. */
-static int xkcd_find_server(char *out, size_t len)
+static int demo_xkcd_find_server(char *out, size_t len)
 {
     const char *env = getenv("IMGPOOL_XKCD_SERVER");
     if (env) {
@@ -51,10 +51,10 @@ static int xkcd_find_server(char *out, size_t len)
 }
 
 /* Starts the server on a free loopback port; its URL in url. The pid, or -1. */
-static pid_t xkcd_start_server(const struct demo_ctx *ctx, char *url, size_t len)
+static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_t len)
 {
     char script[PATH_MAX], dir[] = "/tmp/imgpool-xkcd-XXXXXX", portfile[64], latency[32];
-    if (xkcd_find_server(script, sizeof script) != 0 || !mkdtemp(dir)) {
+    if (demo_xkcd_find_server(script, sizeof script) != 0 || !mkdtemp(dir)) {
         fprintf(stderr, "imgpool demo: cannot find tools/xkcd-server.py"
                         " (set IMGPOOL_XKCD_SERVER)\n");
         return -1;
@@ -101,7 +101,7 @@ static pid_t xkcd_start_server(const struct demo_ctx *ctx, char *url, size_t len
 /* demo:core */
 /* The lecture exercise is the downloader's own --compare: the same range
  * once with one thread, once with many, same per-comic code. */
-static int xkcd_compare(struct demo_ctx *ctx, const char *url)
+static int demo_xkcd_compare(struct demo_ctx *ctx, const char *url)
 {
     char threads[24];
     snprintf(threads, sizeof threads, "%lld", ctx->val[P_THREADS]);
@@ -113,19 +113,19 @@ static int xkcd_compare(struct demo_ctx *ctx, const char *url)
     return cli_xkcd_main(argc, argv);
 }
 
-static int xkcd_run(struct demo_ctx *ctx)
+static int demo_xkcd_run(struct demo_ctx *ctx)
 {
     char url[128];
     const char *base = ctx->str[P_BASE_URL];
     pid_t server = -1;
     if (ctx->offline) {
-        if ((server = xkcd_start_server(ctx, url, sizeof url)) < 0)
+        if ((server = demo_xkcd_start_server(ctx, url, sizeof url)) < 0)
             return 1;
         base = url;
         printf("%s %s (%lld ms %s)\n\n", demo_tr(ctx, "local xkcd server:", "lokaler xkcd-Server:"),
                url, ctx->val[P_LATENCY], demo_tr(ctx, "per request", "pro Anfrage"));
     }
-    int rc = xkcd_compare(ctx, base);
+    int rc = demo_xkcd_compare(ctx, base);
     if (server > 0) {
         kill(server, SIGTERM);
         waitpid(server, NULL, 0);   /* python exits on SIGTERM at once */
@@ -157,12 +157,12 @@ const struct demo demo_xkcd = {
         "- In den Zeitleisten überlappen sich J (JSON) und I (Bild) der Threads im\n"
         "  parallelen Lauf, im sequenziellen nie.\n" },
     .params = {
-        { "range", 0, 0, 0, "comics to download", &xkcd_default_range },
+        { "range", 0, 0, 0, "comics to download", &demo_xkcd_default_range },
         { "threads", 10, 1, 64, "threads of the parallel run" },
         { "latency", 200, 0, 5000, "with --offline: the server's delay per request, ms" },
         { "base-url", 0, 0, 0, "the site (default https://xkcd.com, or the local server)",
-          &xkcd_no_url },
+          &demo_xkcd_no_url },
     },
     .flags = DEMO_OFFLINE,
-    .run = xkcd_run,
+    .run = demo_xkcd_run,
 };

@@ -38,10 +38,25 @@ print('[' + ', '.join(map(str, r)) + ']')")
 grep -qxF "$want" "$t/out" || fail "fib-map: want $want"
 
 # shared-memory: the child's changes are seen; the locked counter is exact
-"$IMGPOOL" demo shared-memory --procs 3 --n 20000 >"$t/out" || fail "shared-memory run"
-grep -q '^parent, after child: value = 3.1415927, array = \[-2, -4, -13\]$' "$t/out" || fail "Value/Array"
+"$IMGPOOL" demo shared-memory --procs 3 --n 20000 --lang en >"$t/out" || fail "shared-memory run"
+grep -q '^parent, after child: *value = 3.1415927, array = \[-2, -4, -13\]$' "$t/out" || fail "Value/Array"
 grep -q '^with lock: *counter = 60000, expected 60000 (0 updates lost)$' "$t/out" || fail "locked counter"
 grep -q '^without lock: *counter = [0-9]*, expected 60000' "$t/out" || fail "unlocked counter"
+# The race shows by default (children start together, work sized in time).
+# Statistical, as the issue asks: it must show in at least one of 5 runs
+# (measured: 20 of 20 runs on 2 busy cores); the counts go to the log.
+lost=0
+for i in 1 2 3 4 5; do
+  "$IMGPOOL" demo shared-memory --ms 50 --lang en >"$t/out" || fail "shared-memory default run"
+  line=$(grep '^without lock:' "$t/out")
+  echo "run $i: $line"
+  want=$(echo "$line" | sed -n 's/.*expected \([0-9]*\) (\([0-9]*\) updates lost)$/\1 \2/p')
+  [ -n "$want" ] || fail "unlocked line: $line"
+  [ "${want#* }" -gt 0 ] && lost=$((lost + 1))
+  grep -Eq '^with lock: *counter = ([0-9]+), expected \1 \(0 updates lost\)$' "$t/out" || fail "locked: exact"
+done
+[ "$lost" -ge 1 ] || fail "no lost update in 5 runs"
+echo "lost updates in $lost of 5 runs"
 
 # pipe: every job answered exactly once, correctly
 "$IMGPOOL" demo pipe --jobs 4 --n 20 --pause-ms 5 >"$t/out" || fail "pipe run"
