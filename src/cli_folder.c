@@ -403,7 +403,7 @@ static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs
         fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
     fprintf(stderr, ", %llu failed\n", (unsigned long long)r->failed);
     fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"
-            " = %.2fx speed-up\n", wall, wall > 0 ? r->done / wall : 0.0, procs,
+            ", CPU/wall %.2f\n", wall, wall > 0 ? r->done / wall : 0.0, procs,
             procs == 1 ? "" : "s", cpu, wall > 0 ? cpu / wall : 0.0);
     if (r->nerrors) {
         fprintf(stderr, "imgpool: first errors:\n");

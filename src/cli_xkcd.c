@@ -667,9 +667,14 @@ static int cli_xkcd_compare(struct cli_xkcd *x)
            "downloaded", "requests");
     cli_xkcd_print_timing(&t[0]);
     cli_xkcd_print_timing(&t[1]);
-    printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;"
-           " identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
-           t[1].slowest > 0 ? t[1].wall / t[1].slowest : 0.0, same, t[0].ok);
+    if (t[0].failed || t[1].failed || t[0].ok != x->n || t[1].ok != x->n)
+        /* timing a run that failed compares nothing: no figure */
+        printf("  no speed-up: %zu of %zu comics failed sequentially, %zu in parallel;\n"
+               "  identical files: %zu of %zu\n", t[0].failed, x->n, t[1].failed, same, t[0].ok);
+    else
+        printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;\n"
+               "  identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
+               t[1].slowest > 0 ? t[1].wall / t[1].slowest : 0.0, same, t[0].ok);
     for (int k = 0; k < 2; k++)
         printf("\n%s, %u thread%s:\n%s", t[k].name, t[k].threads, t[k].threads == 1 ? "" : "s",
                t[k].timeline ? t[k].timeline : "(no timeline: out of memory)\n");

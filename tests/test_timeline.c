@@ -113,6 +113,44 @@ static void test_timeline__default_width_and_units(void **state)
     free(s);
 }
 
+/* Three rows "on a CPU" at once on two CPUs: each column keeps the two
+ * covered longest; a row that also waited shows that, one that did not shows
+ * the demote mark; equal rows take turns losing. */
+static void test_timeline__cap_per_column(void **state)
+{
+    (void)state;
+    static const char *const l3[] = { "a", "b", "c" };
+    struct timeline_span sp[] = {
+        { 0, 0, 100 * MS, '#' },
+        { 1, 0, 100 * MS, '#' },
+        { 2, 0, 60 * MS, '#' },              /* covers cells 0-5 fully */
+        { 2, 60 * MS, 100 * MS, '.' },
+    };
+    struct timeline_cap cap = { "#", 2, '-' };
+    char *s = timeline_render_capped(l3, 3, sp, 4, legend, 3, 0, 100 * MS, 10, &cap);
+    assert_non_null(s);
+    char buf[64];
+    /* columns 0-5: three equal rows, one loses by turns; 6-9: c waited */
+    int lost[3] = { 0, 0, 0 };
+    for (int r = 0; r < 3; r++) {
+        line_of(s, r, buf, sizeof buf);
+        for (int c = 0; c < 10; c++) {
+            char ch = buf[strlen(l3[r]) + 2 + c];
+            if (c >= 6 && r == 2)
+                assert_int_equal(ch, '.');
+            else if (ch == '-')
+                lost[r]++;
+            else
+                assert_int_equal(ch, '#');
+        }
+    }
+    assert_int_equal(lost[0] + lost[1] + lost[2], 6);
+    for (int r = 0; r < 3; r++)
+        assert_true(lost[r] >= 1 && lost[r] <= 3);   /* round-robin, not one victim */
+    assert_non_null(strstr(s, "   -\n"));           /* the demote mark is in the legend */
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_timeline__cell_shows_dominant_mark),
         cmocka_unit_test(test_timeline__clips_and_ignores_bad_rows),
         cmocka_unit_test(test_timeline__default_width_and_units),
+        cmocka_unit_test(test_timeline__cap_per_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,4 +42,24 @@ char *timeline_render(const char *const *labels, unsigned rows,
                       const struct timeline_legend *legend, size_t nlegend,
                       int64_t t0_ns, int64_t t1_ns, unsigned width);
 
+/* A limit per column for marks that stand for a scarce resource, e.g. marks
+ * "#LG" (on a CPU) with max the number of CPUs. In each column these marks
+ * get as many cells as their time there fills whole cells (rounded), never
+ * more than `max`: three rows each on a CPU for a third of a column's time
+ * make one cell, not three. The cells go to the rows they cover longest
+ * (equals take turns by column, so no row always loses); every other row
+ * shows its longest other mark, or `demote` if it had none. */
+struct timeline_cap {
+    const char *marks;
+    unsigned max;
+    char demote;
+};
+
+/* timeline_render with a cap (NULL: none). */
+char *timeline_render_capped(const char *const *labels, unsigned rows,
+                             const struct timeline_span *spans, size_t nspans,
+                             const struct timeline_legend *legend, size_t nlegend,
+                             int64_t t0_ns, int64_t t1_ns, unsigned width,
+                             const struct timeline_cap *cap);
+
 #endif

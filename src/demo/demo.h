@@ -34,7 +34,7 @@ struct demo_text {
 struct demo_param {
     const char *name;
     long long def, min, max;
-    const char *help;
+    struct demo_text help;
     const char *const *text;
 };
 
@@ -43,6 +43,8 @@ enum demo_flag {
     DEMO_GIL = 2,         /* CPU-bound threads: --gil works */
     DEMO_PASS = 4,        /* arguments after `--` go to the demo (ctx->rest) */
     DEMO_OFFLINE = 8,     /* --offline: use the local stand-in server */
+    DEMO_STEP = 16,       /* --step: its threads call demo_step() */
+    DEMO_OWN_TIMELINE = 32,   /* --timeline goes to the job it runs (ctx->timeline) */
 };
 
 struct demo_ctx;
@@ -55,6 +57,7 @@ struct demo {
     struct demo_param params[DEMO_MAX_PARAMS];   /* ends at name == NULL */
     unsigned flags;             /* enum demo_flag */
     const char *uses;           /* a demo whose core --show-code prints too */
+    const char *python;         /* the slide's Python, for --python */
     /* Runs the demo; returns 0, or 1 after printing what went wrong. */
     int (*run)(struct demo_ctx *ctx);
 };
@@ -66,6 +69,9 @@ struct demo_ctx {
     const struct demo *demo;
     int de;                          /* German texts (--lang de) */
     int gil;                         /* --gil */
+    int full;                        /* --full: every line, every digit */
+    int timeline;                    /* --timeline, for DEMO_OWN_TIMELINE */
+    atomic_int step;                 /* --step (DEMO_STEP); 0 once stdin ends */
     int offline;                     /* --offline (DEMO_OFFLINE) */
     long long val[DEMO_MAX_PARAMS];  /* option values, in params[] order */
     const char *str[DEMO_MAX_PARAMS];  /* values of text options, same order */
@@ -86,6 +92,25 @@ const char *demo_source(const struct demo *d, unsigned *len);
 
 /* German or English, as chosen. */
 const char *demo_tr(const struct demo_ctx *ctx, const char *en, const char *de);
+/* printf of the chosen one of two formats taking the same arguments. */
+__attribute__((format(printf, 2, 4)))
+void demo_say(const struct demo_ctx *ctx, const char *en, const char *de, ...);
+
+/* ---- --step: the lecturer advances one event per Enter ----
+ * A thread that steps joins (its row, < 32) before its first event and
+ * leaves after its last. demo_step() waits for the row's turn, prints the
+ * event and waits for Enter; the threads take turns, one event each (a
+ * thread blocked elsewhere loses its turn after 0.3 s). To show an event
+ * in the order it happened, call demo_step_begin() before doing it: the
+ * turn is then held from before the deed until its demo_step() (do nothing
+ * that blocks in between). EOF on stdin (no terminal, Ctrl-D) ends
+ * stepping: the demo runs on freely, nothing hangs. No-ops without --step.
+ * Threads of the demo's process only (a child would read the same stdin). */
+void demo_step_join(struct demo_ctx *ctx, unsigned row);
+void demo_step_leave(struct demo_ctx *ctx, unsigned row);
+void demo_step_begin(struct demo_ctx *ctx, unsigned row);
+__attribute__((format(printf, 3, 4)))
+void demo_step(struct demo_ctx *ctx, unsigned row, const char *fmt, ...);
 
 /* Linux thread id of the caller. */
 int demo_tid(void);
@@ -95,11 +120,29 @@ int demo_tid(void);
  * processes record alike. Each row has one writer (its thread or process);
  * consecutive spans of one mark less than 20 us apart are merged. */
 
-/* Marks used by all demos; the legend is built from these. */
+/* Marks used by all demos; the legend is built from these. '#', '-' and
+ * 'z' are states the sampler (sample.c) reads from the scheduler; the others
+ * are what a demo says it does, drawn where the state agrees. */
 enum {
-    DEMO_RAN = '#', DEMO_HELD_LOCK = 'L', DEMO_WAIT_LOCK = '.',
-    DEMO_HELD_GIL = 'G', DEMO_WAIT_GIL = ',', DEMO_BLOCKED = 'z',
+    DEMO_RAN = '#', DEMO_READY = '-', DEMO_BLOCKED = 'z',
+    DEMO_HELD_LOCK = 'L', DEMO_WAIT_LOCK = '.', DEMO_HELD_GIL = 'G', DEMO_WAIT_GIL = ',',
 };
+
+/* ---- the sampler (sample.c), used by the recorder ---- */
+struct demo_sample_span {
+    int tid;                   /* thread id; a child process's pid */
+    int64_t start_ns, end_ns;
+    char mark;                 /* DEMO_RAN, DEMO_READY or DEMO_BLOCKED */
+};
+struct demo_sampler;
+/* Starts sampling every thread of this process and every child of its main
+ * thread, each slice; NULL if it cannot (the timeline then shows what the
+ * demos recorded). Main thread, before the demo runs. */
+struct demo_sampler *demo_sample_start(void);
+/* Stops it (within one slice) and returns its slices, time-ordered per
+ * thread, owned by s; *n their number. */
+const struct demo_sample_span *demo_sample_stop(struct demo_sampler *s, size_t *n);
+void demo_sample_destroy(struct demo_sampler *s);
 
 /* Driver only: the shared recorder (NULL if mmap failed), and, after the
  * run, drawing the timeline and/or filling and closing `trace` (made by the
@@ -150,7 +193,7 @@ struct demo_clock {
 void demo_clock_start(struct demo_clock *c);
 /* Wall and CPU time since start (children count once reaped). */
 void demo_clock_stop(const struct demo_clock *c, int64_t *wall_ns, int64_t *cpu_ns);
-/* Prints "label: wall 0.31 s, CPU 0.60 s, speed-up 1.94x (CPU/wall, 2 cores)". */
+/* Prints "label: wall 0.31 s, CPU 0.60 s, CPU/wall 1.94 (2 cores)". */
 void demo_clock_print(const struct demo_ctx *ctx, const struct demo_clock *c,
                       const char *label);
 
@@ -166,6 +209,22 @@ struct demo_start {
 };
 void demo_start_init(struct demo_start *s);
 int demo_start_wait(struct demo_start *s, unsigned n);
+
+/* A file or folder the project ships: beside the binary in the source tree
+ * (build/imgpool or build/asan/imgpool -> src_rel from the repository root),
+ * else installed (PREFIX/bin/imgpool -> PREFIX/share/imgpool/share_rel).
+ * 0 with the path in out, or -1 if neither exists. */
+int demo_find_data(const char *src_rel, const char *share_rel, char *out, size_t len);
+
+/* ---- one screen (--full: everything) ---- */
+#define DEMO_SHOWN_ENDS 4
+/* Whether item i of n gets its line: every one with --full, else the first
+ * and last DEMO_SHOWN_ENDS; at the first one left out it prints a line
+ * saying how many are and that --full shows them. */
+int demo_shown(const struct demo_ctx *ctx, size_t i, size_t n);
+/* The decimal `digits`, or without --full and over 40 digits, shortened
+ * with their count, "43466557686937456435...8228875 (209 digits)", in buf. */
+const char *demo_digits(const struct demo_ctx *ctx, const char *digits, char *buf, size_t len);
 
 /* fib(n) by the slide's recursion, deliberately slow. */
 unsigned long long demo_fib(unsigned n);
@@ -190,9 +249,10 @@ int demo_reap(pid_t pid);
 int demo_interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned row,
                     unsigned n, long delay_us);
 /* Their options: --n (index 0) and --delay-us (index 1). */
-#define DEMO_INTERLEAVE_PARAMS {                                                   \
-        { "n", 20, 1, 100000, "characters per thread" },                      \
-        { "delay-us", 0, 0, 1000000, "pause after each character, in microseconds" }, \
+#define DEMO_INTERLEAVE_PARAMS {                                                  \
+        { "n", 20, 1, 100000, { "characters per thread", "Zeichen pro Thread" } },       \
+        { "delay-us", 0, 0, 1000000, { "pause after each character, in microseconds",   \
+                                       "Pause nach jedem Zeichen, in Mikrosekunden" } }, \
     }
 
 #endif

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imgpool/trace.h"
 
 struct demo_opts {
-    int help, show_code, timeline;
+    int help, show_code, python, timeline;
     const char *trace;
     unsigned width;
 };
@@ -36,9 +37,13 @@ static void demo_usage(FILE *f, const struct demo_ctx *ctx)
 {
     fprintf(f, "%s", demo_tr(ctx,
         "usage: imgpool demo NAME [options]   (imgpool demo NAME --help for its options)\n"
-        "       imgpool demo list\n\ndemos, in the order of the course:\n",
+        "       imgpool demo list\n"
+        "       imgpool demo tour [--lang de|en]   (every demo in order, pausing between)\n"
+        "\ndemos, in the order of the course:\n",
         "Aufruf: imgpool demo NAME [Optionen]   (imgpool demo NAME --help zeigt sie)\n"
-        "        imgpool demo list\n\nDemos, in der Reihenfolge des Kurses:\n"));
+        "        imgpool demo list\n"
+        "        imgpool demo tour [--lang de|en]   (alle Demos der Reihe nach, mit Pausen)\n"
+        "\nDemos, in der Reihenfolge des Kurses:\n"));
     demo_list(f, ctx);
 }
 
@@ -51,14 +56,22 @@ static const struct demo_common_opt {
       "den lokalen xkcd-Ersatzserver nutzen (kein Internet nötig)" },
     { DEMO_GIL, "--gil", "emulate Python's GIL: one lock, handed over every 5 ms",
       "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht" },
-    { DEMO_TIMELINE, "--timeline", "draw who ran when, one row per thread/process",
-      "zeichnen, wer wann lief, eine Zeile pro Thread/Prozess" },
+    { DEMO_STEP, "--step", "one step per Enter, to explain it live (EOF: run on)",
+      "ein Schritt pro Enter, um es live zu erklären (EOF: weiterlaufen)" },
+    { DEMO_TIMELINE, "--timeline", "draw who was on a CPU when, one row per thread/process",
+      "zeichnen, wer wann auf einer CPU war, eine Zeile pro Thread/Prozess" },
+    { DEMO_OWN_TIMELINE, "--timeline", "the job draws who worked on what when",
+      "der Auftrag zeichnet, wer wann woran arbeitete" },
     { DEMO_TIMELINE, "--trace FILE", "write the same as Chrome trace JSON (ui.perfetto.dev)",
       "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)" },
     { DEMO_TIMELINE, "--width N", "timeline columns (default 64)",
       "Spalten der Zeitleiste (Standard 64)" },
+    { 0, "--full", "print every line and every digit (default: fit one screen)",
+      "jede Zeile und jede Ziffer ausgeben (Standard: passt auf einen Bildschirm)" },
     { 0, "--show-code", "print the C code of the demo's core and exit",
       "den C-Code des Kerns der Demo zeigen und beenden" },
+    { 0, "--python", "print the slide's Python, then the C core, and exit",
+      "das Python der Folie, dann den C-Kern zeigen und beenden" },
     { 0, "--lang de|en", "language of the explanations (default from LANG)",
       "Sprache der Erklärungen (Standard aus LANG)" },
 };
@@ -70,15 +83,17 @@ static void demo_help(const struct demo_ctx *ctx)
            demo_tr(ctx, d->summary.en, d->summary.de), demo_tr(ctx, "usage", "Aufruf"),
            d->name, demo_tr(ctx, "options", "Optionen"),
            demo_tr(ctx, d->intro.en, d->intro.de), demo_tr(ctx, "options", "Optionen"));
+    const char *dflt = demo_tr(ctx, "default", "Standard");
     for (const struct demo_param *p = d->params; p->name; p++) {
         char opt[40];
-        snprintf(opt, sizeof opt, "--%s %s", p->name, p->text ? "TEXT" : "N");
+        const char *help = demo_tr(ctx, p->help.en, p->help.de);
+        snprintf(opt, sizeof opt, "--%s %s", p->name, p->text ? demo_tr(ctx, "TEXT", "TEXT") : "N");
         if (!p->text)
-            printf("  %-16s %s (default %lld)\n", opt, p->help, p->def);
+            printf("  %-16s %s (%s %lld)\n", opt, help, dflt, p->def);
         else if (*p->text)
-            printf("  %-16s %s (default %s)\n", opt, p->help, *p->text);
+            printf("  %-16s %s (%s %s)\n", opt, help, dflt, *p->text);
         else
-            printf("  %-16s %s\n", opt, p->help);
+            printf("  %-16s %s\n", opt, help);
     }
     if (d->flags & DEMO_PASS)
         printf("  %-16s %s\n", "-- ARGS...", demo_tr(ctx, "passed on to the demo's job",
@@ -167,6 +182,12 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
             o->help = 1;
         } else if (demo_flag(a, "show-code")) {
             o->show_code = 1;
+        } else if (demo_flag(a, "python")) {
+            o->python = 1;
+        } else if (demo_flag(a, "full")) {
+            ctx->full = 1;
+        } else if ((d->flags & DEMO_STEP) && demo_flag(a, "step")) {
+            atomic_store(&ctx->step, 1);
         } else if (demo_match(argc, argv, &i, "lang", &val)) {
             if (demo_lang(val, &ctx->de) != 0)
                 return 2;
@@ -176,6 +197,8 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
             ctx->gil = 1;
         } else if ((d->flags & DEMO_TIMELINE) && demo_flag(a, "timeline")) {
             o->timeline = 1;
+        } else if ((d->flags & DEMO_OWN_TIMELINE) && demo_flag(a, "timeline")) {
+            ctx->timeline = 1;
         } else if ((d->flags & DEMO_TIMELINE) && demo_match(argc, argv, &i, "trace", &val)) {
             if (!val || !*val) {
                 fprintf(stderr, "imgpool demo: --trace needs a file name\n");
@@ -208,6 +231,20 @@ static int demo_show_code(const struct demo *d)
     return u ? demo_show_code(u) : 0;
 }
 
+/* The slide's Python, then the C that does the same here. */
+static int demo_python(const struct demo_ctx *ctx)
+{
+    const struct demo *d = ctx->demo;
+    if (d->python)
+        printf("# %s\n%s\n", demo_tr(ctx, "the same in Python, after the course slides",
+                                     "dasselbe in Python, nach den Folien des Kurses"),
+               d->python);
+    else
+        printf("# %s\n\n", demo_tr(ctx, "no Python on the slides for this demo",
+                                     "zu dieser Demo gibt es kein Python auf den Folien"));
+    return demo_show_code(d);
+}
+
 /* Runs the demo between its explanation and what to observe. */
 static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
 {
@@ -227,7 +264,7 @@ static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
             return 1;
         }
     }
-    printf("== imgpool demo %s: %s ==\n%s\n", d->name,
+    printf("== imgpool demo %s ==\n%s\n\n%s\n", d->name,
            demo_tr(ctx, d->summary.en, d->summary.de), demo_tr(ctx, d->intro.en, d->intro.de));
     fflush(stdout);   /* before any fork: a child must not inherit buffered text */
     int rc = d->run(ctx);
@@ -241,6 +278,45 @@ static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
     printf("\n%s\n%s", demo_tr(ctx, "What to observe:", "Worauf achten:"),
            demo_tr(ctx, d->observe.en, d->observe.de));
     return rc;
+}
+
+/* `imgpool demo tour`: every demo in the order of the course with its
+ * defaults (xkcd offline), pausing before each when stdin is a terminal;
+ * without one it runs straight through. The worst exit code. */
+static int demo_tour(int argc, char **argv, struct demo_ctx *ctx)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *val;
+        if (!demo_match(argc, argv, &i, "lang", &val) || demo_lang(val, &ctx->de) != 0) {
+            if (strncmp(argv[i], "--lang", 6) != 0)
+                fprintf(stderr, "imgpool demo tour: unknown option '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    int interactive = isatty(STDIN_FILENO), worst = 0;
+    for (unsigned i = 0; i < demo_count; i++) {
+        const char *name = demo_registry[i].demo->name;
+        if (interactive) {
+            printf("\n%s %u/%u: %s   %s ", demo_tr(ctx, "next demo", "nächste Demo"), i + 1,
+                   demo_count, name, demo_tr(ctx, "(Enter: run it, q: stop)",
+                                             "(Enter: starten, q: beenden)"));
+            fflush(stdout);
+            char line[64];
+            if (!fgets(line, sizeof line, stdin))
+                interactive = 0;   /* EOF: the rest without pausing */
+            else if (line[0] == 'q')
+                break;
+        } else {
+            putchar('\n');
+        }
+        char *sub[] = { "demo", (char *)name, "--lang", ctx->de ? "de" : "en",
+                        strcmp(name, "xkcd") == 0 ? "--offline" : NULL, NULL };
+        int rc = demo_main(sub[4] ? 5 : 4, sub);
+        fflush(stdout);
+        if (rc > worst)
+            worst = rc;
+    }
+    return worst;
 }
 
 int demo_main(int argc, char **argv)
@@ -261,6 +337,8 @@ int demo_main(int argc, char **argv)
         demo_usage(stdout, &ctx);
         return 0;
     }
+    if (strcmp(name, "tour") == 0)
+        return demo_tour(argc, argv, &ctx);
     ctx.demo = demo_find(name);
     if (!ctx.demo) {
         fprintf(stderr, "imgpool demo: no demo named '%s'\n", name);
@@ -279,6 +357,8 @@ int demo_main(int argc, char **argv)
         demo_help(&ctx);
         return 0;
     }
+    if (o.python)
+        return demo_python(&ctx);
     if (o.show_code)
         return demo_show_code(ctx.demo);
     return demo_run(&ctx, &o);

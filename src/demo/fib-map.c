@@ -3,26 +3,51 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 enum { P_N };
+
+/* Prints a Python list, wrapped before column 100 (a projector's width). */
+static void demo_fib_map_list(const unsigned long long *v, unsigned n)
+{
+    int col = printf("[");
+    for (unsigned i = 0; i < n; i++) {
+        char item[32];
+        int len = snprintf(item, sizeof item, "%llu", v[i]);
+        if (i && col + len + 3 > 96) {   /* ", ", the item, "]" */
+            printf(",\n ");
+            col = 1;
+        } else if (i) {
+            col += printf(", ");
+        }
+        col += printf("%s", item);
+    }
+    printf("]\n");
+}
 
 /* demo:core */
 /* Python: list(map(fib, range(n))) — one call per element, in order. */
 static int demo_fib_map_run(struct demo_ctx *ctx)
 {
     unsigned n = (unsigned)ctx->val[P_N];
-    unsigned long long *out = malloc(n * sizeof *out);
-    if (!out)
+    unsigned long long *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+    if (!in || !out) {
+        free(in);
+        free(out);
         return 1;
-    for (unsigned i = 0; i < n; i++)     /* map: apply fib to each input */
+    }
+    demo_rows(ctx, 1);
+    demo_row(ctx, 0, getpid(), demo_tid(), "main");
+    int64_t t = clock_now_ns();
+    for (unsigned i = 0; i < n; i++) {   /* map: apply fib to each input, in order */
+        in[i] = i;
         out[i] = demo_fib(i);
-    printf("[");
-    for (unsigned i = 0; i < n; i++)
-        printf("%s%u", i ? ", " : "", i);
-    printf("]\n  -> map(fib) ->\n[");
-    for (unsigned i = 0; i < n; i++)
-        printf("%s%llu", i ? ", " : "", out[i]);
-    printf("]\n");
+    }
+    demo_span(ctx, 0, DEMO_RAN, t, clock_now_ns());
+    demo_fib_map_list(in, n);
+    printf("  -> map(fib) ->\n");
+    demo_fib_map_list(out, n);
+    free(in);
     free(out);
     return 0;
 }
@@ -44,8 +69,14 @@ const struct demo demo_fib_map = {
         "- Each result needs the recursion again: fib(30) takes a while. Try --n 35.\n",
         "- Die Ausgabeliste hat die Reihenfolge der Eingabeliste.\n"
         "- Jedes Ergebnis rechnet die Rekursion neu: fib(30) dauert. --n 35 probieren.\n" },
+    .python =
+        "def fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        "print(list(map(fib, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])))\n",
     .params = {
-        { "n", 20, 1, 45, "map over 0..n-1" },
+        { "n", 20, 1, 45, { "map over 0..n-1",
+          "map über 0..n-1" } },
     },
+    .flags = DEMO_TIMELINE,
     .run = demo_fib_map_run,
 };

@@ -2,7 +2,6 @@
  * process, all started together and joined; each prints when it finishes. */
 #include "demo.h"
 
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,7 +19,8 @@ static void demo_fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigne
     unsigned long long v = demo_fib(n);
     int64_t end = clock_now_ns();
     demo_span(ctx, row, DEMO_RAN, t, end);
-    printf("fib(%u) = %llu   (pid %d, %.2f s)\n", n, v, getpid(), (end - t) / 1e9);
+    demo_say(ctx, "fib(%u) = %llu   (pid %d, %.2f s)\n", "fib(%u) = %llu   (PID %d, %.2f s)\n",
+             n, v, getpid(), (end - t) / 1e9);
 }
 
 static int demo_fib_procs_run(struct demo_ctx *ctx)
@@ -52,7 +52,7 @@ static int demo_fib_procs_run(struct demo_ctx *ctx)
         failed |= demo_reap(pid[i]) != 0;
     free(pid);
     if (!failed)
-        printf("all %u processes joined\n", count);
+        demo_say(ctx, "all %u processes joined\n", "alle %u Prozesse gejoint\n", count);
     demo_clock_print(ctx, &clock, demo_tr(ctx, "all processes", "alle Prozesse"));
     return failed;
 }
@@ -68,17 +68,35 @@ const struct demo demo_fib_procs = {
         "prints its result the moment it is done, then the parent joins them all.\n",
         "fib(n) auf die langsame, rekursive Art, ein Prozess pro n = 30..39. Alle\n"
         "zehn Prozesse starten zusammen und laufen gleichzeitig auf allen Kernen;\n"
-        "jeder gibt sein Ergebnis aus, sobald er fertig ist, dann joint der Elternteil.\n" },
+        "jeder gibt sein Ergebnis aus, sobald er fertig ist, dann joint der\n"
+        "Elternprozess alle.\n" },
     .observe = {
         "- The results arrive in order of size: fib(39) costs 1.6 times fib(38).\n"
         "- CPU time is the sum over all processes; wall time is much less when\n"
-        "  there are several cores: that ratio is the speed-up.\n",
-        "- Die Ergebnisse kommen nach Größe: fib(39) kostet 1,6-mal so viel wie fib(38).\n"
+        "  there are several cores: CPU/wall says how many worked at once.\n"
+        "- --timeline: never more processes on a CPU (#) than there are cores;\n"
+        "  the others are ready and wait for one (-).\n",
+        "- Die Ergebnisse kommen der Größe nach: fib(39) kostet 1,6-mal so viel wie\n"
+        "  fib(38).\n"
         "- Die CPU-Zeit ist die Summe aller Prozesse; die Laufzeit ist bei mehreren\n"
-        "  Kernen viel kleiner: das Verhältnis ist der Speed-up.\n" },
+        "  Kernen viel kleiner: CPU/Laufzeit sagt, wie viele gleichzeitig arbeiteten.\n"
+        "- --timeline: nie mehr Prozesse auf einer CPU (#), als es Kerne gibt; die\n"
+        "  anderen sind bereit und warten auf eine (-).\n" },
+    .python =
+        "from multiprocessing import Process\n"
+        "def fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        "def print_fib(n):\n"
+        "    print('fib({}) = {}'.format(n, fib(n)))\n"
+        "if __name__ == '__main__':\n"
+        "    ps = [Process(target=print_fib, args=(n,)) for n in range(30, 40)]\n"
+        "    for p in ps: p.start()\n"
+        "    for p in ps: p.join()\n",
     .params = {
-        { "from", 30, 0, 45, "first n" },
-        { "to", 39, 0, 45, "last n" },
+        { "from", 30, 0, 45, { "first n",
+          "erstes n" } },
+        { "to", 39, 0, 45, { "last n",
+          "letztes n" } },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_fib_procs_run,

@@ -2,34 +2,55 @@
  * the program's main job on samples/, once with 1 process, once with N. */
 #include "demo.h"
 
+#include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cli.h"
 
 enum { P_DIR, P_OUT, P_PROCS };
 
-static const char *const demo_image_pool_samples = "samples";
 static const char *const demo_image_pool_none = NULL;
 
 #define IMAGE_POOL_MAX_ARGS 64
 
+/* The images: --dir, else the project's samples (the source tree's, or the
+ * installed PREFIX/share/imgpool/samples), else ./samples. */
+static const char *demo_image_pool_dir(const struct demo_ctx *ctx, char *buf, size_t len)
+{
+    if (ctx->str[P_DIR])
+        return ctx->str[P_DIR];
+    return demo_find_data("samples", "samples", buf, len) == 0 ? buf : "samples";
+}
+
+/* Removes the demo's own temp folder and what a failed job left in it. */
+static int demo_image_pool_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
+}
+
 /* demo:core */
 /* `imgpool DIR --procs N --out OUT --force [-q] [ARGS...]`: the folder job
- * itself (src/cli.c), timed. Its exit code; its wall time in *wall_ns. */
-static int demo_image_pool_job(struct demo_ctx *ctx, const char *out, long long procs, int quiet,
-                          int64_t *wall_ns)
+ * itself (src/cli_folder.c), timed. Its exit code; wall and CPU time. */
+static int demo_image_pool_job(struct demo_ctx *ctx, const char *dir, const char *out,
+                               long long procs, int quiet, int64_t *wall_ns, int64_t *cpu_ns)
 {
     char nprocs[24];
     snprintf(nprocs, sizeof nprocs, "%lld", procs);
-    char *argv[IMAGE_POOL_MAX_ARGS + 9] = {
-        "imgpool", (char *)ctx->str[P_DIR], "--procs", nprocs, "--out", (char *)out, "--force",
+    char *argv[IMAGE_POOL_MAX_ARGS + 10] = {
+        "imgpool", (char *)dir, "--procs", nprocs, "--out", (char *)out, "--force",
     };
     int argc = 7;
     if (quiet)
         argv[argc++] = "-q";
+    else if (ctx->timeline)
+        argv[argc++] = "--timeline";   /* the job draws its workers itself */
     for (int i = 0; i < ctx->nrest && i < IMAGE_POOL_MAX_ARGS; i++)
         argv[argc++] = ctx->rest[i];
     optind = 0;                  /* a fresh getopt scan for the job's parser */
@@ -37,37 +58,48 @@ static int demo_image_pool_job(struct demo_ctx *ctx, const char *out, long long 
     demo_clock_start(&clock);
     fflush(stdout);
     int rc = cli_folder_main(argc, argv);
-    char label[64];
-    snprintf(label, sizeof label, "%lld %s", procs,
-             procs == 1 ? demo_tr(ctx, "process", "Prozess") : demo_tr(ctx, "processes", "Prozesse"));
+    demo_clock_stop(&clock, wall_ns, cpu_ns);
     fflush(stderr);
-    demo_clock_print(ctx, &clock, label);
-    int64_t cpu_ns;
-    demo_clock_stop(&clock, wall_ns, &cpu_ns);
     return rc;
 }
 
 static int demo_image_pool_run(struct demo_ctx *ctx)
 {
-    char tmp[] = "/tmp/imgpool-demo-XXXXXX";
+    char tmp[] = "/tmp/imgpool-demo-XXXXXX", samples[PATH_MAX];
+    const char *dir = demo_image_pool_dir(ctx, samples, sizeof samples);
     const char *out = ctx->str[P_OUT];
-    if (!out && !(out = mkdtemp(tmp))) {
-        perror("imgpool demo: mkdtemp");
-        return 1;
-    }
     if (ctx->nrest > IMAGE_POOL_MAX_ARGS) {
         fprintf(stderr, "imgpool demo: at most %d arguments after --\n", IMAGE_POOL_MAX_ARGS);
         return 1;
     }
-    int64_t wall1, walln;
-    int rc = demo_image_pool_job(ctx, out, 1, 1, &wall1);           /* the baseline, quietly */
-    if (rc == 0)
-        rc = demo_image_pool_job(ctx, out, ctx->val[P_PROCS], 0, &walln);
-    if (rc == 0)
-        printf("%lld %s 1: %.2fx\n", ctx->val[P_PROCS],
-               demo_tr(ctx, "processes, speed-up over", "Prozesse, Speed-up gegenüber"),
-               (double)wall1 / (double)(walln ? walln : 1));
-    printf("%s %s\n", demo_tr(ctx, "outputs in", "Ergebnisse in"), out);
+    if (!out && !(out = mkdtemp(tmp))) {
+        perror("imgpool demo: mkdtemp");
+        return 1;
+    }
+    demo_say(ctx, "images: %s\n", "Bilder: %s\n", dir);
+    long long procs[2] = { 1, ctx->val[P_PROCS] };
+    int64_t wall[2], cpu[2];
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0; k++) {       /* the baseline quietly, then N */
+        rc = demo_image_pool_job(ctx, dir, out, procs[k], k == 0, &wall[k], &cpu[k]);
+        if (rc == 0)   /* a failed job's time measures nothing */
+            demo_say(ctx, "%lld %-10s wall %.3f s, CPU %.3f s\n",
+                     "%lld %-10s Laufzeit %.3f s, CPU-Zeit %.3f s\n", procs[k],
+                     procs[k] == 1 ? demo_tr(ctx, "process:", "Prozess:")
+                                   : demo_tr(ctx, "processes:", "Prozesse:"),
+                     wall[k] / 1e9, cpu[k] / 1e9);
+    }
+    if (rc == 0) {
+        demo_say(ctx, "speed-up with %lld processes: %.2fx (wall time of 1 / of %lld)\n",
+                 "Beschleunigung mit %lld Prozessen: %.2fx (Laufzeit mit 1 / mit %lld)\n",
+                 procs[1], (double)wall[0] / (double)(wall[1] ? wall[1] : 1), procs[1]);
+        demo_say(ctx, "outputs in %s\n", "Ergebnisse in %s\n", out);
+    } else {
+        demo_say(ctx, "the job failed (exit %d): no timings\n",
+                 "der Auftrag ist fehlgeschlagen (Status %d): keine Zeiten\n", rc);
+        if (out == tmp)
+            nftw(tmp, demo_image_pool_rm, 8, FTW_DEPTH | FTW_PHYS);
+    }
     return rc == 0 ? 0 : 1;
 }
 /* demo:end */
@@ -91,12 +123,27 @@ const struct demo demo_image_pool = {
         "- Big images dominate: the speed-up is limited by the largest file.\n",
         "- Bilder sind unabhängig, also teilen sich mehrere Prozesse die Arbeit:\n"
         "  Laufzeiten vergleichen; die CPU-Zeit bleibt etwa gleich.\n"
-        "- Große Bilder dominieren: der Speed-up ist durch die größte Datei begrenzt.\n" },
+        "- Große Bilder dominieren: die Beschleunigung ist durch die größte Datei\n"
+        "  begrenzt.\n" },
+    .python =
+        "import os\n"
+        "from multiprocessing import Pool\n"
+        "from PIL import Image\n"
+        "def process(name):\n"
+        "    im = Image.open(os.path.join('samples', name)).convert('L')\n"
+        "    im.save(os.path.join('out', name))\n"
+        "if __name__ == '__main__':\n"
+        "    with Pool() as pool:\n"
+        "        pool.map(process, os.listdir('samples'))\n",
     .params = {
-        { "dir", 0, 0, 0, "folder of images", &demo_image_pool_samples },
-        { "out", 0, 0, 0, "output folder (default: a new folder in /tmp)", &demo_image_pool_none },
-        { "procs", 4, 1, 256, "processes of the second run" },
+        { "dir", 0, 0, 0, { "folder of images (default: the samples imgpool ships)",
+          "Ordner mit Bildern (Standard: die mitgelieferten Beispielbilder)" },
+          &demo_image_pool_none },
+        { "out", 0, 0, 0, { "output folder (default: a new folder in /tmp)",
+          "Ausgabeordner (Standard: ein neuer Ordner in /tmp)" }, &demo_image_pool_none },
+        { "procs", 4, 1, 256, { "processes of the second run",
+          "Prozesse im zweiten Lauf" } },
     },
-    .flags = DEMO_PASS,
+    .flags = DEMO_PASS | DEMO_OWN_TIMELINE,
     .run = demo_image_pool_run,
 };

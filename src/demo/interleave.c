@@ -105,6 +105,15 @@ const struct demo demo_interleave = {
         "  läuft, und die Wechsel werden jedes Mal sichtbar.\n"
         "- Jedes Zeichen kommt ganz an: stdout sperrt intern pro Aufruf.\n"
         "- Weiter: `imgpool demo lock` lässt jeden Thread seinen Block am Stück ausgeben.\n" },
+    .python =
+        "from threading import Thread\n"
+        "def print_multiple(text, n):\n"
+        "    for i in range(n):\n"
+        "        print(text, end='')\n"
+        "a = Thread(target=print_multiple, args=('a', 20))\n"
+        "b = Thread(target=print_multiple, args=('b', 20))\n"
+        "a.start(); b.start()\n"
+        "a.join(); b.join()\n",
     .params = DEMO_INTERLEAVE_PARAMS,
     .flags = DEMO_TIMELINE,
     .run = demo_interleave_run,

@@ -25,7 +25,8 @@ struct demo_iterations_arg {
 static void demo_iterations_slice(struct demo_iterations_arg *a, unsigned long long count,
                              int64_t from, int64_t to)
 {
-    printf("%llu iterations in thread %s\n", count, a->name);
+    demo_say(a->ctx, "%llu iterations in thread %s\n", "%llu Durchläufe in Thread %s\n", count,
+             a->name);
     demo_ran(a->ctx, a->row, from, to);
     a->total += count;
     a->slices++;
@@ -72,7 +73,8 @@ static int demo_iterations_run(struct demo_ctx *ctx)
     demo_clock_start(&clock);
     pthread_t t[2];
     int started = 0;
-    while (started < 2 && demo_thread_start(&t[started], demo_iterations_thread, &arg[started]) == 0)
+    while (started < 2 &&
+           demo_thread_start(&t[started], demo_iterations_thread, &arg[started]) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join(t[i], NULL);
@@ -80,11 +82,13 @@ static int demo_iterations_run(struct demo_ctx *ctx)
     if (started < 2)
         return 1;
     for (int i = 0; i < 2; i++)
-        printf("thread %s: %llu iterations in total, %llu slices\n", arg[i].name,
+        demo_say(ctx, "thread %s: %llu iterations in total, %llu slices\n",
+                 "Thread %s: %llu Durchläufe insgesamt, %llu Zeitscheiben\n", arg[i].name,
                arg[i].total, arg[i].slices);
     if (ctx->gil)
-        printf("GIL hand-overs: %lu\n", atomic_load(&gil.switches));
-    demo_clock_print(ctx, &clock, ctx->gil ? "with the GIL" : "without a GIL");
+        demo_say(ctx, "GIL hand-overs: %lu\n", "GIL-Wechsel: %lu\n", atomic_load(&gil.switches));
+    demo_clock_print(ctx, &clock, ctx->gil ? demo_tr(ctx, "with the GIL", "mit GIL")
+                                           : demo_tr(ctx, "without a GIL", "ohne GIL"));
     return 0;
 }
 
@@ -99,8 +103,8 @@ const struct demo demo_iterations = {
         "thread a\". With --gil only one thread may run at a time (Python's GIL).\n",
         "Zwei Threads laufen gleich lange in einer Schleife und zählen mit. Bemerkt ein\n"
         "Thread eine Lücke in seinen Zeitmessungen, lief er nicht: seine Zeitscheibe war\n"
-        "vorbei, und er gibt aus, was er darin geschafft hat, etwa \"797 iterations in\n"
-        "thread a\". Mit --gil darf immer nur ein Thread laufen (Pythons GIL).\n" },
+        "vorbei, und er gibt aus, was er darin geschafft hat, etwa \"797 Durchläufe in\n"
+        "Thread a\". Mit --gil darf immer nur ein Thread laufen (Pythons GIL).\n" },
     .observe = {
         "- Without a GIL and with a free core each, a and b run side by side: few or\n"
         "  no slices, CPU time about twice the wall time.\n"
@@ -110,9 +114,23 @@ const struct demo demo_iterations = {
         "  oder keine Zeitscheiben, CPU-Zeit etwa doppelt so groß wie die Laufzeit.\n"
         "- Mit --gil wechseln sie sich alle 5 ms ab: viele kurze Scheiben, abwechselnd\n"
         "  a und b, je halb so viele Durchläufe, CPU-Zeit etwa gleich der Laufzeit.\n" },
+    .python =
+        "import time\n"
+        "from threading import Thread\n"
+        "def count(name, seconds=0.3, gap=0.001):\n"
+        "    end, last, n = time.time() + seconds, time.time(), 0\n"
+        "    while (now := time.time()) < end:\n"
+        "        if now - last > gap:            # we did not run: a slice ended\n"
+        "            print(n, 'iterations in thread', name)\n"
+        "            n = 0\n"
+        "        last, n = now, n + 1\n"
+        "a = Thread(target=count, args=('a',)); b = Thread(target=count, args=('b',))\n"
+        "a.start(); b.start(); a.join(); b.join()\n",
     .params = {
-        { "ms", 300, 1, 60000, "how long both threads spin, in milliseconds" },
-        { "gap-us", 1000, 10, 1000000, "a clock jump this long ends a slice (microseconds)" },
+        { "ms", 300, 1, 60000, { "how long both threads spin, in milliseconds",
+          "wie lange beide Threads laufen, in Millisekunden" } },
+        { "gap-us", 1000, 10, 1000000, { "a clock jump this long ends a slice (microseconds)",
+          "ein so großer Zeitsprung beendet eine Scheibe (Mikrosekunden)" } },
     },
     .flags = DEMO_TIMELINE | DEMO_GIL,
     .run = demo_iterations_run,

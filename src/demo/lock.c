@@ -14,13 +14,14 @@ static int demo_lock_run(struct demo_ctx *ctx)
     unsigned n = (unsigned)ctx->val[P_N];
     long delay = (long)ctx->val[P_DELAY];
     demo_rows(ctx, 4);
-    printf("without lock: ");
+    printf("%-14s", demo_tr(ctx, "without lock:", "ohne Lock:"));
     fflush(stdout);
     if (demo_interleave_pair(ctx, NULL, 0, n, delay) != 0)            /* print_multiple */
         return 1;
-    printf("\nwith lock:    ");
+    printf("\n%-14s", demo_tr(ctx, "with lock:", "mit Lock:"));
     fflush(stdout);
-    if (demo_interleave_pair(ctx, &demo_lock_global, 2, n, delay) != 0)    /* print_multiple_locked */
+    /* print_multiple_locked */
+    if (demo_interleave_pair(ctx, &demo_lock_global, 2, n, delay) != 0)
         return 1;
     putchar('\n');
     return 0;
@@ -45,6 +46,16 @@ const struct demo demo_lock = {
         "- Ohne Lock mischen sich a und b; mit Lock sind es zwei ganze Blöcke\n"
         "  (aaaa...bbbb... oder bbbb...aaaa...).\n"
         "- Das Lock kostet Zeit: der zweite Thread wartet nur (siehe --timeline).\n" },
+    .python =
+        "from threading import Thread, Lock\n"
+        "lock = Lock()\n"
+        "def print_multiple_locked(text, n):\n"
+        "    with lock:\n"
+        "        for i in range(n):\n"
+        "            print(text, end='')\n"
+        "a = Thread(target=print_multiple_locked, args=('a', 20))\n"
+        "b = Thread(target=print_multiple_locked, args=('b', 20))\n"
+        "a.start(); b.start(); a.join(); b.join()\n",
     .params = DEMO_INTERLEAVE_PARAMS,
     .flags = DEMO_TIMELINE,
     .uses = "interleave",

@@ -60,7 +60,8 @@ static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
 {
     demo_row(ctx, 1, getpid(), getpid(), "child");
     for (;;) {
-        printf("child %d:  sleeping until there is work\n", getpid());
+        demo_say(ctx, "child %d:  sleeping until there is work\n",
+                 "Kindprozess %d:  schläft, bis es Arbeit gibt\n", getpid());
         fflush(stdout);
         int64_t t = clock_now_ns();
         struct demo_pipe_msg m;
@@ -68,10 +69,12 @@ static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
         int64_t woke = clock_now_ns();
         demo_span(ctx, 1, DEMO_BLOCKED, t, woke);
         if (r <= 0) {
-            printf("child %d:  pipe closed, exiting\n", getpid());
+            demo_say(ctx, "child %d:  pipe closed, exiting\n",
+                     "Kindprozess %d:  Pipe geschlossen, Ende\n", getpid());
             return r;
         }
-        printf("child %d:  woke up: job %u, fib(%u)\n", getpid(), m.seq, m.n);
+        demo_say(ctx, "child %d:  woke up: job %u, fib(%u)\n",
+                 "Kindprozess %d:  aufgewacht: Auftrag %u, fib(%u)\n", getpid(), m.seq, m.n);
         fflush(stdout);
         m.value = demo_fib(m.n);
         m.pid = getpid();
@@ -90,7 +93,8 @@ static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned 
         nanosleep(&pause, NULL);                  /* busy elsewhere: the child sleeps */
         int64_t t = clock_now_ns();
         struct demo_pipe_msg m = { i, n + i - 1, 0, 0, 0 };
-        printf("parent:     sending job %u: fib(%u)\n", m.seq, m.n);
+        demo_say(ctx, "parent:     sending job %u: fib(%u)\n",
+                 "Elternprozess:  sendet Auftrag %u: fib(%u)\n", m.seq, m.n);
         fflush(stdout);
         if (demo_pipe_send(fd, &m) != 0)
             return -1;
@@ -101,7 +105,8 @@ static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned 
             return -1;
         }
         demo_span(ctx, 0, DEMO_BLOCKED, sent, clock_now_ns());
-        printf("parent:     answer %u: fib(%u) = %llu (from pid %d)\n", m.seq, m.n,
+        demo_say(ctx, "parent:     answer %u: fib(%u) = %llu (from pid %d)\n",
+                 "Elternprozess:  Antwort %u: fib(%u) = %llu (von PID %d)\n", m.seq, m.n,
                (unsigned long long)m.value, m.pid);
     }
     return 0;
@@ -128,7 +133,8 @@ static int demo_pipe_run(struct demo_ctx *ctx)
     if (pid > 0 && demo_reap(pid) != 0)
         rc = -1;
     if (rc == 0)
-        printf("all %u answers received exactly once, in order\n", jobs);
+        demo_say(ctx, "all %u answers received exactly once, in order\n",
+                 "alle %u Antworten genau einmal und in Reihenfolge erhalten\n", jobs);
     return rc ? 1 : 0;
 }
 /* demo:end */
@@ -136,29 +142,48 @@ static int demo_pipe_run(struct demo_ctx *ctx)
 const struct demo demo_pipe = {
     .name = "pipe",
     .summary = { "a two-way pipe to a background process that sleeps until given work",
-                 "eine Pipe in beide Richtungen zu einem Hintergrundprozess, der auf Arbeit wartet" },
+                 "eine Pipe in beide Richtungen zu einem Hintergrundprozess, der auf Arbeit"
+                 " wartet" },
     .intro = {
         "Pipe() connects two processes; here both can send (duplex). The child loops:\n"
         "it blocks in read() — asleep, using no CPU — until the parent sends a job,\n"
         "computes it, sends the answer back and goes back to sleep. Closing the pipe\n"
         "(EOF) tells it to stop.\n",
-        "Pipe() verbindet zwei Prozesse; hier können beide senden (duplex). Das Kind\n"
-        "wartet in read() — es schläft, ohne CPU —, bis der Elternprozess einen Auftrag\n"
-        "schickt, rechnet, schickt die Antwort zurück und schläft wieder. Schließen der\n"
-        "Pipe (EOF) beendet es.\n" },
+        "Pipe() verbindet zwei Prozesse; hier können beide senden (duplex). Der\n"
+        "Kindprozess wartet in read() — er schläft, ohne CPU —, bis der Elternprozess\n"
+        "einen Auftrag schickt, rechnet, schickt die Antwort zurück und schläft wieder.\n"
+        "Schließen der Pipe (EOF) beendet ihn.\n" },
     .observe = {
         "- The child wakes exactly when a job arrives and sleeps in between\n"
         "  (--timeline: z = blocked in read).\n"
         "- Every answer arrives once, in order: a pipe is a byte stream, and fixed-\n"
         "  size records keep the messages apart.\n",
-        "- Das Kind wacht genau dann auf, wenn ein Auftrag kommt, und schläft\n"
+        "- Der Kindprozess wacht genau dann auf, wenn ein Auftrag kommt, und schläft\n"
         "  dazwischen (--timeline: z = blockiert in read).\n"
         "- Jede Antwort kommt genau einmal, in Reihenfolge: eine Pipe ist ein\n"
         "  Bytestrom, Datensätze fester Größe halten die Nachrichten auseinander.\n" },
+    .python =
+        "from multiprocessing import Process, Pipe\n"
+        "def worker(conn):\n"
+        "    while True:\n"
+        "        try:\n"
+        "            n = conn.recv()            # sleeps until there is work\n"
+        "        except EOFError:\n"
+        "            break\n"
+        "        conn.send(fib(n))\n"
+        "if __name__ == '__main__':\n"
+        "    parent, child = Pipe()\n"
+        "    p = Process(target=worker, args=(child,)); p.start()\n"
+        "    for n in range(30, 35):\n"
+        "        parent.send(n); print(parent.recv())\n"
+        "    parent.close(); p.join()\n",
     .params = {
-        { "jobs", 5, 1, 10000, "jobs to send" },
-        { "n", 30, 0, 45, "the first job computes fib(n), the next fib(n+1), ..." },
-        { "pause-ms", 50, 0, 10000, "parent's pause before each job" },
+        { "jobs", 5, 1, 10000, { "jobs to send",
+          "Anzahl der Aufträge" } },
+        { "n", 30, 0, 45, { "the first job computes fib(n), the next fib(n+1), ...",
+          "der erste Auftrag rechnet fib(n), der nächste fib(n+1), ..." } },
+        { "pause-ms", 50, 0, 10000, { "parent's pause before each job",
+          "Pause des Elternprozesses vor jedem Auftrag (ms)" } },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_pipe_run,

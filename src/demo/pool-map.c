@@ -119,20 +119,29 @@ static int demo_pool_map_run(struct demo_ctx *ctx)
     } else if (demo_pool_map_run_once(&pc, 1, n, one, &wall1) != POOL_DONE ||
                demo_pool_map_run_once(&pc, procs, n, many, &wallp) != POOL_DONE) {
         fprintf(stderr, "imgpool demo: the pool did not finish\n");
-    } else if (demo_pool_map_check(one, n, pc.from) == 0 && demo_pool_map_check(many, n, pc.from) == 0) {
+    } else if (demo_pool_map_check(one, n, pc.from) == 0 &&
+               demo_pool_map_check(many, n, pc.from) == 0) {
         rc = 0;
         for (uint64_t i = 0; i < n; i++) {
-            printf("fib(%lu) = %s\n", pc.from + (unsigned long)i, (const char *)many[i].data);
+            char buf[80];
+            if (demo_shown(ctx, i, n))
+                printf("fib(%lu) = %s\n", pc.from + (unsigned long)i,
+                       demo_digits(ctx, (const char *)many[i].data, buf, sizeof buf));
             if (strcmp((const char *)one[i].data, (const char *)many[i].data) != 0)
                 rc = 1;
         }
-        printf("%s\n", rc ? "PROBLEM: 1 and N processes disagree"
+        printf("%s\n", rc ? demo_tr(ctx, "PROBLEM: 1 and N processes disagree",
+                                    "PROBLEM: 1 und N Prozesse liefern Verschiedenes")
                           : demo_tr(ctx, "1 and N processes give identical results",
                                     "1 und N Prozesse liefern identische Ergebnisse"));
-        printf("1 process:   wall %.3f s, CPU in tasks %.3f s\n", wall1 / 1e9,
-               demo_pool_map_cpu(one, n) / 1e9);
-        printf("%u processes: wall %.3f s, CPU in tasks %.3f s, speed-up %.2fx\n", procs,
-               wallp / 1e9, demo_pool_map_cpu(many, n) / 1e9, (double)wall1 / (double)wallp);
+        demo_say(ctx, "1 process:   wall %.3f s, CPU in tasks %.3f s\n",
+                 "1 Prozess:   Laufzeit %.3f s, CPU-Zeit in Aufgaben %.3f s\n", wall1 / 1e9,
+                 demo_pool_map_cpu(one, n) / 1e9);
+        demo_say(ctx, "%u processes: wall %.3f s, CPU in tasks %.3f s, speed-up %.2fx\n",
+                 "%u Prozesse: Laufzeit %.3f s, CPU-Zeit in Aufgaben %.3f s,"
+                 " Beschleunigung %.2fx\n",
+                 procs, wallp / 1e9, demo_pool_map_cpu(many, n) / 1e9,
+                 (double)wall1 / (double)wallp);
         demo_pool_map_timeline(ctx, many, n, procs);
     }
     free(one);
@@ -163,10 +172,23 @@ const struct demo demo_pool_map = {
         "- Jede Aufgabe dauert Mikrosekunden: Prozesse starten und Ergebnisse\n"
         "  übertragen kostet mehr als die Arbeit, 4 Prozesse bringen wenig oder\n"
         "  schaden. Ein Pool lohnt bei großen Aufgaben: vgl. `imgpool demo fib-procs`.\n" },
+    .python =
+        "from multiprocessing import Pool\n"
+        "def fib(n):\n"
+        "    a, b = 0, 1\n"
+        "    for _ in range(n):\n"
+        "        a, b = b, a + b\n"
+        "    return a\n"
+        "if __name__ == '__main__':\n"
+        "    with Pool(processes=4) as pool:\n"
+        "        print(pool.map(fib, range(1000, 1100)))\n",
     .params = {
-        { "from", 1000, 0, 9000, "first n (range start)" },
-        { "to", 1100, 1, 9001, "range end (exclusive)" },
-        { "procs", 4, 1, 64, "processes of the second run" },
+        { "from", 1000, 0, 9000, { "first n (range start)",
+          "erstes n (Anfang des Bereichs)" } },
+        { "to", 1100, 1, 9001, { "range end (exclusive)",
+          "Ende des Bereichs (ausschließlich)" } },
+        { "procs", 4, 1, 64, { "processes of the second run",
+          "Prozesse im zweiten Lauf" } },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_pool_map_run,

@@ -31,6 +31,7 @@ struct demo_queue_msg {
 
 struct demo_queue_shm {
     sem_t slots, items, mutex;
+    sem_t rlock, wlock;                  /* the Python-style queue's pipe ends */
     unsigned head, tail;                 /* under mutex */
     struct demo_queue_msg buf[QUEUE_CAP];
     atomic_uint got[QUEUE_MAX_PROCS];    /* messages taken, per consumer */
@@ -69,16 +70,19 @@ static int demo_queue_get(struct demo_queue_shm *q, struct demo_queue_msg *m)
     return 0;
 }
 
-static int demo_queue_producer(struct demo_queue_shm *q, unsigned id, unsigned n)
+static int demo_queue_producer(const struct demo_ctx *ctx, struct demo_queue_shm *q,
+                               unsigned id, unsigned n)
 {
     for (unsigned seq = 0; seq < n; seq++)
         if (demo_queue_put(q, (struct demo_queue_msg){ id, seq }) != 0)
             return -1;
-    printf("producer %u (pid %d): put %u messages\n", id, getpid(), n);
+    demo_say(ctx, "producer %u (pid %d): put %u messages\n",
+             "Produzent %u (PID %d): %u Nachrichten eingestellt\n", id, getpid(), n);
     return 0;
 }
 
-static int demo_queue_consumer(struct demo_queue_shm *q, unsigned id, unsigned per_producer)
+static int demo_queue_consumer(const struct demo_ctx *ctx, struct demo_queue_shm *q,
+                               unsigned id, unsigned per_producer)
 {
     struct demo_queue_msg m;
     for (;;) {
@@ -89,7 +93,9 @@ static int demo_queue_consumer(struct demo_queue_shm *q, unsigned id, unsigned p
         atomic_fetch_add(&q->seen[m.producer * per_producer + m.seq], 1);
         atomic_fetch_add(&q->got[id], 1);
     }
-    printf("consumer %u (pid %d): got %u messages\n", id, getpid(), atomic_load(&q->got[id]));
+    demo_say(ctx, "consumer %u (pid %d): got %u messages\n",
+             "Konsument %u (PID %d): %u Nachrichten erhalten\n", id, getpid(),
+             atomic_load(&q->got[id]));
     return 0;
 }
 /* demo:end */
@@ -106,6 +112,8 @@ static struct demo_queue_shm *demo_queue_create(size_t nseen, size_t *size)
     sem_init(&q->slots, 1, QUEUE_CAP);   /* the mapping starts zeroed */
     sem_init(&q->items, 1, 0);
     sem_init(&q->mutex, 1, 1);
+    sem_init(&q->rlock, 1, 1);
+    sem_init(&q->wlock, 1, 1);
     return q;
 }
 
@@ -114,6 +122,8 @@ static void demo_queue_destroy(struct demo_queue_shm *q, size_t size)
     sem_destroy(&q->slots);
     sem_destroy(&q->items);
     sem_destroy(&q->mutex);
+    sem_destroy(&q->rlock);
+    sem_destroy(&q->wlock);
     munmap(q, size);
 }
 
@@ -125,11 +135,14 @@ static pid_t demo_queue_spawn(struct demo_ctx *ctx, struct demo_queue_shm *q, un
     if (pid != 0)
         return pid;
     char label[32];
-    snprintf(label, sizeof label, "%s %u", producer ? "producer" : "consumer", id);
+    snprintf(label, sizeof label, "%s %u",
+             producer ? demo_tr(ctx, "producer", "Produzent")
+                      : demo_tr(ctx, "consumer", "Konsument"),
+             id);
     demo_row(ctx, row, getpid(), getpid(), label);
     int64_t t = clock_now_ns();
-    int rc = producer ? demo_queue_producer(q, id, per_producer)
-                      : demo_queue_consumer(q, id, per_producer);
+    int rc = producer ? demo_queue_producer(ctx, q, id, per_producer)
+                      : demo_queue_consumer(ctx, q, id, per_producer);
     demo_span(ctx, row, DEMO_RAN, t, clock_now_ns());
     demo_child_exit(rc ? 1 : 0);
 }
@@ -160,16 +173,130 @@ static int demo_queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsig
     for (size_t i = 0; i < total; i++)
         once += atomic_load(&q->seen[i]) == 1;
     if (once == total && !failed)
-        printf("all %zu messages delivered exactly once\n", total);
+        demo_say(ctx, "all %zu messages delivered exactly once\n",
+                 "alle %zu Nachrichten genau einmal zugestellt\n", total);
     else
-        printf("PROBLEM: %zu of %zu messages delivered exactly once\n", once, total);
+        demo_say(ctx, "PROBLEM: %zu of %zu messages delivered exactly once\n",
+                 "PROBLEM: %zu von %zu Nachrichten genau einmal zugestellt\n", once, total);
     demo_queue_destroy(q, size);
     return once == total && !failed ? 0 : -1;
 }
 
+/* ---- a queue built as Python's multiprocessing.Queue is ----
+ * put() appends to a buffer (a deque) under a thread lock and wakes a
+ * feeder thread; the feeder pickles each message (here: copies it into a
+ * length-prefixed record) and writes it to a pipe under a write lock shared
+ * by all processes; get() takes the read lock, reads the length, then the
+ * record, and unpickles it (copies it out). Per message that is two thread
+ * lock rounds, a wake-up, two copies, two semaphore rounds, a write() and two
+ * read()s: the same pipe, much more around it. */
+struct demo_queue_py {
+    struct demo_queue_shm *q;          /* its rlock and wlock */
+    int rfd, wfd;
+    pthread_mutex_t mu;                /* the buffer, in the putting process */
+    pthread_cond_t more;
+    struct demo_queue_msg *buf;
+    size_t head, tail, cap;
+    int closed, failed;
+};
+
+static int demo_queue_py_put(struct demo_queue_py *py, struct demo_queue_msg m)
+{
+    pthread_mutex_lock(&py->mu);
+    if (py->tail == py->cap) {
+        size_t cap = py->cap ? 2 * py->cap : 1024;
+        struct demo_queue_msg *n = realloc(py->buf, cap * sizeof *n);
+        if (!n) {
+            pthread_mutex_unlock(&py->mu);
+            return -1;
+        }
+        py->buf = n;
+        py->cap = cap;
+    }
+    py->buf[py->tail++] = m;
+    pthread_cond_signal(&py->more);    /* the feeder */
+    pthread_mutex_unlock(&py->mu);
+    return 0;
+}
+
+static void *demo_queue_py_feeder(void *p)
+{
+    struct demo_queue_py *py = p;
+    for (;;) {
+        pthread_mutex_lock(&py->mu);
+        while (py->head == py->tail && !py->closed)
+            pthread_cond_wait(&py->more, &py->mu);   /* the putter always closes */
+        if (py->head == py->tail) {
+            pthread_mutex_unlock(&py->mu);
+            return NULL;
+        }
+        struct demo_queue_msg m = py->buf[py->head++];
+        pthread_mutex_unlock(&py->mu);
+        unsigned char rec[sizeof(uint32_t) + sizeof m];   /* "pickle": header, bytes */
+        uint32_t len = sizeof m;
+        memcpy(rec, &len, sizeof len);
+        memcpy(rec + sizeof len, &m, sizeof m);
+        if (demo_queue_wait(&py->q->wlock) != 0) {
+            py->failed = 1;
+            return NULL;
+        }
+        ssize_t w = write(py->wfd, rec, sizeof rec);
+        sem_post(&py->q->wlock);
+        if (w != (ssize_t)sizeof rec) {
+            py->failed = 1;
+            return NULL;
+        }
+    }
+}
+
+/* Reads exactly len bytes; 0 or -1. */
+static int demo_queue_read(int fd, void *buf, size_t len)
+{
+    for (size_t got = 0; got < len;) {
+        ssize_t r = read(fd, (char *)buf + got, len - got);
+        if (r <= 0 && !(r < 0 && errno == EINTR))
+            return -1;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    return 0;
+}
+
+static int demo_queue_py_get(struct demo_queue_py *py, struct demo_queue_msg *m)
+{
+    uint32_t len;
+    unsigned char rec[sizeof *m];
+    if (demo_queue_wait(&py->q->rlock) != 0)
+        return -1;
+    int rc = demo_queue_read(py->rfd, &len, sizeof len) == 0 && len == sizeof rec &&
+             demo_queue_read(py->rfd, rec, len) == 0 ? 0 : -1;
+    sem_post(&py->q->rlock);
+    memcpy(m, rec, sizeof *m);         /* "unpickle" */
+    return rc;
+}
+
+/* The putting child: a feeder thread, count puts, close, wait for the feeder. */
+static int demo_queue_py_producer(struct demo_queue_py *py, unsigned count)
+{
+    pthread_t feeder;
+    if (demo_thread_start(&feeder, demo_queue_py_feeder, py) != 0)
+        return -1;
+    int rc = 0;
+    for (unsigned i = 0; i < count && rc == 0; i++)
+        rc = demo_queue_py_put(py, (struct demo_queue_msg){ 0, i });
+    pthread_mutex_lock(&py->mu);
+    py->closed = 1;                    /* Queue.close(): the feeder drains, then ends */
+    pthread_cond_signal(&py->more);
+    pthread_mutex_unlock(&py->mu);
+    pthread_join(feeder, NULL);        /* bounded: the reader drains the pipe */
+    return rc || py->failed ? -1 : 0;
+}
+
+enum { QUEUE_VIA_PIPE, QUEUE_VIA_SHM, QUEUE_VIA_PY };
+
 /* Part 2: a child sends `count` messages in order, the parent receives and
- * checks them, through a pipe (use_queue 0) or the queue. Messages/s or -1. */
-static double demo_queue_rate(unsigned count, int use_queue)
+ * checks them, through a bare pipe, the shared-memory queue or the
+ * Python-style queue. Messages/s, or -1. */
+static double demo_queue_rate(unsigned count, int via)
 {
     size_t size;
     struct demo_queue_shm *q = demo_queue_create(0, &size);
@@ -179,27 +306,35 @@ static double demo_queue_rate(unsigned count, int use_queue)
             demo_queue_destroy(q, size);
         return -1;
     }
+    struct demo_queue_py py = { .q = q, .rfd = fd[0], .wfd = fd[1] };
+    pthread_mutex_init(&py.mu, NULL);
+    pthread_cond_init(&py.more, NULL);
     int64_t t = clock_now_ns();
     pid_t pid = demo_fork();
     if (pid == 0) {
         close(fd[0]);
-        for (unsigned i = 0; i < count; i++) {
+        int rc = via == QUEUE_VIA_PY ? demo_queue_py_producer(&py, count) : 0;
+        for (unsigned i = 0; via != QUEUE_VIA_PY && i < count && rc == 0; i++) {
             struct demo_queue_msg m = { 0, i };
-            if (use_queue ? demo_queue_put(q, m) != 0 : write(fd[1], &m, sizeof m) != sizeof m)
-                demo_child_exit(1);
+            rc = via == QUEUE_VIA_SHM ? demo_queue_put(q, m)
+                                      : write(fd[1], &m, sizeof m) == sizeof m ? 0 : -1;
         }
-        demo_child_exit(0);
+        demo_child_exit(rc ? 1 : 0);
     }
     close(fd[1]);
     unsigned i = 0;
     for (struct demo_queue_msg m; pid > 0 && i < count; i++) {
-        int ok = use_queue ? demo_queue_get(q, &m) == 0 : read(fd[0], &m, sizeof m) == sizeof m;
+        int ok = via == QUEUE_VIA_SHM ? demo_queue_get(q, &m) == 0
+                 : via == QUEUE_VIA_PY ? demo_queue_py_get(&py, &m) == 0
+                                       : demo_queue_read(fd[0], &m, sizeof m) == 0;
         if (!ok || m.seq != i)
             break;
     }
     int64_t ns = clock_now_ns() - t;
     close(fd[0]);
     int reaped = pid > 0 && demo_reap(pid) == 0;
+    pthread_cond_destroy(&py.more);
+    pthread_mutex_destroy(&py.mu);
     demo_queue_destroy(q, size);
     return reaped && i == count ? count / (ns / 1e9) : -1;
 }
@@ -207,25 +342,38 @@ static double demo_queue_rate(unsigned count, int use_queue)
 static int demo_queue_run(struct demo_ctx *ctx)
 {
     if (demo_queue_many(ctx, (unsigned)ctx->val[P_PRODUCERS], (unsigned)ctx->val[P_CONSUMERS],
-                   (unsigned)ctx->val[P_MESSAGES]) != 0)
+                        (unsigned)ctx->val[P_MESSAGES]) != 0)
         return 1;
     unsigned count = (unsigned)ctx->val[P_COUNT];
-    printf("\n%s %u %s\n", demo_tr(ctx, "throughput, one producer to one consumer,",
-                                   "Durchsatz, ein Produzent an einen Konsumenten,"),
-           count, demo_tr(ctx, "messages:", "Nachrichten:"));
-    double pipe_rate = demo_queue_rate(count, 0);
-    double queue_rate = demo_queue_rate(count, 1);
-    if (pipe_rate < 0 || queue_rate < 0) {
-        fprintf(stderr, "imgpool demo: a throughput run lost or reordered messages\n");
-        return 1;
+    demo_say(ctx, "\nthroughput, one producer process to one consumer process, %u messages:\n",
+             "\nDurchsatz, ein Produzentenprozess an einen Konsumentenprozess, %u Nachrichten:\n",
+             count);
+    static const struct demo_text via[] = {
+        { "bare pipe (write, read)", "nackte Pipe (write, read)" },
+        { "queue in shared memory", "Queue im gemeinsamen Speicher" },
+        { "queue as Python builds it", "Queue wie in Python gebaut" },
+    };
+    double rate[3];
+    for (int k = 0; k < 3; k++) {
+        rate[k] = demo_queue_rate(count, k);
+        if (rate[k] < 0) {
+            fprintf(stderr, "imgpool demo: a throughput run lost or reordered messages\n");
+            return 1;
+        }
+        demo_say(ctx, "  %-28s %10.0f messages/s (all %u in order)\n",
+                 "  %-28s %10.0f Nachrichten/s (alle %u in Reihenfolge)\n",
+                 demo_tr(ctx, via[k].en, via[k].de), rate[k], count);
     }
-    printf("pipe:  %10.0f messages/s (all %u in order)\n", pipe_rate, count);
-    printf("queue: %10.0f messages/s (all %u in order)\n", queue_rate, count);
-    printf("%s\n", queue_rate < pipe_rate
-                       ? demo_tr(ctx, "here the queue is slower than the pipe",
-                                 "hier ist die Queue langsamer als die Pipe")
-                       : demo_tr(ctx, "here the queue is faster than the pipe",
-                                 "hier ist die Queue schneller als die Pipe"));
+    demo_say(ctx, "here the Python-style queue is %.1fx %s than the pipe; the shared-memory\n"
+                  "queue is %.1fx %s\n",
+             "hier ist die Queue wie in Python %.1fx %s als die Pipe; die Queue im\n"
+             "gemeinsamen Speicher %.1fx %s\n",
+             rate[2] < rate[0] ? rate[0] / rate[2] : rate[2] / rate[0],
+             rate[2] < rate[0] ? demo_tr(ctx, "slower", "langsamer")
+                               : demo_tr(ctx, "faster", "schneller"),
+             rate[1] < rate[0] ? rate[0] / rate[1] : rate[1] / rate[0],
+             rate[1] < rate[0] ? demo_tr(ctx, "slower", "langsamer")
+                               : demo_tr(ctx, "faster", "schneller"));
     return 0;
 }
 
@@ -237,30 +385,62 @@ const struct demo demo_queue = {
         "A queue lets any number of processes put messages and any number take them;\n"
         "each message goes to exactly one taker. Here: producers and consumers on one\n"
         "bounded queue in shared memory, guarded by semaphores. Then the slide's claim,\n"
-        "measured: are queues slower than pipes?\n",
+        "measured: are queues slower than pipes? Three ways from one process to\n"
+        "another: a bare pipe, the shared-memory queue, and a queue built as Python's\n"
+        "multiprocessing.Queue is (a pipe, a lock, a feeder thread, pickling).\n",
         "Eine Queue erlaubt beliebig vielen Prozessen, Nachrichten einzustellen und zu\n"
-        "entnehmen; jede Nachricht bekommt genau ein Abnehmer. Hier: Produzenten und\n"
+        "entnehmen; jede Nachricht bekommt genau einen Abnehmer. Hier: Produzenten und\n"
         "Konsumenten an einer begrenzten Queue im gemeinsamen Speicher, mit Semaphoren\n"
-        "geschützt. Dann die Behauptung der Folie, gemessen: sind Queues langsamer?\n" },
+        "geschützt. Dann die Behauptung der Folie, gemessen: sind Queues langsamer als\n"
+        "Pipes? Drei Wege von einem Prozess zum anderen: eine nackte Pipe, die Queue im\n"
+        "gemeinsamen Speicher und eine Queue, gebaut wie Pythons multiprocessing.Queue\n"
+        "(eine Pipe, ein Lock, ein Feeder-Thread, Pickle).\n" },
     .observe = {
         "- The consumers share the messages unevenly, but together get each once.\n"
-        "- Python's Queue is a pipe plus a lock, a feeder thread and pickling: more\n"
-        "  work per message than a bare pipe, so there it is slower. This queue is\n"
-        "  shared memory: a message costs no system call unless a side must sleep,\n"
-        "  while the pipe costs a write() and a read(). Which wins depends on how\n"
+        "- Python's Queue is that pipe plus more per message: put() appends to a\n"
+        "  buffer under a lock and wakes a feeder thread, which pickles the message\n"
+        "  and writes it under a second lock; get() takes a third lock and reads the\n"
+        "  length, then the bytes, and unpickles them. So in Python the slide holds:\n"
+        "  the queue is slower than the pipe it is built on.\n"
+        "- A queue need not be slower: the shared-memory one costs no system call\n"
+        "  unless a side must sleep. Which of it and the pipe wins depends on how\n"
         "  often the semaphores sleep: run it a few times, try --count.\n",
-        "- Die Konsumenten teilen sich die Nachrichten ungleich, zusammen aber jede\n"
-        "  genau einmal.\n"
-        "- Pythons Queue ist eine Pipe plus Lock, Feeder-Thread und Pickle: mehr Arbeit\n"
-        "  pro Nachricht als eine nackte Pipe, dort also langsamer. Diese Queue ist\n"
-        "  gemeinsamer Speicher: eine Nachricht kostet keinen Systemaufruf, solange\n"
-        "  niemand schlafen muss; die Pipe kostet write() und read(). Wer gewinnt, hängt\n"
-        "  davon ab, wie oft die Semaphoren schlafen: mehrmals laufen lassen, --count.\n" },
+        "- Die Konsumenten teilen sich die Nachrichten ungleich, zusammen aber bekommen\n"
+        "  sie jede genau einmal.\n"
+        "- Pythons Queue ist diese Pipe plus mehr Arbeit pro Nachricht: put() hängt sie\n"
+        "  unter einem Lock an einen Puffer und weckt einen Feeder-Thread, der sie\n"
+        "  pickelt und unter einem zweiten Lock schreibt; get() nimmt ein drittes Lock,\n"
+        "  liest die Länge, dann die Bytes und entpickelt sie. In Python stimmt die\n"
+        "  Folie also: die Queue ist langsamer als die Pipe, auf der sie aufbaut.\n"
+        "- Eine Queue muss nicht langsamer sein: die im gemeinsamen Speicher kostet\n"
+        "  keinen Systemaufruf, solange niemand schlafen muss. Ob sie oder die Pipe\n"
+        "  gewinnt, hängt davon ab, wie oft die Semaphoren schlafen: mehrmals laufen\n"
+        "  lassen, --count probieren.\n" },
+    .python =
+        "from multiprocessing import Process, Queue\n"
+        "def producer(q, n):\n"
+        "    for i in range(n):\n"
+        "        q.put(i)\n"
+        "def consumer(q):\n"
+        "    while (item := q.get()) is not None:\n"
+        "        pass\n"
+        "if __name__ == '__main__':\n"
+        "    q = Queue()\n"
+        "    ps = [Process(target=producer, args=(q, 1000)) for _ in range(3)]\n"
+        "    cs = [Process(target=consumer, args=(q,)) for _ in range(2)]\n"
+        "    for p in ps + cs: p.start()\n"
+        "    for p in ps: p.join()\n"
+        "    for c in cs: q.put(None)           # one sentinel per consumer\n"
+        "    for c in cs: c.join()\n",
     .params = {
-        { "producers", 3, 1, QUEUE_MAX_PROCS, "producer processes" },
-        { "consumers", 2, 1, QUEUE_MAX_PROCS, "consumer processes" },
-        { "messages", 1000, 1, 1000000, "messages per producer" },
-        { "count", 100000, 1, 10000000, "messages for the throughput test" },
+        { "producers", 3, 1, QUEUE_MAX_PROCS, { "producer processes",
+          "Produzentenprozesse" } },
+        { "consumers", 2, 1, QUEUE_MAX_PROCS, { "consumer processes",
+          "Konsumentenprozesse" } },
+        { "messages", 1000, 1, 1000000, { "messages per producer",
+          "Nachrichten pro Produzent" } },
+        { "count", 100000, 1, 10000000, { "messages for the throughput test",
+          "Nachrichten für die Durchsatzmessung" } },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_queue_run,

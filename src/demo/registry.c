@@ -21,7 +21,9 @@
 DEMO_ENTRY(thread, "thread");
 DEMO_ENTRY(interleave, "interleave");
 DEMO_ENTRY(iterations, "iterations");
+DEMO_ENTRY(race, "race");
 DEMO_ENTRY(lock, "lock");
+DEMO_ENTRY(deadlock, "deadlock");
 DEMO_ENTRY(primes, "primes");
 DEMO_ENTRY(xkcd, "xkcd");
 DEMO_ENTRY(process, "process");
@@ -37,7 +39,9 @@ const struct demo_entry demo_registry[] = {
     { &demo_thread, demo_src_thread },
     { &demo_interleave, demo_src_interleave },
     { &demo_iterations, demo_src_iterations },
+    { &demo_race, demo_src_race },
     { &demo_lock, demo_src_lock },
+    { &demo_deadlock, demo_src_deadlock },
     { &demo_primes, demo_src_primes },
     { &demo_xkcd, demo_src_xkcd },
     { &demo_process, demo_src_process },

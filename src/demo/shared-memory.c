@@ -211,11 +211,29 @@ const struct demo demo_shared_memory = {
         "  verloren. --yield 1 gibt genau dort die CPU ab: wieder Verluste.\n"
         "- Mit Lock stimmt der Zähler genau, und es ist viel langsamer: jedes +=\n"
         "  wartet, bis es an der Reihe ist.\n" },
+    .python =
+        "from multiprocessing import Process, Value, Array, Lock\n"
+        "def f(n, a):\n"
+        "    n.value = 3.1415927\n"
+        "    for i in range(len(a)):\n"
+        "        a[i] = -a[i]\n"
+        "def add(counter, lock, times):\n"
+        "    for _ in range(times):\n"
+        "        with lock:                     # without it: lost updates\n"
+        "            counter.value += 1\n"
+        "if __name__ == '__main__':\n"
+        "    num, arr = Value('d', 0.0), Array('i', [2, 4, 13])\n"
+        "    p = Process(target=f, args=(num, arr)); p.start(); p.join()\n"
+        "    print(num.value, arr[:])\n",
     .params = {
-        { "procs", 4, 1, SHARED_MEMORY_MAX_PROCS, "processes incrementing the counter" },
-        { "ms", 100, 1, 60000, "each process adds for this long (milliseconds)" },
-        { "n", 0, 0, 100000000, "instead: exactly this many increments per process" },
-        { "yield", 0, 0, 1, "1: sched_yield() between the read and the write of +=" },
+        { "procs", 4, 1, SHARED_MEMORY_MAX_PROCS, { "processes incrementing the counter",
+          "Prozesse, die den Zähler erhöhen" } },
+        { "ms", 100, 1, 60000, { "each process adds for this long (milliseconds)",
+          "so lange addiert jeder Prozess (Millisekunden)" } },
+        { "n", 0, 0, 100000000, { "instead: exactly this many increments per process",
+          "stattdessen: genau so viele Additionen pro Prozess" } },
+        { "yield", 0, 0, 1, { "1: sched_yield() between the read and the write of +=",
+          "1: sched_yield() zwischen Lesen und Schreiben des +=" } },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_shared_memory_run,

@@ -28,7 +28,8 @@ static int demo_thread_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
     demo_row(ctx, 0, getpid(), demo_tid(), "main");
-    printf("main thread: pid %d, tid %d\n", getpid(), demo_tid());
+    demo_say(ctx, "main thread: pid %d, tid %d\n", "Hauptthread: PID %d, tid %d\n", getpid(),
+             demo_tid());
     fflush(stdout);
     struct demo_thread_arg a = { ctx, "hello", 0 };
     pthread_t t;
@@ -40,7 +41,8 @@ static int demo_thread_run(struct demo_ctx *ctx)
     int64_t t2 = clock_now_ns();
     demo_span(ctx, 0, DEMO_RAN, t0, t1);
     demo_span(ctx, 0, DEMO_BLOCKED, t1, t2);
-    printf("\njoined the thread: pid %d, tid %d\n", getpid(), a.tid);
+    demo_say(ctx, "\njoined the thread: pid %d, tid %d\n", "\nThread gejoint: PID %d, tid %d\n",
+             getpid(), a.tid);
     return 0;
 }
 /* demo:end */
@@ -64,6 +66,11 @@ const struct demo demo_thread = {
         "- Die PID ist für beide Threads gleich, die tid verschieden.\n"
         "- \"hello\" endet ohne Zeilenumbruch (end=''); den fügt der Hauptthread nach\n"
         "  dem join an.\n" },
+    .python =
+        "from threading import Thread\n"
+        "t = Thread(target=print, args=('hello',), kwargs={'end': ''})\n"
+        "t.start()\n"
+        "t.join()\n",
     .flags = DEMO_TIMELINE,
     .run = demo_thread_run,
 };

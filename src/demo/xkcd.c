@@ -23,8 +23,7 @@ enum { P_RANGE, P_THREADS, P_LATENCY, P_BASE_URL };
 static const char *const demo_xkcd_default_range = "100-109";
 static const char *const demo_xkcd_no_url = NULL;
 
-/* The server script: $IMGPOOL_XKCD_SERVER, else beside the binary in the
- * source tree (build/imgpool -> tools/), else the installed copy. */
+/* The server script: $IMGPOOL_XKCD_SERVER, else the project's own copy. */
 static int demo_xkcd_find_server(char *out, size_t len)
 {
     const char *env = getenv("IMGPOOL_XKCD_SERVER");
@@ -32,28 +31,29 @@ static int demo_xkcd_find_server(char *out, size_t len)
         snprintf(out, len, "%s", env);
         return access(out, R_OK);
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    static const char *const rel[] = { "/../tools/xkcd-server.py", "/../../tools/xkcd-server.py",
-                                       "/../share/imgpool/xkcd-server.py" };
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        snprintf(out, len, "%s%s", exe, rel[i]);
-        if (access(out, R_OK) == 0)
-            return 0;
-    }
-    return -1;
+    return demo_find_data("tools/xkcd-server.py", "xkcd-server.py", out, len);
+}
+
+/* --warm A-B for the server when the range is one stretch "A-B" or "N": the
+ * images are generated before it listens, so neither timed run pays for it. */
+static void demo_xkcd_warm(const char *range, char *out, size_t len)
+{
+    unsigned long a, b;
+    int used = 0;
+    if (sscanf(range, "%lu-%lu%n", &a, &b, &used) == 2 && !range[used])
+        snprintf(out, len, "%lu-%lu", a, b);
+    else if (sscanf(range, "%lu%n", &a, &used) == 1 && !range[used])
+        snprintf(out, len, "%lu-%lu", a, a);
+    else
+        out[0] = '\0';
 }
 
 /* Starts the server on a free loopback port; its URL in url. The pid, or -1. */
 static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_t len)
 {
     char script[PATH_MAX], dir[] = "/tmp/imgpool-xkcd-XXXXXX", portfile[64], latency[32];
+    char warm[64];
+    demo_xkcd_warm(ctx->str[P_RANGE], warm, sizeof warm);
     if (demo_xkcd_find_server(script, sizeof script) != 0 || !mkdtemp(dir)) {
         fprintf(stderr, "imgpool demo: cannot find tools/xkcd-server.py"
                         " (set IMGPOOL_XKCD_SERVER)\n");
@@ -69,10 +69,10 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
         if (null >= 0)
             dup2(null, STDOUT_FILENO);
         execlp("python3", "python3", script, "--latency", latency, "--latest", "3000",
-               "--port-file", portfile, (char *)NULL);
+               "--port-file", portfile, warm[0] ? "--warm" : (char *)NULL, warm, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; pid > 0 && i < 200; i++) {   /* at most 10 s */
+    for (int i = 0; pid > 0 && i < 600; i++) {   /* at most 30 s, warming included */
         FILE *f = fopen(portfile, "r");
         int port = 0;
         if (f && fscanf(f, "%d", &port) == 1 && port > 0) {
@@ -122,14 +122,21 @@ static int demo_xkcd_run(struct demo_ctx *ctx)
         if ((server = demo_xkcd_start_server(ctx, url, sizeof url)) < 0)
             return 1;
         base = url;
-        printf("%s %s (%lld ms %s)\n\n", demo_tr(ctx, "local xkcd server:", "lokaler xkcd-Server:"),
-               url, ctx->val[P_LATENCY], demo_tr(ctx, "per request", "pro Anfrage"));
+        demo_say(ctx, "local xkcd server: %s (%lld ms per request, images made in advance)\n\n",
+                 "lokaler xkcd-Server: %s (%lld ms pro Anfrage, Bilder vorab erzeugt)\n\n", url,
+                 ctx->val[P_LATENCY]);
     }
     int rc = demo_xkcd_compare(ctx, base);
     if (server > 0) {
         kill(server, SIGTERM);
         waitpid(server, NULL, 0);   /* python exits on SIGTERM at once */
     }
+    fflush(stdout);
+    if (rc != 0 && !ctx->offline)
+        demo_say(ctx, "\nThe downloads failed: no network here? `imgpool demo xkcd --offline`\n"
+                      "runs the same against a local stand-in server.\n",
+                 "\nDie Downloads sind fehlgeschlagen: kein Netz? `imgpool demo xkcd --offline`\n"
+                 "macht dasselbe mit einem lokalen Ersatzserver.\n");
     return rc == 0 ? 0 : 1;
 }
 /* demo:end */
@@ -156,11 +163,26 @@ const struct demo demo_xkcd = {
         "  nacheinander etwa zehnmal so lange.\n"
         "- In den Zeitleisten überlappen sich J (JSON) und I (Bild) der Threads im\n"
         "  parallelen Lauf, im sequenziellen nie.\n" },
+    .python =
+        "import json, urllib.request\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def download(n):\n"
+        "    info = json.load(urllib.request.urlopen(f'https://xkcd.com/{n}/info.0.json'))\n"
+        "    data = urllib.request.urlopen(info['img']).read()\n"
+        "    open(info['img'].split('/')[-1], 'wb').write(data)\n"
+        "for n in range(100, 110):                      # sequential\n"
+        "    download(n)\n"
+        "with ThreadPoolExecutor(10) as ex:             # parallel\n"
+        "    list(ex.map(download, range(100, 110)))\n",
     .params = {
-        { "range", 0, 0, 0, "comics to download", &demo_xkcd_default_range },
-        { "threads", 10, 1, 64, "threads of the parallel run" },
-        { "latency", 200, 0, 5000, "with --offline: the server's delay per request, ms" },
-        { "base-url", 0, 0, 0, "the site (default https://xkcd.com, or the local server)",
+        { "range", 0, 0, 0, { "comics to download",
+          "herunterzuladende Comics" }, &demo_xkcd_default_range },
+        { "threads", 10, 1, 64, { "threads of the parallel run",
+          "Threads im parallelen Lauf" } },
+        { "latency", 200, 0, 5000, { "with --offline: the server's delay per request, ms",
+          "mit --offline: Verzögerung des Servers pro Anfrage, ms" } },
+        { "base-url", 0, 0, 0, { "the site (default https://xkcd.com, or the local server)",
+          "die Website (Standard https://xkcd.com oder der lokale Server)" },
           &demo_xkcd_no_url },
     },
     .flags = DEMO_OFFLINE,

@@ -53,7 +53,7 @@ check_slices() {
 }
 "$IMGPOOL" demo iterations --ms 60 >"$t/out" || fail "iterations run"
 check_slices "$t/out"
-grep -q 'speed-up' "$t/out" || fail "iterations prints timings"
+grep -q 'CPU/wall' "$t/out" || fail "iterations prints timings"
 "$IMGPOOL" demo iterations --ms 100 --gil --trace "$t/it.json" >"$t/out" || fail "iterations --gil"
 check_slices "$t/out"
 n=$(sed -n 's/^GIL hand-overs: //p' "$t/out"); [ "${n:-0}" -ge 1 ] || fail "GIL handed over"
@@ -62,8 +62,8 @@ n=$(sed -n 's/^GIL hand-overs: //p' "$t/out"); [ "${n:-0}" -ge 1 ] || fail "GIL 
 python3 - "$t/it.json" <<'PY' || fail "GIL spans overlap"
 import json, sys
 ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
-held = sorted((e["ts"], e["ts"] + e["dur"], e["tid"]) for e in ev if e["name"].startswith("held the GIL"))
-assert len({h[2] for h in held}) == 2, held
+held = sorted((e["ts"], e["ts"] + e["dur"], e["tid"]) for e in ev if "holding the GIL" in e["name"])
+assert held, ev
 for (s1, e1, t1), (s2, e2, t2) in zip(held, held[1:]):
     assert t1 == t2 or s2 >= e1 - 0.001, (s1, e1, t1, s2, e2, t2)
 PY
@@ -73,15 +73,20 @@ check_primes() {
   [ "$(grep -Ec '^10000000000[0-6][0-9] is (not )?prime' "$1")" -eq 64 ] || fail "64 verdicts"
   [ "$(grep -E '^[0-9]+ is prime$' "$1" | sort | tr '\n' ' ')" = \
     "1000000000039 is prime 1000000000061 is prime 1000000000063 is prime " ] || fail "primes: $(grep 'is prime' "$1")"
-  after=$(sed -n '/^all threads finished$/,$p' "$1" | grep -c '^[0-9]* is')
+  after=$(sed -n '/^all threads finished: 64 numbers, 61 not prime$/,$p' "$1" | grep -c '^[0-9]* is')
   [ "$after" -eq 0 ] || fail "all threads finished comes last"
 }
-"$IMGPOOL" demo primes >"$t/out" || fail "primes run"
+"$IMGPOOL" demo primes --full >"$t/out" || fail "primes run"
 check_primes "$t/out"
-"$IMGPOOL" demo primes --gil --timeline --width 40 >"$t/out" || fail "primes --gil"
+"$IMGPOOL" demo primes --gil --timeline --width 40 --full >"$t/out" || fail "primes --gil"
 check_primes "$t/out"
 [ "$(grep -c '^10000000000[0-6][0-9] |' "$t/out")" -eq 64 ] || fail "timeline: one row per thread"
-grep -q 'held the GIL' "$t/out" || fail "timeline legend"
+grep -q 'waiting for the GIL' "$t/out" || fail "timeline legend"
+# one screen by default: the primes and a few others, 8 timeline rows
+"$IMGPOOL" demo primes --timeline >"$t/out" || fail "primes default"
+[ "$(grep -c ' is prime$' "$t/out")" -eq 3 ] || fail "the three primes always show"
+[ "$(grep -c '^10000000000[0-6][0-9] |' "$t/out")" -eq 8 ] || fail "first and last 4 rows"
+grep -q '^\.\.\. 56 more (--full shows all)$' "$t/out" || fail "rows left out, said so"
 
 # --trace: valid JSON naming every thread; a bad path fails before the run
 "$IMGPOOL" demo lock --delay-us 0 --trace "$t/lock.json" >/dev/null || fail "lock --trace"
@@ -90,7 +95,7 @@ import json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
 names = {e["args"]["name"] for e in ev if e["name"] == "thread_name"}
 assert names == {"a", "b", "a (lock)", "b (lock)"}, names
-assert any(e["name"] == "held the lock" for e in ev)
+assert any("the lock" in e["name"] for e in ev), ev
 PY
 "$IMGPOOL" demo thread --trace "$t/no/such/dir.json" >"$t/out" 2>&1; [ $? -eq 1 ] || fail "bad trace path: exit 1"
 grep -q hello "$t/out" && fail "bad trace path: fails before the run"

@@ -6,7 +6,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$IMGPOOL" demo list 2>&1 | grep -q '^  pool-map ' || fail "imgpool demo list: $(cat "$t/list" 2>/dev/null)"
 
 # pool-map: fib(1000..1099) exactly, in input order, computed independently
-"$IMGPOOL" demo pool-map --timeline >"$t/out" || fail "pool-map run"
+"$IMGPOOL" demo pool-map --timeline --full >"$t/out" || fail "pool-map run"
 python3 -c "
 a, b = 0, 1
 for n in range(1100):
@@ -37,6 +37,6 @@ for f in "$ROOT"/samples/*; do
   ls "$t/o/$stem".* >/dev/null 2>&1 || fail "no output for $f"
 done
 grep -q "files: $n_in processed" "$t/err" || fail "job summary: $(cat "$t/err")"
-grep -Eq '^2 processes: wall' "$t/out" && grep -Eq '^1 process: wall' "$t/out" || fail "both runs timed"
+grep -Eq '^2 processes: +wall' "$t/out" && grep -Eq '^1 process: +wall' "$t/out" || fail "both runs timed"
 "$IMGPOOL" demo image-pool --dir "$t/nonexistent" --out "$t/o2" >/dev/null 2>&1 && fail "a missing folder fails"
 echo ok
