@@ -24,14 +24,7 @@ struct demo_deadlock_arg {
 /* Takes m within timeout_ms; 0, or ETIMEDOUT. Records the wait. */
 static int demo_deadlock_take(struct demo_deadlock_arg *a, pthread_mutex_t *m, long timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (timeout_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = demo_deadline(timeout_ms);
     int64_t t = clock_now_ns();
     int rc = pthread_mutex_timedlock(m, &until);
     demo_span(a->ctx, a->row, DEMO_WAIT_LOCK, t, clock_now_ns());

@@ -11,6 +11,7 @@
 #define IMGPOOL_DEMO_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -209,6 +210,15 @@ struct demo_start {
 };
 void demo_start_init(struct demo_start *s);
 int demo_start_wait(struct demo_start *s, unsigned n);
+
+/* ---- bounded waits ----
+ * The CLOCK_REALTIME instant ms milliseconds from now, as the *_timedwait
+ * and *_timedlock functions want it. */
+struct timespec demo_deadline(long ms);
+/* sem_wait on a process-shared semaphore, for at most 10 s (a peer that died
+ * holding it must not hang the demo); 0, or -1 with errno set. */
+#define DEMO_SEM_TIMEOUT_MS 10000
+int demo_sem_wait(sem_t *s);
 
 /* A file or folder the project ships: beside the binary in the source tree
  * (build/imgpool or build/asan/imgpool -> src_rel from the repository root),

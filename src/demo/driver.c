@@ -61,7 +61,7 @@ static const struct demo_common_opt {
     { DEMO_TIMELINE, "--timeline", "draw who was on a CPU when, one row per thread/process",
       "zeichnen, wer wann auf einer CPU war, eine Zeile pro Thread/Prozess" },
     { DEMO_OWN_TIMELINE, "--timeline", "the job draws who worked on what when",
-      "der Auftrag zeichnet, wer wann woran arbeitete" },
+      "der Auftrag zeichnet, wer wann woran gearbeitet hat" },
     { DEMO_TIMELINE, "--trace FILE", "write the same as Chrome trace JSON (ui.perfetto.dev)",
       "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)" },
     { DEMO_TIMELINE, "--width N", "timeline columns (default 64)",
@@ -70,8 +70,8 @@ static const struct demo_common_opt {
       "jede Zeile und jede Ziffer ausgeben (Standard: passt auf einen Bildschirm)" },
     { 0, "--show-code", "print the C code of the demo's core and exit",
       "den C-Code des Kerns der Demo zeigen und beenden" },
-    { 0, "--python", "print the slide's Python, then the C core, and exit",
-      "das Python der Folie, dann den C-Kern zeigen und beenden" },
+    { 0, "--python", "print the same in Python (after the slides), then the C core, and exit",
+      "dasselbe in Python (nach den Folien), dann den C-Kern zeigen und beenden" },
     { 0, "--lang de|en", "language of the explanations (default from LANG)",
       "Sprache der Erklärungen (Standard aus LANG)" },
 };
@@ -329,6 +329,13 @@ int demo_main(int argc, char **argv)
         return 2;
     }
     const char *name = argv[1];
+    if (name[0] == '-' || strcmp(name, "list") == 0 || strcmp(name, "help") == 0) {
+        for (int i = 1; i < argc; i++) {   /* `demo --help --lang de`, `demo list --lang de` */
+            const char *val;
+            if (demo_match(argc, argv, &i, "lang", &val) && demo_lang(val, &ctx.de) != 0)
+                return 2;
+        }
+    }
     if (strcmp(name, "list") == 0) {
         demo_list(stdout, &ctx);
         return 0;

@@ -37,7 +37,7 @@ static int demo_fib_map_run(struct demo_ctx *ctx)
         return 1;
     }
     demo_rows(ctx, 1);
-    demo_row(ctx, 0, getpid(), demo_tid(), "main");
+    demo_row(ctx, 0, getpid(), demo_tid(), demo_tr(ctx, "main", "Hauptthread"));
     int64_t t = clock_now_ns();
     for (unsigned i = 0; i < n; i++) {   /* map: apply fib to each input, in order */
         in[i] = i;

@@ -65,7 +65,9 @@ static int demo_image_pool_job(struct demo_ctx *ctx, const char *dir, const char
 
 static int demo_image_pool_run(struct demo_ctx *ctx)
 {
-    char tmp[] = "/tmp/imgpool-demo-XXXXXX", samples[PATH_MAX];
+    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char tmp[PATH_MAX], samples[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/imgpool-demo-XXXXXX", tmpdir);
     const char *dir = demo_image_pool_dir(ctx, samples, sizeof samples);
     const char *out = ctx->str[P_OUT];
     if (ctx->nrest > IMAGE_POOL_MAX_ARGS) {
@@ -139,8 +141,9 @@ const struct demo demo_image_pool = {
         { "dir", 0, 0, 0, { "folder of images (default: the samples imgpool ships)",
           "Ordner mit Bildern (Standard: die mitgelieferten Beispielbilder)" },
           &demo_image_pool_none },
-        { "out", 0, 0, 0, { "output folder (default: a new folder in /tmp)",
-          "Ausgabeordner (Standard: ein neuer Ordner in /tmp)" }, &demo_image_pool_none },
+        { "out", 0, 0, 0, { "output folder (default: a new folder in $TMPDIR or /tmp)",
+          "Ausgabeordner (Standard: ein neuer Ordner in $TMPDIR oder /tmp)" },
+          &demo_image_pool_none },
         { "procs", 4, 1, 256, { "processes of the second run",
           "Prozesse im zweiten Lauf" } },
     },

@@ -30,7 +30,8 @@ static void *demo_interleave_print_multiple(void *p)
 {
     struct demo_interleave_arg *a = p;
     char label[32];
-    snprintf(label, sizeof label, "%s%s", a->text, a->lock ? " (lock)" : "");
+    snprintf(label, sizeof label, "%s%s", a->text,
+             a->lock ? demo_tr(a->ctx, " (lock)", " (Lock)") : "");
     demo_row(a->ctx, a->row, getpid(), demo_tid(), label);
     int64_t asked = clock_now_ns();
     if (a->lock) {

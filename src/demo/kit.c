@@ -519,6 +519,28 @@ int demo_start_wait(struct demo_start *s, unsigned n)
     return 0;
 }
 
+struct timespec demo_deadline(long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return ts;
+}
+
+int demo_sem_wait(sem_t *s)
+{
+    struct timespec until = demo_deadline(DEMO_SEM_TIMEOUT_MS);
+    while (sem_timedwait(s, &until) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
 int demo_find_data(const char *src_rel, const char *share_rel, char *out, size_t len)
 {
     char exe[PATH_MAX];
@@ -665,13 +687,7 @@ void demo_step_begin(struct demo_ctx *ctx, unsigned row)
     int64_t give_up = clock_now_ns() + DEMO_STEP_TURN_NS;
     while (atomic_load(&ctx->step) && demo_stepper.turn >= 0 && demo_stepper.turn != (int)row &&
            clock_now_ns() < give_up) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = demo_deadline(20);
         pthread_cond_timedwait(&demo_stepper.cv, &demo_stepper.mu, &ts);
     }
 }

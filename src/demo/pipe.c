@@ -58,7 +58,7 @@ static int demo_pipe_send(int fd, const struct demo_pipe_msg *m)
 /* The background process: sleep in read() until work comes, do it, answer. */
 static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
 {
-    demo_row(ctx, 1, getpid(), getpid(), "child");
+    demo_row(ctx, 1, getpid(), getpid(), demo_tr(ctx, "child", "Kindprozess"));
     for (;;) {
         demo_say(ctx, "child %d:  sleeping until there is work\n",
                  "Kindprozess %d:  schläft, bis es Arbeit gibt\n", getpid());
@@ -87,7 +87,7 @@ static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
 /* The parent: hand out jobs one by one, with pauses, and collect answers. */
 static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned n, long pause_ms)
 {
-    demo_row(ctx, 0, getpid(), getpid(), "parent");
+    demo_row(ctx, 0, getpid(), getpid(), demo_tr(ctx, "parent", "Elternprozess"));
     for (unsigned i = 1; i <= jobs; i++) {
         struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
         nanosleep(&pause, NULL);                  /* busy elsewhere: the child sleeps */

@@ -9,7 +9,7 @@
 static void demo_process_hello(struct demo_ctx *ctx)
 {
     int64_t t = clock_now_ns();
-    demo_row(ctx, 1, getpid(), getpid(), "child");
+    demo_row(ctx, 1, getpid(), getpid(), demo_tr(ctx, "child", "Kindprozess"));
     demo_say(ctx, "child:  hello, my pid is %d, my parent's pid is %d\n",
              "Kindprozess:   Hallo, meine PID ist %d, die meines Elternprozesses %d\n",
              getpid(), getppid());
@@ -19,7 +19,7 @@ static void demo_process_hello(struct demo_ctx *ctx)
 static int demo_process_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
-    demo_row(ctx, 0, getpid(), getpid(), "parent");
+    demo_row(ctx, 0, getpid(), getpid(), demo_tr(ctx, "parent", "Elternprozess"));
     demo_say(ctx, "parent: my pid is %d\n", "Elternprozess: meine PID ist %d\n", getpid());
     int64_t t0 = clock_now_ns();
     pid_t pid = demo_fork();                  /* p = Process(target=hello); p.start() */

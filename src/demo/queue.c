@@ -22,7 +22,6 @@ enum { P_PRODUCERS, P_CONSUMERS, P_MESSAGES, P_COUNT };
 
 #define QUEUE_CAP 64
 #define QUEUE_MAX_PROCS 16
-#define QUEUE_TIMEOUT_S 10
 #define QUEUE_STOP UINT32_MAX   /* sentinel producer id */
 
 struct demo_queue_msg {
@@ -38,21 +37,10 @@ struct demo_queue_shm {
     atomic_uint seen[];                  /* deliveries per (producer, seq) */
 };
 
-static int demo_queue_wait(sem_t *s)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += QUEUE_TIMEOUT_S;
-    while (sem_timedwait(s, &until) != 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
-}
-
 /* demo:core */
 static int demo_queue_put(struct demo_queue_shm *q, struct demo_queue_msg m)
 {
-    if (demo_queue_wait(&q->slots) != 0 || demo_queue_wait(&q->mutex) != 0)   /* room? then lock */
+    if (demo_sem_wait(&q->slots) != 0 || demo_sem_wait(&q->mutex) != 0)   /* room? then lock */
         return -1;
     q->buf[q->tail++ % QUEUE_CAP] = m;
     sem_post(&q->mutex);
@@ -62,7 +50,7 @@ static int demo_queue_put(struct demo_queue_shm *q, struct demo_queue_msg m)
 
 static int demo_queue_get(struct demo_queue_shm *q, struct demo_queue_msg *m)
 {
-    if (demo_queue_wait(&q->items) != 0 || demo_queue_wait(&q->mutex) != 0)   /* item? then lock */
+    if (demo_sem_wait(&q->items) != 0 || demo_sem_wait(&q->mutex) != 0)   /* item? then lock */
         return -1;
     *m = q->buf[q->head++ % QUEUE_CAP];
     sem_post(&q->mutex);
@@ -236,7 +224,7 @@ static void *demo_queue_py_feeder(void *p)
         uint32_t len = sizeof m;
         memcpy(rec, &len, sizeof len);
         memcpy(rec + sizeof len, &m, sizeof m);
-        if (demo_queue_wait(&py->q->wlock) != 0) {
+        if (demo_sem_wait(&py->q->wlock) != 0) {
             py->failed = 1;
             return NULL;
         }
@@ -265,7 +253,7 @@ static int demo_queue_py_get(struct demo_queue_py *py, struct demo_queue_msg *m)
 {
     uint32_t len;
     unsigned char rec[sizeof *m];
-    if (demo_queue_wait(&py->q->rlock) != 0)
+    if (demo_sem_wait(&py->q->rlock) != 0)
         return -1;
     int rc = demo_queue_read(py->rfd, &len, sizeof len) == 0 && len == sizeof rec &&
              demo_queue_read(py->rfd, rec, len) == 0 ? 0 : -1;

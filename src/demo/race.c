@@ -99,8 +99,8 @@ static int demo_race_once(struct demo_ctx *ctx, unsigned row, int locked, long n
     demo_gil_init(&sh.gil);
     demo_start_init(&sh.start);
     struct demo_race_arg arg[2] = {
-        { ctx, &sh, row, locked ? "a (lock)" : "a", locked, n, 0, 0 },
-        { ctx, &sh, row + 1, locked ? "b (lock)" : "b", locked, n, 0, 0 },
+        { ctx, &sh, row, locked ? demo_tr(ctx, "a (lock)", "a (Lock)") : "a", locked, n, 0, 0 },
+        { ctx, &sh, row + 1, locked ? demo_tr(ctx, "b (lock)", "b (Lock)") : "b", locked, n, 0, 0 },
     };
     pthread_t t[2];
     int started = 0;

@@ -21,7 +21,6 @@
 enum { P_PROCS, P_MS, P_N, P_YIELD };
 
 #define SHARED_MEMORY_MAX_PROCS 32
-#define SHARED_MEMORY_LOCK_TIMEOUT_S 10
 
 struct demo_shared_memory_area {
     double value;              /* Value('d', 0.0) */
@@ -31,17 +30,6 @@ struct demo_shared_memory_area {
     sem_t lock;                /* Lock() */
     struct demo_start start;   /* the children begin together */
 };
-
-static int demo_shared_memory_lock(struct demo_shared_memory_area *s)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += SHARED_MEMORY_LOCK_TIMEOUT_S;
-    while (sem_timedwait(&s->lock, &until) != 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
-}
 
 /* demo:core */
 /* Python: def f(n, a): n.value = 3.1415927; for i in range(len(a)): a[i] = -a[i] */
@@ -65,7 +53,7 @@ static long demo_shared_memory_increment(struct demo_ctx *ctx,
     long i = 0;
     for (; n ? i < n : (i & 1023) || clock_now_ns() < until; i++) {
         int64_t asked = locked ? clock_now_ns() : 0;
-        if (locked && demo_shared_memory_lock(s) != 0)
+        if (locked && demo_sem_wait(&s->lock) != 0)
             return -1;
         int64_t got = locked ? clock_now_ns() : 0;
         long v = s->counter;                 /* read */

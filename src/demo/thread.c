@@ -17,7 +17,7 @@ static void *demo_thread_target(void *p)
     struct demo_thread_arg *a = p;
     int64_t t = clock_now_ns();
     a->tid = demo_tid();
-    demo_row(a->ctx, 1, getpid(), a->tid, "thread");
+    demo_row(a->ctx, 1, getpid(), a->tid, demo_tr(a->ctx, "thread", "Thread"));
     printf("%s", a->text);            /* end='': no newline */
     fflush(stdout);
     demo_span(a->ctx, 1, DEMO_RAN, t, clock_now_ns());
@@ -27,7 +27,7 @@ static void *demo_thread_target(void *p)
 static int demo_thread_run(struct demo_ctx *ctx)
 {
     demo_rows(ctx, 2);
-    demo_row(ctx, 0, getpid(), demo_tid(), "main");
+    demo_row(ctx, 0, getpid(), demo_tid(), demo_tr(ctx, "main", "Hauptthread"));
     demo_say(ctx, "main thread: pid %d, tid %d\n", "Hauptthread: PID %d, tid %d\n", getpid(),
              demo_tid());
     fflush(stdout);

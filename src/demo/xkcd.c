@@ -185,6 +185,6 @@ const struct demo demo_xkcd = {
           "die Website (Standard https://xkcd.com oder der lokale Server)" },
           &demo_xkcd_no_url },
     },
-    .flags = DEMO_OFFLINE,
+    .flags = DEMO_OFFLINE | DEMO_OWN_TIMELINE,   /* --compare draws its runs always */
     .run = demo_xkcd_run,
 };
