@@ -21,7 +21,7 @@ _imgpool() {
   case ${COMP_WORDS[1]} in
     demo)
       if [ "$COMP_CWORD" -eq 2 ]; then
-        COMPREPLY=($(compgen -W "list $(imgpool demo list 2>/dev/null | awk '{print $1}')" -- "$cur"))
+        COMPREPLY=($(compgen -W "list tour $(imgpool demo list 2>/dev/null | awk '{print $1}')" -- "$cur"))
       else
         COMPREPLY=($(compgen -W "--help --lang --show-code --timeline --trace --gil --offline
           --width" -- "$cur"))
