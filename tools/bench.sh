@@ -69,6 +69,19 @@ bench_run() {   # TOOL JOB IN OUT
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.webp[Q=80]"
             elif [ "$job" = fit ]; then
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.png"
+            elif [ "$job" = jpeg85 ]; then
+                # Shrink-only to a size nothing reaches: a format conversion, 10 files a process.
+                ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "10000000x10000000>" \
+                    -o "$out/%s.jpg[Q=85]"
+            elif [ "$job" = photo50 ]; then
+                # vipsthumbnail takes sizes, not percentages: one process per group of
+                # photos of one size (listed by bench_setup, outside the timing).
+                awk '{ print $1 }' "$bdir/photos.sizes" | sort -u | while read -r size; do
+                    printf '%s' "$size"
+                    awk -v s="$size" '$1 == s { printf " %s", $2 }' "$bdir/photos.sizes"
+                    echo
+                done | VIPS_CONCURRENCY=1 xargs -P2 -L 1 sh -c \
+                    'size=$1; shift; exec vipsthumbnail --size "$size" -o "$0/%s.jpg[Q=90]" "$@"' "$out"
             else
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 sh "$self" --vips-batch "$job" "$out" "$bdir/vips-tmp"
             fi ;;
@@ -81,24 +94,9 @@ bench_run() {   # TOOL JOB IN OUT
 
 # libvips has no gray option in thumbnail, and the vips CLI runs one operation
 # per process: shrink-on-load to a .v file, then colourspace b-w to PNG.
-# The JPEG jobs are one `vips copy` per file; photo50 with the JPEG loader's
-# shrink=2 (DCT scaling: shrink-on-load, what vipsthumbnail does, which takes
-# sizes but no percentage).
 bench_vips_batch() {   # JOB OUT TMP FILE...
     job=$1 out=$2 tmp=$3
     shift 3
-    case $job in photo50|jpeg85)
-        for f; do
-            stem=${f##*/}
-            stem=${stem%.*}
-            if [ "$job" = photo50 ]; then
-                vips copy "$f[shrink=2]" "$out/$stem.jpg[Q=90]" || return 1
-            else
-                vips copy "$f" "$out/$stem.jpg[Q=85]" || return 1
-            fi
-        done
-        return 0 ;;
-    esac
     if [ "$job" = grayfit ]; then
         vipsthumbnail --size "$fit" -o "$tmp/%s.v" "$@" || return 1
     fi
@@ -166,6 +164,13 @@ bench_setup() {
         ln "$f" "$bdir/photos/" 2>/dev/null || cp "$f" "$bdir/photos/"
     done
     nphotos=$(ls "$bdir/photos" | wc -l)
+    # "WxH name" per photo, half size rounded up: what libvips is told (it takes no %).
+    (cd "$bdir/photos" && /usr/bin/python3 -c '
+import os
+from PIL import Image
+for n in sorted(os.listdir(".")):
+    with Image.open(n) as im:
+        print("%dx%d %s" % ((im.width + 1) // 2, (im.height + 1) // 2, n))') >"$bdir/photos.sizes"
 
     make -s -C "$root" build/libimgpool.a build/tests/tool_pool >&2
     warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
@@ -354,8 +359,10 @@ all files, full size, JPEG quality 85; 4:2:0 chroma everywhere):
   decodes to gray and at 1/2-1/8 scale), thumbnail(), Pillow's default PNG level; JPEG jobs:
   draft to the target, resize() if needed, save(quality=Q).
 - JPEG jobs: imgpool `--format jpg --quality Q [--resize 50%]`; mogrify `-format jpg -quality
-  Q -sampling-factor 2x2 [-resize 50%]`; libvips `vips copy IN[shrink=2] OUT.jpg[Q=90]` /
-  `vips copy IN OUT.jpg[Q=85]` per file, batches of 10 via xargs -P2.
+  Q -sampling-factor 2x2 [-resize 50%]`; libvips `vipsthumbnail`, which takes a size and no
+  percentage: photo50 one process per group of same-sized photos with `--size` half their
+  size (rounded up; listed before the timing), jpeg85 `--size "10000000x10000000>"`
+  (shrink only: a plain conversion) over batches of 10, both via xargs -P2.
 - WebP job (imgpool, libvips and Pillow only): `imgpool --resize 256x256 --format webp
   --quality 80`; `vipsthumbnail --size 256x256 -o OUT/%s.webp[Q=80]`; Pillow thumbnail() then
   `save(..., "WEBP", quality=80)`. All three are libwebp at quality 80, method 4.
