@@ -45,8 +45,9 @@
  * (a broken worker_init, say): after POOL_STARTUP_DEATHS such deaths the
  * slot stays empty. A worker killed in the few instructions between its CAS
  * and its slot store leaves a task claimed by nobody; once the pool is closed,
- * everything is claimed and all workers are idle, such tasks are reported as
- * crashed too (the done bitmap says which). If no slot has a worker left,
+ * everything is claimed and all workers are idle (no slot holding a task or
+ * flagged as claiming one: a live worker preempted inside that window is not
+ * idle), such tasks are reported as crashed too (the done bitmap says which). If no slot has a worker left,
  * remaining tasks are failed rather than waited for.
  *
  * Shutdown. pool_close makes workers exit once nothing is left. A stop
@@ -87,6 +88,7 @@
 struct pool_slot {
     _Alignas(POOL_CACHELINE) atomic_int pid;
     atomic_int_least64_t task;      /* -1 idle */
+    atomic_int claiming;            /* 1 from before its CAS until task is stored */
     atomic_int_least64_t start_ns;  /* when task was claimed */
     atomic_uint_least64_t count;
 };
@@ -214,15 +216,21 @@ static uint64_t pool_order_task(const struct pool *p, uint64_t k)
 }
 
 /* Returns the claimed index into order[], or -1 if nothing is published. */
-static int64_t pool_claim(struct pool_shm *shm)
+/* Claims the next published task for slot, or -1. The slot says
+ * "claiming" from before the CAS until pool_run_task has stored the task, so
+ * the parent never takes a task between CAS and slot store for an orphan
+ * (seq_cst: the parent that sees next advanced also sees the flag). */
+static int64_t pool_claim(struct pool_shm *shm, struct pool_slot *slot)
 {
+    atomic_store(&slot->claiming, 1);
     uint64_t k = atomic_load_explicit(&shm->next, memory_order_relaxed);
     while (k < atomic_load_explicit(&shm->published, memory_order_acquire)) {
         if (atomic_compare_exchange_weak_explicit(&shm->next, &k, k + 1,
-                                                  memory_order_acq_rel,
+                                                  memory_order_seq_cst,
                                                   memory_order_relaxed))
             return (int64_t)k;
     }
+    atomic_store_explicit(&slot->claiming, 0, memory_order_release);
     return -1;
 }
 
@@ -264,6 +272,7 @@ static void pool_run_task(struct pool *p, unsigned w, uint64_t k, struct pool_re
     uint64_t task = pool_order_task(p, k);
     atomic_store_explicit(&slot->start_ns, clock_now_ns(), memory_order_relaxed);
     atomic_store_explicit(&slot->task, (int64_t)task, memory_order_release);
+    atomic_store_explicit(&slot->claiming, 0, memory_order_release);
 
     const void *arg = NULL;
     size_t arg_len = 0;
@@ -303,10 +312,13 @@ static void pool_worker_main(struct pool *p, unsigned w)
     if (!rec)
         _exit(1);
     while (!pool_worker_term && !atomic_load(&p->shm->stopping)) {
-        int64_t k = pool_claim(p->shm);
+        /* closed is read before claiming: every publish happens before
+         * close, so a failed claim after seeing it means nothing is left
+         * (claiming again after the check would drop what it claimed). */
+        bool closed = atomic_load_explicit(&p->shm->closed, memory_order_acquire);
+        int64_t k = pool_claim(p->shm, slot);
         if (k < 0) {
-            if (atomic_load_explicit(&p->shm->closed, memory_order_acquire) &&
-                pool_claim(p->shm) < 0)
+            if (closed)
                 break;
             pool_idle_wait(p->shm);
             continue;
@@ -327,6 +339,7 @@ static void pool_worker_main(struct pool *p, unsigned w)
 static int pool_spawn(struct pool *p, unsigned w)
 {
     atomic_store(&p->slots[w].task, -1);
+    atomic_store(&p->slots[w].claiming, 0);
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -555,6 +568,7 @@ static void pool_on_death(struct pool *p, unsigned w, pid_t pid, int status)
     }
     atomic_store(&slot->pid, 0);
     atomic_store(&slot->task, -1);
+    atomic_store(&slot->claiming, 0);   /* a task it claimed is an orphan now */
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return;   /* left because the pool is closed or stopping */
     if (pool_should_respawn(p, w, did_work) && pool_spawn(p, w) == 0)
@@ -600,10 +614,13 @@ static unsigned pool_live(const struct pool *p)
     return n;
 }
 
+/* A slot is busy while claiming or holding a task. claiming is read first:
+ * once it reads 0 after a claim, the task stored before it is visible. */
 static bool pool_any_busy(const struct pool *p)
 {
     for (unsigned w = 0; w < p->procs; w++)
-        if (atomic_load_explicit(&p->slots[w].task, memory_order_acquire) >= 0)
+        if (atomic_load(&p->slots[w].claiming) ||
+            atomic_load_explicit(&p->slots[w].task, memory_order_acquire) >= 0)
             return true;
     return false;
 }

@@ -357,6 +357,39 @@ static void test_pool__stop_request_interrupts(void **state)
     assert_true(st.ok >= count);   /* tasks finished in the grace time count too */
 }
 
+static int test_pool__quick_task(void *ctx, uint64_t task, const void *arg, size_t len,
+                                 struct pool_record *rec)
+{
+    (void)ctx; (void)task; (void)arg; (void)len; (void)rec;
+    return POOL_OK;
+}
+
+/* Tasks published while workers are idle, then closed at once, many times
+ * over with more workers than cores: a worker preempted between its claim
+ * and its slot store, or claiming once more after seeing the pool closed,
+ * must not make the parent report a live worker's task as lost. */
+static void test_pool__late_publish_loses_nothing(void **state)
+{
+    (void)state;
+    uint64_t lost = 0;
+    for (int round = 0; round < 300; round++) {
+        struct pool_options o = {0};
+        o.procs = 8;
+        o.task = test_pool__quick_task;
+        struct pool *p;
+        assert_int_equal(pool_create(&o, 8, &p), 0);
+        for (uint64_t i = 0; i < 8; i++)
+            assert_int_equal(pool_publish(p, i, NULL, 0), 0);
+        pool_close(p);
+        assert_int_equal(pool_wait(p), POOL_DONE);
+        struct pool_stats st;
+        pool_stats(p, &st);
+        pool_destroy(p);
+        lost += st.crashed + st.failed;
+    }
+    assert_int_equal(lost, 0);
+}
+
 static void test_pool__bad_options(void **state)
 {
     (void)state;
@@ -378,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_pool__publish_from_a_thread_with_args),
         cmocka_unit_test(test_pool__runs_in_publish_order),
         cmocka_unit_test(test_pool__stop_request_interrupts),
+        cmocka_unit_test(test_pool__late_publish_loses_nothing),
         cmocka_unit_test(test_pool__bad_options),
     };
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
