@@ -161,13 +161,30 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
     }
 }
 
-void cli_print_file_msg(FILE *to, const char *path, const char *msg)
+const struct job_result *cli_job_result(const struct pool_record *rec)
 {
-    const char *colon = strstr(msg, ": ");
-    if (colon)
-        fprintf(to, "imgpool: %.*s '%s': %s\n", (int)(colon - msg), msg, path, colon + 2);
-    else
-        fprintf(to, "imgpool: '%s': %s\n", path, msg);
+    if (rec->status == POOL_CRASHED || rec->data_len < sizeof(struct job_result))
+        return NULL;
+    return (const void *)rec->data;
+}
+
+const char *cli_record_verb(const struct pool_record *rec)
+{
+    static const char *const verbs[JOB_REASON_COUNT] = {
+        [JOB_DONE] = "done", [JOB_NOTE_ANIMATED] = "note", [JOB_NOTE_MULTIPAGE] = "note", [JOB_NOTE_DAMAGED] = "note",
+        [JOB_UP_TO_DATE] = "skipped", [JOB_NOT_AN_IMAGE] = "skipped",
+        [JOB_CANNOT_READ] = "cannot read", [JOB_CANNOT_READ_FOLDER] = "cannot read folder",
+        [JOB_CANNOT_DECODE] = "cannot decode",
+        [JOB_OUT_OF_MEMORY] = "cannot decode", [JOB_CANNOT_PROCESS] = "cannot process",
+        [JOB_CANNOT_ENCODE] = "cannot encode", [JOB_CANNOT_WRITE] = "cannot write",
+    };
+    const struct job_result *jr = cli_job_result(rec);
+    return jr && jr->reason < JOB_REASON_COUNT ? verbs[jr->reason] : "cannot process";
+}
+
+void cli_print_record(FILE *to, const char *path, const struct pool_record *rec)
+{
+    fprintf(to, "imgpool: %s '%s': %s\n", cli_record_verb(rec), path, rec->msg);
 }
 
 #define CLI_STR2(x) #x

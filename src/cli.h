@@ -55,8 +55,13 @@ int cli_parse_bytes(const char *opt, const char *arg, uint64_t *out);
 /* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
 
-/* Prints "imgpool: VERB 'path': REASON" from a record message "VERB: REASON". */
-void cli_print_file_msg(FILE *to, const char *path, const char *msg);
+/* The struct job_result of a record, or NULL (a crash record has none). */
+const struct job_result *cli_job_result(const struct pool_record *rec);
+/* The verb a record is told with, from its typed reason: "cannot decode",
+ * "skipped", "note"; "cannot process" for a crashed worker. */
+const char *cli_record_verb(const struct pool_record *rec);
+/* Prints "imgpool: VERB 'path': REASON" for a record. */
+void cli_print_record(FILE *to, const char *path, const struct pool_record *rec);
 
 /* `imgpool --version`: the version and every library's, on stdout. */
 void cli_version(void);

@@ -19,6 +19,7 @@
 #include "imgpool/progress.h"
 #include "imgpool/report.h"
 #include "imgpool/shard.h"
+#include "imgpool/text.h"
 #include "imgpool/timeline.h"
 #include "imgpool/trace.h"
 #include "imgpool/clock.h"
@@ -47,7 +48,7 @@ struct cli_run {
     int tty, bar_shown;
     int64_t start_ns, cpu_ns;
     uint64_t total;              /* tasks of this run (this shard) */
-    uint64_t done, ok, failed, skipped, up_to_date, list_errors;
+    uint64_t done, ok, failed, crashed, skipped, up_to_date, list_errors;
     char first_errors[CLI_FIRST_ERRORS][POOL_MSG_MAX + 256];
     unsigned nerrors;
     struct timeline_span *spans;   /* --timeline: one per file */
@@ -278,13 +279,15 @@ static void cli_trace_record(struct cli_run *r, const struct plan_item *it,
 static void cli_report_record(struct cli_run *r, const struct plan_item *it,
                               const struct pool_record *rec)
 {
-    const struct job_result *jr = rec->data_len >= sizeof(struct job_result)
-                                  ? (const void *)rec->data : NULL;
+    const struct job_result *jr = cli_job_result(rec);
+    char error[POOL_MSG_MAX + 64];
+    snprintf(error, sizeof error, "%s: %s", cli_record_verb(rec), rec->msg);
     struct report_file f = {
         .path = it->in->path,
         .output = rec->status == POOL_OK && !r->jo.dry_run ? it->out : NULL,
         .status = cli_status_name(rec->status),
-        .error = rec->status == POOL_OK ? NULL : rec->msg,
+        .reason = jr ? job_reason_name(jr->reason) : "crashed",
+        .error = rec->status == POOL_OK ? NULL : error,
         .bytes_in = rec->bytes_in, .bytes_out = rec->bytes_out,
         .width = jr ? jr->in_w : 0, .height = jr ? jr->in_h : 0,
         .out_width = jr ? jr->out_w : 0, .out_height = jr ? jr->out_h : 0,
@@ -294,12 +297,18 @@ static void cli_report_record(struct cli_run *r, const struct plan_item *it,
     report_add(r->report, &f);
 }
 
-static void cli_note_failure(struct cli_run *r, const char *path, const char *msg)
+/* The failure's line now, and again in the summary's first errors, with
+ * the path shortened in the middle there so the reason always shows. */
+static void cli_note_failure(struct cli_run *r, const char *path, const struct pool_record *rec)
 {
     cli_bar_clear(r);
-    cli_print_file_msg(stderr, path, msg);
-    if (r->nerrors < CLI_FIRST_ERRORS)
-        snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s", path, msg);
+    cli_print_record(stderr, path, rec);
+    if (r->nerrors < CLI_FIRST_ERRORS) {
+        char shown[200];
+        snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s: %s",
+                 text_shorten(path, sizeof shown - 1, shown, sizeof shown),
+                 cli_record_verb(rec), rec->msg);
+    }
 }
 
 static void cli_timeline_record(struct cli_run *r, const struct pool_record *rec)
@@ -342,30 +351,34 @@ static void cli_result(void *ctx, const struct pool_record *rec)
 {
     struct cli_run *r = ctx;
     const struct plan_item *it = plan_get(r->plan, rec->task);
+    const struct job_result *jr = cli_job_result(rec);
+    enum job_reason why = jr ? (enum job_reason)jr->reason : JOB_CANNOT_PROCESS;
     r->done++;
     r->cpu_ns += rec->cpu_ns;
     if (rec->status == POOL_OK) {
         r->ok++;
-        if (rec->msg[0] && !r->quiet) {   /* a note, e.g. animated GIF */
+        if (why != JOB_DONE && !r->quiet) {   /* a note, e.g. animated GIF */
             cli_bar_clear(r);
-            cli_print_file_msg(stderr, it->in->path, rec->msg);
+            cli_print_record(stderr, it->in->path, rec);
         }
-        if (r->jo.dry_run) {
-            const struct job_result *jr = (const void *)rec->data;
+        if (r->jo.dry_run && jr) {
             cli_bar_clear(r);
             printf("%s -> %s (%ux%u)\n", it->in->path, it->out, jr->in_w, jr->in_h);
         }
     } else if (rec->status == POOL_SKIPPED) {
         r->skipped++;
-        if (strcmp(rec->msg, "skipped: up to date") == 0) {
+        if (why == JOB_UP_TO_DATE) {
             r->up_to_date++;
         } else if (!r->quiet) {
             cli_bar_clear(r);
-            cli_print_file_msg(stderr, it->in->path, rec->msg);
+            cli_print_record(stderr, it->in->path, rec);
         }
     } else {
-        r->failed++;
-        cli_note_failure(r, it->in->path, rec->msg);
+        if (rec->status == POOL_CRASHED)
+            r->crashed++;
+        else
+            r->failed++;
+        cli_note_failure(r, it->in->path, rec);
     }
     if (r->report)
         cli_report_record(r, it, rec);
@@ -381,11 +394,16 @@ static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
     struct cli_run *r = ctx;
     (void)arg; (void)len;
     const struct plan_item *it = plan_get(r->plan, task);
+    if (it->in->problem == SCAN_UNREADABLE_FOLDER)
+        return job_end(rec, JOB_CANNOT_READ_FOLDER, "%s", strerror(it->in->err));
+    if (it->in->problem)
+        return job_end(rec, JOB_CANNOT_READ, "%s", it->in->problem == SCAN_NOT_REGULAR
+                                                   ? "not a regular file" : strerror(it->in->err));
     if (it->clash_with) {
-        snprintf(rec->msg, sizeof rec->msg,
-                 "cannot write: output name '%.100s' is taken by '%.100s'",
-                 it->out, it->clash_with);
-        return POOL_FAILED;
+        char a[100], b[100];
+        return job_end(rec, JOB_CANNOT_WRITE, "output name '%s' is taken by '%s'",
+                       text_shorten(it->out, sizeof a - 1, a, sizeof a),
+                       text_shorten(it->clash_with, sizeof b - 1, b, sizeof b));
     }
     return job_file(&r->jo, it->in->path, it->out, rec);
 }
@@ -401,7 +419,10 @@ static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs
             (unsigned long long)r->skipped);
     if (r->up_to_date)
         fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
-    fprintf(stderr, ", %llu failed\n", (unsigned long long)r->failed);
+    fprintf(stderr, ", %llu failed", (unsigned long long)r->failed);
+    if (r->crashed)
+        fprintf(stderr, ", %llu crashed", (unsigned long long)r->crashed);
+    fputc('\n', stderr);
     fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"
             ", CPU/wall %.2f\n", wall, wall > 0 ? r->done / wall : 0.0, procs,
             procs == 1 ? "" : "s", cpu, wall > 0 ? cpu / wall : 0.0);
@@ -440,6 +461,7 @@ static int cli_prepare_out(struct cli_run *r)
                 strerror(errno));
         return -1;
     }
+    r->jo.out_root = r->out_dir;
     r->so.skip_dir = 1;
     r->so.skip_dev = st.st_dev;
     r->so.skip_ino = st.st_ino;
@@ -515,7 +537,7 @@ static int cli_close_outputs(struct cli_run *r, int interrupted, unsigned procs)
     int rc = 0;
     if (r->report) {
         struct report_summary s = {
-            r->done, r->ok, r->failed, r->skipped, 0,
+            r->done, r->ok, r->failed, r->skipped, r->crashed,
             (clock_now_ns() - r->start_ns) / 1e6, r->cpu_ns / 1e6, procs, interrupted,
         };
         if (report_close(r->report, &s, err, sizeof err) != 0) {
@@ -599,24 +621,23 @@ int cli_folder_main(int argc, char **argv)
     int rc = CLI_FAILED;
     if (cli_prepare_out(&r) != 0)
         goto out;
-    if (cli_scan(&r, argc, argv, &scan) != 0) {
+    if (cli_open_outputs(&r) != 0 || cli_scan(&r, argc, argv, &scan) != 0) {
         rc = CLI_USAGE;
         goto out;
     }
     char err[4200];
-    if (plan_create(scan, r.out_dir, &r.jo, &r.plan, err, sizeof err) != 0 ||
-        (!r.jo.dry_run && plan_make_dirs(r.plan, err, sizeof err) != 0)) {
+    if (plan_create(scan, r.out_dir, &r.jo, &r.plan, err, sizeof err) != 0) {
         fprintf(stderr, "imgpool: %s\n", err);
         goto out;
     }
+    if (!r.jo.dry_run)
+        plan_make_dirs(r.plan);
     for (size_t i = 0; i < plan_count(r.plan); i++)
         r.total += cli_in_shard(&r, i);
     if (r.shard.count > 1 && !r.quiet)
         fprintf(stderr, "imgpool: shard %u/%u (from %s): %llu of %zu files\n",
                 r.shard.index + 1, r.shard.count, r.shard.source,
                 (unsigned long long)r.total, plan_count(r.plan));
-    if (cli_open_outputs(&r) != 0)
-        goto out;
     if (r.total == 0) {   /* still a (empty) report: a merge step expects one per shard */
         if (!r.quiet)
             fprintf(stderr, "imgpool: nothing to do: no files found%s\n",
@@ -634,9 +655,14 @@ int cli_folder_main(int argc, char **argv)
         cli_summary(&r, end == POOL_INTERRUPTED, procs);
     int closed = cli_close_outputs(&r, end == POOL_INTERRUPTED, procs);
     rc = end == POOL_INTERRUPTED ? CLI_INTERRUPTED
-         : (r.failed || r.list_errors || closed != 0) ? CLI_FAILED : CLI_OK;
+         : (r.failed || r.crashed || r.list_errors || closed != 0) ? CLI_FAILED : CLI_OK;
 out:
-    cli_close_outputs(&r, 1, 0);
+    if (rc == CLI_USAGE) {   /* no report of a run that never started */
+        report_abort(r.report);
+        trace_abort(r.trace);
+    } else {
+        cli_close_outputs(&r, 1, 0);
+    }
     plan_destroy(r.plan);
     scan_destroy(scan);
     free(r.spans);

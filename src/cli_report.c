@@ -95,7 +95,7 @@ static int cli_report_write(const cJSON *merged, const char *path)
     char err[4200];
     struct outfile *f;
     char *text = cJSON_Print(merged);
-    if (!text || outfile_open(path, &f, err, sizeof err) != 0) {
+    if (!text || outfile_open_target(path, &f, err, sizeof err) != 0) {
         fprintf(stderr, "imgpool: %s\n", text ? err : "out of memory");
         free(text);
         return -1;

@@ -420,8 +420,7 @@ static int cli_xkcd_task(void *ctx, uint64_t task, const void *arg, size_t len,
     snprintf(file, sizeof file, "%.*s", (int)(len < sizeof file ? len : sizeof file - 1),
              (const char *)arg);
     if (cli_xkcd_join(in, x->out_dir, file) != 0 || cli_xkcd_proc_path(x, file, out) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot process: path too long");
-        return POOL_FAILED;
+        return job_end(rec, JOB_CANNOT_PROCESS, "path too long");
     }
     return job_file(&x->jo, in, out, rec);
 }
@@ -444,7 +443,7 @@ static void cli_xkcd_on_result(void *ctx, const struct pool_record *rec)
     } else {
         x->proc_failed++;
         cli_xkcd_bar_clear(x);
-        cli_print_file_msg(stderr, path, rec->msg);
+        cli_print_record(stderr, path, rec);
     }
     trace_span(x->trace, name, "process", getpid(), (int)rec->worker + 1, rec->start_ns,
                rec->end_ns);

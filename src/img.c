@@ -582,7 +582,9 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     if (!o)
         o = &none;
     memset(out, 0, sizeof *out);
-    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+    if (o->probed)
+        *info = *o->probed;
+    else if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
     int done = 0, scaled = 0;
     if (info->fmt == IMG_FMT_JPG) {
@@ -898,7 +900,9 @@ int img_codec_decode_planes(struct img_codec *c, const unsigned char *buf, size_
     if (!o)
         o = &none;
     memset(out, 0, sizeof *out);
-    if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+    if (o->probed)
+        *info = *o->probed;
+    else if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
     if (info->fmt != IMG_FMT_JPG)
         return 1;

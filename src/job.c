@@ -3,23 +3,65 @@
  * Order matters for hostile input: the file size is checked before reading,
  * the header (img_probe inside img_decode) before any pixel is allocated,
  * and the output goes to an unnamed temp file that becomes visible only when
- * it is complete (outfile). Messages are "verb: reason"; the CLI puts the
- * file name between them.
+ * it is complete (outfile). Each record carries an enum job_reason and the
+ * reason's text; the CLI chooses the verb and puts the file name in.
  */
 #include "imgpool/job.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "imgpool/outfile.h"
 #include "imgpool/clock.h"
+
+const char *job_reason_name(enum job_reason r)
+{
+    static const char *const names[JOB_REASON_COUNT] = {
+        [JOB_DONE] = "done", [JOB_NOTE_ANIMATED] = "note-animated",
+        [JOB_NOTE_MULTIPAGE] = "note-multipage",
+        [JOB_NOTE_DAMAGED] = "note-damaged", [JOB_UP_TO_DATE] = "up-to-date",
+        [JOB_NOT_AN_IMAGE] = "not-an-image", [JOB_CANNOT_READ] = "cannot-read",
+        [JOB_CANNOT_READ_FOLDER] = "cannot-read-folder",
+        [JOB_CANNOT_DECODE] = "cannot-decode", [JOB_OUT_OF_MEMORY] = "out-of-memory",
+        [JOB_CANNOT_PROCESS] = "cannot-process", [JOB_CANNOT_ENCODE] = "cannot-encode",
+        [JOB_CANNOT_WRITE] = "cannot-write",
+    };
+    return (unsigned)r < JOB_REASON_COUNT ? names[r] : "unknown";
+}
+
+static int job_status_of(enum job_reason why)
+{
+    if (why <= JOB_NOTE_DAMAGED)
+        return POOL_OK;
+    return why <= JOB_NOT_AN_IMAGE ? POOL_SKIPPED : POOL_FAILED;
+}
+
+static int job_vend(struct pool_record *rec, enum job_reason why, const char *fmt, va_list ap)
+{
+    struct job_result *r = (struct job_result *)rec->data;
+    vsnprintf(rec->msg, sizeof rec->msg, fmt, ap);
+    r->reason = (uint8_t)why;
+    rec->data_len = sizeof *r;
+    return job_status_of(why);
+}
+
+int job_end(struct pool_record *rec, enum job_reason why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int status = job_vend(rec, why, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 enum img_format job_output_format(const struct job_options *o, enum img_format in)
 {
@@ -44,20 +86,14 @@ static void job_read_done(void)
     }
 }
 
-/* Reads the whole file into job_in (valid until the next job_read). */
-static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
+/* Reads the whole open file into job_in (valid until the next job_read).
+ * 0, or -1 with the record filled. */
+static int job_read(int fd, const struct stat *st, uint64_t max_bytes,
                     unsigned char **buf, size_t *len, struct pool_record *rec)
 {
-    if (max_bytes && (uint64_t)st->st_size > max_bytes) {
-        snprintf(rec->msg, sizeof rec->msg, "file too large: %lld bytes exceeds %llu",
-                 (long long)st->st_size, (unsigned long long)max_bytes);
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(errno));
-        return -1;
-    }
+    if (max_bytes && (uint64_t)st->st_size > max_bytes)
+        return job_end(rec, JOB_CANNOT_READ, "file too large: %lld bytes exceeds %llu",
+                       (long long)st->st_size, (unsigned long long)max_bytes), -1;
     size_t cap = (size_t)st->st_size, n = 0;
     if (job_in_cap < cap || !job_in) {
         free(job_in);
@@ -77,10 +113,9 @@ static int job_read(const char *path, const struct stat *st, uint64_t max_bytes,
         else
             n += (size_t)r;
     }
-    close(fd);
     if (err) {
         job_read_done();
-        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(err));
+        job_end(rec, JOB_CANNOT_READ, "%s", strerror(err));
         return -1;
     }
     *buf = b;
@@ -97,14 +132,11 @@ static int job_not_an_image(const char *path, struct pool_record *rec)
                                         ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif" };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof exts / sizeof *exts; i++) {
-        if (strcasecmp(dot, exts[i]) == 0) {
-            snprintf(rec->msg, sizeof rec->msg,
-                     "cannot decode: not an image (content does not match its %s name)", exts[i]);
-            return POOL_FAILED;
-        }
+        if (strcasecmp(dot, exts[i]) == 0)
+            return job_end(rec, JOB_CANNOT_DECODE,
+                           "not an image (content does not match its %s name)", exts[i]);
     }
-    snprintf(rec->msg, sizeof rec->msg, "skipped: not an image");
-    return POOL_SKIPPED;
+    return job_end(rec, JOB_NOT_AN_IMAGE, "not an image");
 }
 
 /* The size after each op, planned on the full upright size w x h, so a
@@ -176,7 +208,7 @@ static int job_wants_planes(const struct job_options *o, enum img_format out_fmt
 
 /* Decodes into planes if they apply (info->fmt is the probed format), else
  * into pixels. 0, or -1 with a message. */
-static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
+static int job_decode_image(const struct job_options *o, const unsigned char *buf, size_t len,
                       const struct img_load_opts *lo, struct img_info *info,
                       struct job_image *ji, char *err, size_t errlen)
 {
@@ -206,10 +238,8 @@ static int job_apply_ops(const struct job_options *o, unsigned sizes[][2], struc
             rc = img_gray(im, err, sizeof err);
         else if (sizes[i][0] != im->w || sizes[i][1] != im->h)
             rc = img_resize(im, sizes[i][0], sizes[i][1], err, sizeof err);
-        if (rc != 0) {
-            snprintf(rec->msg, sizeof rec->msg, "cannot process: %s", err);
-            return -1;
-        }
+        if (rc != 0)
+            return job_end(rec, JOB_CANNOT_PROCESS, "%s", err), -1;
     }
     return 0;
 }
@@ -234,10 +264,11 @@ static int job_write(const struct job_options *o, struct job_image *ji, enum img
     char err[200];
     struct outfile *f;
     const struct img_save_opts so = job_save_opts(o);
-    if (outfile_open(out_path, &f, err, sizeof err) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
-        return -1;
-    }
+    size_t root = o->out_root ? strlen(o->out_root) : 0;
+    int beneath = root && strncmp(out_path, o->out_root, root) == 0 && out_path[root] == '/';
+    if ((beneath ? outfile_open_beneath(o->out_root, out_path + root + 1, &f, err, sizeof err)
+                 : outfile_open(out_path, &f, err, sizeof err)) != 0)
+        return job_end(rec, JOB_CANNOT_WRITE, "%s", err), -1;
     long long n = ji->planar
                       ? img_codec_encode_planes(job_codec, &ji->planes, &so, outfile_fd(f), err,
                                                 sizeof err)
@@ -245,13 +276,10 @@ static int job_write(const struct job_options *o, struct job_image *ji, enum img
                                          sizeof err);
     if (n < 0) {
         outfile_abort(f);
-        snprintf(rec->msg, sizeof rec->msg, "cannot encode: %s", err);
-        return -1;
+        return job_end(rec, JOB_CANNOT_ENCODE, "%s", err), -1;
     }
-    if (outfile_commit(f, err, sizeof err) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
-        return -1;
-    }
+    if (outfile_commit(f, err, sizeof err) != 0)
+        return job_end(rec, JOB_CANNOT_WRITE, "%s", err), -1;
     rec->bytes_out = (uint64_t)n;
     return 0;
 }
@@ -268,16 +296,14 @@ static int job_check_output(const struct job_options *o, const struct stat *in,
                             const char *out_path, struct pool_record *rec, int *status)
 {
     struct stat out;
-    if (stat(out_path, &out) != 0)
+    if (lstat(out_path, &out) != 0)   /* a symlink there is replaced, never followed */
         return 0;
     if (out.st_dev == in->st_dev && out.st_ino == in->st_ino) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot write: output would overwrite the input");
-        *status = POOL_FAILED;
+        *status = job_end(rec, JOB_CANNOT_WRITE, "output would overwrite the input");
         return 1;
     }
     if (!o->force && S_ISREG(out.st_mode) && out.st_size > 0 && job_newer(&out, in)) {
-        snprintf(rec->msg, sizeof rec->msg, "skipped: up to date");
-        *status = POOL_SKIPPED;
+        *status = job_end(rec, JOB_UP_TO_DATE, "up to date");
         return 1;
     }
     return 0;
@@ -300,37 +326,119 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
         r->out_h = im->h;
         r->out_ch = im->ch;
     }
-    rec->data_len = sizeof *r;
     if (info->animated)
-        snprintf(rec->msg, sizeof rec->msg, "note: animated %s, first frame only",
-                 img_format_label(info->fmt));
+        job_end(rec, JOB_NOTE_ANIMATED, "animated %s, first frame only",
+                img_format_label(info->fmt));
     else if (info->multipage)
-        snprintf(rec->msg, sizeof rec->msg, "note: multi-page %s, first page only",
-                 img_format_label(info->fmt));
+        job_end(rec, JOB_NOTE_MULTIPAGE, "multi-page %s, first page only",
+                img_format_label(info->fmt));
     else if (info->warning[0])
-        snprintf(rec->msg, sizeof rec->msg, "note: damaged data, converted what was readable (%s)",
-                 info->warning);
+        job_end(rec, JOB_NOTE_DAMAGED, "damaged data, converted what was readable (%s)",
+                info->warning);
+    else
+        job_end(rec, JOB_DONE, "%s", "");
+}
+
+/* "64M" for 64 MiB: the way --max-memory is written. */
+static void job_format_bytes(uint64_t v, char *buf, size_t len)
+{
+    static const char units[] = "GMK";
+    for (int i = 0; i < 3; i++) {
+        uint64_t u = 1ull << (10 * (3 - i));
+        if (v >= u && v % u == 0) {
+            snprintf(buf, len, "%llu%c", (unsigned long long)(v / u), units[i]);
+            return;
+        }
+    }
+    snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+/* After a failed decode: if the decoded pixels alone cannot be allocated
+ * under this worker's memory ceiling, that is the true reason, whatever the
+ * decoder said (stb_image then often reports a stale reason). 1 if so, with
+ * the record filled. */
+static int job_out_of_memory(const struct img_info *info, struct pool_record *rec)
+{
+    static const char *const layout[] = { "", "gray", "gray+alpha", "RGB", "RGBA" };
+    uint64_t need = (uint64_t)info->w * info->h * (info->ch ? info->ch : 4);
+    void *p = need <= SIZE_MAX ? malloc((size_t)need) : NULL;
+    free(p);
+    if (p)
+        return 0;
+    char limit[64] = "";
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        memcpy(limit, ", --max-memory is ", 18);
+        job_format_bytes(rl.rlim_cur, limit + 18, sizeof limit - 18);
+    }
+    job_end(rec, JOB_OUT_OF_MEMORY, "out of memory: %ux%u %s needs about %llu MiB%s",
+            info->w, info->h, layout[info->ch <= 4 ? info->ch : 4],
+            (unsigned long long)((need + (1u << 19)) >> 20), limit);
+    return 1;
+}
+
+/* Opens the input without blocking (a FIFO must not hang the worker) and
+ * takes regular files only. The descriptor, or -1 with the record filled. */
+static int job_open_input(const char *path, struct stat *st, struct pool_record *rec)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return job_end(rec, JOB_CANNOT_READ, "%s", strerror(errno)), -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        int e = errno;
+        job_end(rec, JOB_CANNOT_READ, "%s", S_ISREG(st->st_mode) ? strerror(e)
+                                                                  : "not a regular file");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Header, then pixels: the probe result goes into the decoder, so the header
+ * (and a JPEG's EXIF) is parsed once. 0, or -1 with the record filled. */
+static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
+                      struct img_info *info, struct job_image *ji, unsigned sizes[][2],
+                      struct pool_record *rec)
+{
+    char err[POOL_MSG_MAX];
+    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
+    if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0)
+        return job_end(rec, JOB_CANNOT_DECODE, "%s", err), -1;
+    if (o->dry_run)
+        return 0;
+    int turned = o->autorotate && info->orientation >= 5;
+    job_plan(o, turned ? info->h : info->w, turned ? info->w : info->h, sizes, &lo);
+    struct img_info probed = *info;
+    lo.probed = &probed;
+    if (job_decode_image(o, buf, len, &lo, info, ji, err, sizeof err) == 0)
+        return 0;
+    if (!job_out_of_memory(&probed, rec))
+        job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+    return -1;
 }
 
 int job_file(const struct job_options *o, const char *in_path, const char *out_path,
              struct pool_record *rec)
 {
     struct stat st;
-    if (stat(in_path, &st) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(errno));
+    int fd = job_open_input(in_path, &st, rec);
+    if (fd < 0)
         return POOL_FAILED;
-    }
     int status;
-    if (job_check_output(o, &st, out_path, rec, &status))
+    if (job_check_output(o, &st, out_path, rec, &status)) {
+        close(fd);
         return status;
+    }
     char err[200];
     if (!job_codec && job_worker_start(err, sizeof err) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
-        return POOL_FAILED;
+        close(fd);
+        return job_end(rec, JOB_OUT_OF_MEMORY, "%s", err);
     }
     unsigned char *buf = NULL;
     size_t len = 0;
-    if (job_read(in_path, &st, o->max_file_bytes, &buf, &len, rec) != 0)
+    int rc = job_read(fd, &st, o->max_file_bytes, &buf, &len, rec);
+    close(fd);
+    if (rc != 0)
         return POOL_FAILED;
     rec->bytes_in = len;
     struct job_result *res = (struct job_result *)rec->data;
@@ -341,23 +449,15 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
 
     struct img_info info;
     struct job_image ji = {0};
-    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
     unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = clock_now_ns();
-    int rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err);
-    if (rc == 0 && !o->dry_run) {
-        int turned = o->autorotate && info.orientation >= 5;
-        job_plan(o, turned ? info.h : info.w, turned ? info.w : info.h, sizes, &lo);
-        rc = job_decode(o, buf, len, &lo, &info, &ji, err, sizeof err);
-    }
+    rc = job_decode(o, buf, len, &info, &ji, sizes, rec);
     job_read_done();
     if (rc != 0) {
         /* an image in a format imgpool does not read fails (not skipped), typed
          * by its format, so a report can tell it from a damaged file */
         res->in_fmt = (uint8_t)info.fmt;
         res->unsupported = !img_format_readable(info.fmt);
-        rec->data_len = sizeof *res;
-        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
         return POOL_FAILED;
     }
     enum img_format fmt = job_output_format(o, info.fmt);

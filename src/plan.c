@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "imgpool/outfile.h"
 
 struct plan {
     char *dir;                /* the output folder */
@@ -16,14 +19,17 @@ struct plan {
     size_t *order;
 };
 
-/* The format by the first bytes; UNKNOWN if unreadable or not an image. */
+/* The format by the first bytes; UNKNOWN if unreadable or not an image.
+ * O_NONBLOCK and regular files only: a FIFO put in a file's place since the
+ * scan must not hang the parent (the worker then reports it). */
 static enum img_format plan_peek(const char *path)
 {
     unsigned char head[64];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return IMG_FMT_UNKNOWN;
-    ssize_t n = read(fd, head, sizeof head);
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head) : -1;
     close(fd);
     return n > 0 ? img_sniff(head, (size_t)n) : IMG_FMT_UNKNOWN;
 }
@@ -74,7 +80,7 @@ static size_t plan_clashes(struct plan *p, void (*fn)(struct plan *, size_t *, s
         size_t j = i + 1;
         while (j < p->n && strcmp(p->items[p->order[i]].out, p->items[p->order[j]].out) == 0)
             j++;
-        if (j - i > 1) {
+        if (j - i > 1 && p->items[p->order[i]].out[0]) {   /* "": nothing to write */
             clashing += j - i;
             fn(p, p->order + i, j - i);
         }
@@ -125,11 +131,12 @@ int plan_create(const struct scan *s, const char *out_dir, const struct job_opti
     for (size_t i = 0; i < n; i++) {
         struct plan_item *it = &p->items[i];
         it->in = scan_get(s, i);
-        enum img_format in = jo->format != IMG_FMT_UNKNOWN ? IMG_FMT_UNKNOWN
-                                                           : plan_peek(it->in->path);
+        enum img_format in = jo->format != IMG_FMT_UNKNOWN || it->in->problem
+                             ? IMG_FMT_UNKNOWN : plan_peek(it->in->path);
         enum img_format fmt = job_output_format(jo, in);
-        it->out = plan_name(p->dir, it->in->rel, plan_stem_len(it->in->rel),
-                            img_format_ext(fmt));
+        it->out = it->in->problem ? strdup("")
+                  : plan_name(p->dir, it->in->rel, plan_stem_len(it->in->rel),
+                              img_format_ext(fmt));
         p->order[i] = i;
         if (!it->out) {
             plan_destroy(p);
@@ -162,39 +169,23 @@ size_t plan_count(const struct plan *p) { return p->n; }
 const struct plan_item *plan_get(const struct plan *p, size_t i) { return &p->items[i]; }
 const size_t *plan_order(const struct plan *p) { return p->order; }
 
-/* mkdir -p for the folder part of path. */
-static int plan_mkdirs(char *path, char *err, size_t errlen)
+void plan_make_dirs(const struct plan *p)
 {
-    for (char *s = path + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        int rc = mkdir(path, 0777);
-        int e = errno;
-        *s = '/';
-        if (rc != 0 && e != EEXIST) {
-            *s = '\0';
-            snprintf(err, errlen, "cannot create folder '%s': %s", path, strerror(e));
-            *s = '/';
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int plan_make_dirs(const struct plan *p, char *err, size_t errlen)
-{
-    char last[4096] = "";
+    char last[PATH_MAX] = "", err[256];
+    size_t dlen = strlen(p->dir);
     for (size_t i = 0; i < p->n; i++) {
         const char *out = p->items[i].out;
         const char *slash = strrchr(out, '/');
-        size_t len = slash ? (size_t)(slash - out) + 1 : 0;
-        if (len == 0 || len >= sizeof last || (strncmp(last, out, len) == 0 && last[len] == '\0'))
+        if (strncmp(out, p->dir, dlen) != 0 || out[dlen] != '/' || slash <= out + dlen)
+            continue;   /* right in the output folder, or nothing to write */
+        const char *rel = out + dlen + 1;
+        size_t len = (size_t)(slash - rel);
+        if (len >= sizeof last || (strncmp(last, rel, len) == 0 && last[len] == '\0'))
             continue;   /* same folder as the previous file: made already */
-        memcpy(last, out, len);
+        memcpy(last, rel, len);
         last[len] = '\0';
-        if (plan_mkdirs(last, err, errlen) != 0)
-            return -1;
+        int fd = outfile_dir_beneath(p->dir, last, 1, err, sizeof err);
+        if (fd >= 0)
+            close(fd);
     }
-    return 0;
 }

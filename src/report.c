@@ -1,3 +1,6 @@
+/* report.c — the --report JSON writer (schema in report.h). File names are
+ * bytes, JSON is UTF-8: a name that is not UTF-8 is written with U+FFFD in
+ * place of each bad byte, plus its exact bytes in hex beside it. */
 #include "imgpool/report.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +11,7 @@
 #include <unistd.h>
 
 #include "imgpool/outfile.h"
+#include "imgpool/text.h"
 
 struct report {
     struct outfile *file;
@@ -23,7 +27,7 @@ int report_create(const char *path, struct report **out, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (outfile_open(path, &r->file, err, errlen) != 0) {
+    if (outfile_open_target(path, &r->file, err, errlen) != 0) {
         free(r);
         return -1;
     }
@@ -55,20 +59,34 @@ static void report_put_json(struct report *r, cJSON *obj, const char *prefix)
     cJSON_Delete(obj);
 }
 
+/* Adds key: s (null if s is NULL), as UTF-8; with bytes_key, the exact
+ * bytes in hex too when s is not UTF-8. 0, or -1 when out of memory. */
+static int report_add_text(cJSON *o, const char *key, const char *s, const char *bytes_key)
+{
+    if (!s)
+        return cJSON_AddNullToObject(o, key) ? 0 : -1;
+    if (text_utf8_valid(s))
+        return cJSON_AddStringToObject(o, key, s) ? 0 : -1;
+    char *fixed = text_utf8_fix(s), *hex = bytes_key ? text_hex(s) : NULL;
+    int ok = fixed && cJSON_AddStringToObject(o, key, fixed) &&
+             (!bytes_key || (hex && cJSON_AddStringToObject(o, bytes_key, hex)));
+    free(fixed);
+    free(hex);
+    return ok ? 0 : -1;
+}
+
 int report_add(struct report *r, const struct report_file *f)
 {
     cJSON *o = cJSON_CreateObject();
+    if (o && (report_add_text(o, "path", f->path, "path_bytes") != 0 ||
+              report_add_text(o, "output", f->output, "output_bytes") != 0 ||
+              report_add_text(o, "status", f->status, NULL) != 0 ||
+              report_add_text(o, "reason", f->reason, NULL) != 0 ||
+              report_add_text(o, "error", f->error, NULL) != 0)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
     if (o) {
-        cJSON_AddStringToObject(o, "path", f->path);
-        if (f->output)
-            cJSON_AddStringToObject(o, "output", f->output);
-        else
-            cJSON_AddNullToObject(o, "output");
-        cJSON_AddStringToObject(o, "status", f->status);
-        if (f->error)
-            cJSON_AddStringToObject(o, "error", f->error);
-        else
-            cJSON_AddNullToObject(o, "error");
         cJSON_AddNumberToObject(o, "bytes_in", (double)f->bytes_in);
         cJSON_AddNumberToObject(o, "bytes_out", (double)f->bytes_out);
         cJSON_AddNumberToObject(o, "width", f->width);
@@ -112,4 +130,13 @@ int report_close(struct report *r, const struct report_summary *s, char *err, si
     }
     free(r);
     return rc;
+}
+
+void report_abort(struct report *r)
+{
+    if (!r)
+        return;
+    fclose(r->fp);
+    outfile_abort(r->file);
+    free(r);
 }

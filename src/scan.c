@@ -74,7 +74,10 @@ static void scan_note_add(struct scan *s, const char *fmt, const char *path, con
         s->nnotes++;
 }
 
-static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t size)
+/* Adds an entry: a file of `size` bytes, or (problem != SCAN_OK) a failure
+ * to report. 0, or -1 when out of memory. */
+static int scan_push_entry(struct scan *s, const char *path, const char *rel, uint64_t size,
+                           enum scan_problem problem, int err)
 {
     if (scan_grow((void **)&s->e, &s->cap, s->n + 1, sizeof *s->e) != 0)
         return -1;
@@ -82,6 +85,8 @@ static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t
     e->path = strdup(path);
     e->rel = strdup(rel);
     e->size = size;
+    e->problem = problem;
+    e->err = err;
     if (!e->path || !e->rel) {
         free(e->path);
         free(e->rel);
@@ -89,6 +94,17 @@ static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t
     }
     s->n++;
     return 0;
+}
+
+static int scan_push(struct scan *s, const char *path, const char *rel, uint64_t size)
+{
+    return scan_push_entry(s, path, rel, size, SCAN_OK, 0);
+}
+
+static int scan_push_problem(struct scan *s, const char *path, const char *rel,
+                             enum scan_problem problem, int err)
+{
+    return scan_push_entry(s, path, rel, 0, problem, err);
 }
 
 /* The slot of (dev, ino) in the set: the one holding it, or the empty one
@@ -143,15 +159,13 @@ static int scan_dir(struct scan *s, const char *path, const char *rel);
 static int scan_entry_at(struct scan *s, const char *path, const char *rel)
 {
     struct stat st;
-    if (stat(path, &st) != 0) {
-        scan_note_add(s, "cannot read '%s': %s", path, strerror(errno));
-        return 0;
-    }
+    if (stat(path, &st) != 0)
+        return scan_push_problem(s, path, rel, SCAN_UNREADABLE, errno);
     if (S_ISREG(st.st_mode))
         return scan_push(s, path, rel, (uint64_t)st.st_size);
-    if (S_ISDIR(st.st_mode) && s->opt.recursive)
-        return scan_dir(s, path, rel);
-    return 0;   /* devices, fifos, sockets; folders without -r */
+    if (S_ISDIR(st.st_mode))
+        return s->opt.recursive ? scan_dir(s, path, rel) : 0;   /* no -r: not asked for */
+    return scan_push_problem(s, path, rel, SCAN_NOT_REGULAR, 0);
 }
 
 static int scan_dir(struct scan *s, const char *path, const char *rel)
@@ -171,10 +185,8 @@ static int scan_dir(struct scan *s, const char *path, const char *rel)
     }
     struct dirent **list;
     int n = scandir(path, &list, NULL, scan_name_cmp);
-    if (n < 0) {
-        scan_note_add(s, "cannot read folder '%s': %s", path, strerror(errno));
-        return 0;
-    }
+    if (n < 0)
+        return scan_push_problem(s, path, rel, SCAN_UNREADABLE_FOLDER, errno);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         const char *name = list[i]->d_name;
@@ -198,6 +210,27 @@ static int scan_dir(struct scan *s, const char *path, const char *rel)
     return rc;
 }
 
+/* 1 if the folder at path is the skip folder (the output folder) or lies
+ * inside it, by device and inode up the real path, so a symlink or ".."
+ * cannot hide it. */
+static int scan_inside_skip(const struct scan *s, const char *path)
+{
+    char *real = s->opt.skip_dir ? realpath(path, NULL) : NULL;
+    int inside = 0;
+    for (char *slash; real && !inside; *slash = '\0') {
+        struct stat st;
+        inside = stat(real, &st) == 0 && st.st_dev == s->opt.skip_dev &&
+                 st.st_ino == s->opt.skip_ino;
+        slash = strrchr(real, '/');
+        if (!slash || (slash == real && real[1] == '\0'))
+            break;
+        if (slash == real)
+            slash++;   /* "/x" -> "/" */
+    }
+    free(real);
+    return inside;
+}
+
 int scan_add(struct scan *s, const char *arg, char *err, size_t errlen)
 {
     struct stat st;
@@ -206,7 +239,11 @@ int scan_add(struct scan *s, const char *arg, char *err, size_t errlen)
         return -1;
     }
     int rc;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && scan_inside_skip(s, arg)) {
+        snprintf(err, errlen, "cannot use folder '%s': the output folder is this folder or"
+                 " contains it (outputs would land among the inputs)", arg);
+        return -1;
+    } else if (S_ISDIR(st.st_mode)) {
         rc = scan_dir(s, arg, "");   /* its sub-folders only with -r */
     } else if (S_ISREG(st.st_mode)) {
         const char *base = strrchr(arg, '/');
@@ -231,7 +268,7 @@ static int scan_has_dotdot(const char *p)
 int scan_add_listed(struct scan *s, const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
         return scan_add(s, path, err, errlen);   /* folders, and the error message */
     const char *rel = path;
     while (*rel == '/' || (rel[0] == '.' && rel[1] == '/'))
@@ -241,7 +278,9 @@ int scan_add_listed(struct scan *s, const char *path, char *err, size_t errlen)
                  " under the output folder", path);
         return -1;
     }
-    if (scan_push(s, path, rel, (uint64_t)st.st_size) != 0) {
+    int rc = S_ISREG(st.st_mode) ? scan_push(s, path, rel, (uint64_t)st.st_size)
+             : scan_push_problem(s, path, rel, SCAN_NOT_REGULAR, 0);
+    if (rc != 0) {
         snprintf(err, errlen, "out of memory while scanning '%s'", path);
         return -1;
     }

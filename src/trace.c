@@ -2,9 +2,12 @@
  *
  * Events are buffered (strings copied) under a mutex and serialised only at
  * trace_close(), one small cJSON object per event, so memory stays at the
- * buffer plus one event's text and cJSON does the string escaping. The
- * temporary file is made at trace_create() (fail early on a bad path) and
- * renamed over `path` only after every write and fclose succeeded.
+ * buffer plus one event's text and cJSON does the string escaping (names
+ * that are not UTF-8 get U+FFFD, so the JSON stays valid). The output is
+ * opened at trace_create() through outfile_open_target (fail early on a bad
+ * path; a FIFO or device is written in place; a regular file is an unnamed
+ * temporary file, so a SIGKILL leaves nothing behind) and put in place only
+ * after every write and fclose succeeded.
  */
 #include "imgpool/trace.h"
 #include "imgpool/clock.h"
@@ -18,6 +21,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "imgpool/outfile.h"
+#include "imgpool/text.h"
 
 struct trace_event {
     char ph;              /* 'X' span, 'M' metadata */
@@ -33,8 +39,8 @@ struct trace {
     size_t n, cap;
     int oom;              /* an event was dropped: trace_close fails */
     int64_t created_ns;
-    char *path, *tmp;
-    int fd;
+    char *path;
+    struct outfile *out;
 };
 
 static void trace_free(struct trace *t)
@@ -45,8 +51,8 @@ static void trace_free(struct trace *t)
     }
     free(t->ev);
     pthread_mutex_destroy(&t->mu);
+    outfile_abort(t->out);
     free(t->path);
-    free(t->tmp);
     free(t);
 }
 
@@ -59,24 +65,17 @@ int trace_create(const char *path, struct trace **out, char *err, size_t errlen)
         return -1;
     }
     pthread_mutex_init(&t->mu, NULL);
-    t->fd = -1;
     t->created_ns = clock_now_ns();
     t->path = strdup(path);
-    size_t tlen = strlen(path) + sizeof ".tmp.XXXXXX";
-    t->tmp = malloc(tlen);
-    if (!t->path || !t->tmp) {
+    if (!t->path) {
         snprintf(err, errlen, "out of memory");
         trace_free(t);
         return -1;
     }
-    snprintf(t->tmp, tlen, "%s.tmp.XXXXXX", path);
-    t->fd = mkstemp(t->tmp);
-    if (t->fd < 0) {
-        snprintf(err, errlen, "cannot create '%s': %s", t->tmp, strerror(errno));
+    if (outfile_open_target(path, &t->out, err, errlen) != 0) {
         trace_free(t);
         return -1;
     }
-    fchmod(t->fd, 0644);   /* mkstemp's 0600 is for secrets; a trace is not */
     *out = t;
     return 0;
 }
@@ -113,7 +112,7 @@ void trace_span(struct trace *t, const char *name, const char *cat, int pid,
         return;
     struct trace_event e = { 'X', pid, tid, start_ns,
                              end_ns < start_ns ? start_ns : end_ns,
-                             strdup(name), strdup(cat) };
+                             text_utf8_fix(name), text_utf8_fix(cat) };
     trace_add(t, e);
 }
 
@@ -121,7 +120,7 @@ void trace_process_name(struct trace *t, int pid, const char *name)
 {
     if (!t)
         return;
-    struct trace_event e = { 'M', pid, 0, 0, 0, strdup("process_name"), strdup(name) };
+    struct trace_event e = { 'M', pid, 0, 0, 0, strdup("process_name"), text_utf8_fix(name) };
     trace_add(t, e);
 }
 
@@ -129,7 +128,7 @@ void trace_thread_name(struct trace *t, int pid, int tid, const char *name)
 {
     if (!t)
         return;
-    struct trace_event e = { 'M', pid, tid, 0, 0, strdup("thread_name"), strdup(name) };
+    struct trace_event e = { 'M', pid, tid, 0, 0, strdup("thread_name"), text_utf8_fix(name) };
     trace_add(t, e);
 }
 
@@ -188,27 +187,32 @@ int trace_close(struct trace *t, char *err, size_t errlen)
     if (!t)
         return 0;
     int rc = -1;
-    FILE *f = fdopen(t->fd, "w");
+    int fd = dup(outfile_fd(t->out));   /* the outfile keeps its own descriptor */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        snprintf(err, errlen, "cannot write '%s': %s", t->tmp, strerror(errno));
-        close(t->fd);
+        snprintf(err, errlen, "cannot write '%s': %s", t->path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
     } else if (t->oom) {
         snprintf(err, errlen, "out of memory while tracing: '%s' not written", t->path);
         fclose(f);
     } else if (trace_write(t, f) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", t->tmp,
+        snprintf(err, errlen, "cannot write '%s': %s", t->path,
                  errno ? strerror(errno) : "out of memory");
         fclose(f);
     } else if (fclose(f) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", t->tmp, strerror(errno));
-    } else if (rename(t->tmp, t->path) != 0) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", t->tmp, t->path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot write '%s': %s", t->path, strerror(errno));
     } else {
-        rc = 0;
+        struct outfile *o = t->out;
+        t->out = NULL;
+        rc = outfile_commit(o, err, errlen);
     }
-    if (rc != 0)
-        unlink(t->tmp);
     trace_free(t);
     return rc;
+}
+
+void trace_abort(struct trace *t)
+{
+    if (t)
+        trace_free(t);
 }

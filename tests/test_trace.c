@@ -151,7 +151,7 @@ static void test_trace__bad_path_fails_early(void **state)
     char err[256] = "";
     assert_int_equal(trace_create("/nonexistent-dir/x.json", &t, err, sizeof err), -1);
     assert_null(t);
-    assert_non_null(strstr(err, "/nonexistent-dir/x.json"));
+    assert_non_null(strstr(err, "/nonexistent-dir"));
     assert_int_equal(trace_close(NULL, err, sizeof err), 0);
     trace_span(NULL, "x", "y", 1, 1, 0, 1);   /* NULL is a no-op */
 }

@@ -90,6 +90,9 @@ struct img_load_opts {
     int gray;               /* hint: the caller converts to gray next, so a JPEG may come
                                out as its luma channel (1 channel) straight from the
                                decoder; any other image is decoded as usual */
+    const struct img_info *probed; /* if set: what img_probe said of this very buffer
+                               (with this max_pixels), so the header and EXIF are not
+                               parsed again */
 };
 
 /* The format of buf by its first bytes (PNG, JPEG, BMP, GIF, PSD, HDR, PIC,

@@ -36,10 +36,45 @@ struct job_options {
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */
     int force;                   /* redo outputs that are up to date */
     int dry_run;                 /* decide, but write nothing */
+    const char *out_root;        /* if set, the output folder: an out_path below it is
+                                    reached without following any symlink below it */
 };
 
-/* What job_file leaves in rec->data (rec->data_len = sizeof): on success;
- * on a decode failure only in_fmt and unsupported (the rest 0). */
+/* Why a file ended as it did. Every record job_file (or job_end) writes
+ * carries one in struct job_result, so a caller decides by it, never by the
+ * text: rec->msg holds only the human reason ("JPEG: bad huffman code"). */
+enum job_reason {
+    JOB_DONE = 0,            /* ok */
+    JOB_NOTE_ANIMATED,       /* ok: an animated GIF or WebP, first frame only */
+    JOB_NOTE_MULTIPAGE,      /* ok: a multi-page TIFF, first page only */
+    JOB_NOTE_DAMAGED,        /* ok: damaged data, converted what was readable */
+    JOB_UP_TO_DATE,          /* skipped: the output is newer than the input */
+    JOB_NOT_AN_IMAGE,        /* skipped: not an image, and not named like one */
+    JOB_CANNOT_READ,         /* failed: missing, unreadable, not a regular file, too big */
+    JOB_CANNOT_READ_FOLDER,  /* failed: a folder below an input cannot be listed */
+    JOB_CANNOT_DECODE,       /* failed: not an image despite its name, corrupt,
+                                unsupported, over a size limit */
+    JOB_OUT_OF_MEMORY,       /* failed: decoding needs more than the worker may use */
+    JOB_CANNOT_PROCESS,      /* failed: an operation (gray, resize) failed */
+    JOB_CANNOT_ENCODE,       /* failed: the encoder failed */
+    JOB_CANNOT_WRITE,        /* failed: the output cannot be made (would overwrite the
+                                input, name taken, symlink in the way, disk full) */
+    JOB_REASON_COUNT
+};
+
+/* A stable lower-case name for reports: "done", "note-animated", ...,
+ * "cannot-write"; "unknown" outside the enum. */
+const char *job_reason_name(enum job_reason r);
+
+/* Ends a task without job_file (the caller refuses the file itself): sets
+ * rec->msg from fmt and a struct job_result holding only `why`, and returns
+ * the enum pool_status that `why` implies, for the task to return. */
+int job_end(struct pool_record *rec, enum job_reason why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* What job_file leaves in rec->data (rec->data_len = sizeof), on every
+ * outcome; the sizes are 0 where the file was not decoded; on a decode
+ * failure in_fmt and unsupported are set too. */
 struct job_result {
     uint32_t in_w, in_h, in_ch;
     uint32_t out_w, out_h, out_ch;
@@ -49,6 +84,7 @@ struct job_result {
     uint8_t multipage;           /* only the first page (TIFF) was used */
     uint8_t unsupported;         /* failed: an image, but in_fmt is a format imgpool
                                     does not read (JPEG XL, camera raw, ...) */
+    uint8_t reason;              /* enum job_reason */
     int64_t decode_ns, ops_ns, encode_ns;
 };
 _Static_assert(sizeof(struct job_result) <= POOL_DATA_MAX, "fits a pool record");
@@ -61,9 +97,11 @@ enum img_format job_output_format(const struct job_options *o, enum img_format i
  * kept for the life of the process, so call it from one thread per process
  * (a pool worker).
  * Up-to-date outputs (newer than the input) are skipped unless o->force.
- * Refuses to write over the input itself. The output appears atomically or
- * not at all. Returns an enum pool_status, with rec->msg saying why on
- * failure or skip; fills rec->bytes_in/out and a struct job_result. */
+ * Refuses to write over the input itself, and anything but a regular file
+ * (opened without blocking, so a FIFO cannot hang the worker). The output
+ * appears atomically or not at all. Returns an enum pool_status, with the
+ * reason in the struct job_result and the text in rec->msg on failure, skip
+ * or note; fills rec->bytes_in/out. */
 int job_file(const struct job_options *o, const char *in_path,
              const char *out_path, struct pool_record *rec);
 

@@ -40,6 +40,29 @@ int outfile_open(const char *final_path, struct outfile **out, char *err, size_t
 int outfile_open_flags(const char *final_path, unsigned flags, struct outfile **out,
                        char *err, size_t errlen);
 
+/* outfile_open for root/rel, where no folder between root and the file may
+ * be a symlink (each is opened with O_NOFOLLOW, and the file is made relative
+ * to the last one), so nothing lands outside root; the folders must exist. A
+ * symlink in the way is an error saying so. rel is relative, without "..". */
+int outfile_open_beneath(const char *root, const char *rel, struct outfile **out,
+                         char *err, size_t errlen);
+
+/* The folder root/rel_dir as an O_DIRECTORY descriptor (the caller closes
+ * it), reached without following any symlink below root; with create,
+ * missing folders are made (mkdir -p). -1 with a message naming the folder
+ * and the reason (a symlink, a "..", a name too long, errno). */
+int outfile_dir_beneath(const char *root, const char *rel_dir, int create, char *err,
+                        size_t errlen);
+
+/* For a path the user named (--report, --trace): an existing FIFO, character
+ * device or socket is opened and written in place, never replaced (opened
+ * without blocking: a FIFO nobody reads fails here instead of hanging); a
+ * symlink is followed, and the file it points to is replaced (the link
+ * stays; a dangling one is created through); a folder is an error; any
+ * other path is outfile_open. So a bad target fails here, before any work.
+ * Commit and abort as usual (abort cannot take back what a FIFO was sent). */
+int outfile_open_target(const char *path, struct outfile **out, char *err, size_t errlen);
+
 /* The descriptor to write to (O_WRONLY, close-on-exec). Do not close it. */
 int outfile_fd(const struct outfile *f);
 

@@ -22,7 +22,7 @@
 
 struct plan_item {
     const struct scan_entry *in;   /* borrowed from the scan */
-    char *out;                     /* owned by the plan */
+    char *out;                     /* owned by the plan; "" for an entry with a problem */
     const char *clash_with;        /* non-NULL: do not write; another input has this name */
 };
 
@@ -40,7 +40,9 @@ const struct plan_item *plan_get(const struct plan *p, size_t i);
  * file does not start last and hold up the end of the run. */
 const size_t *plan_order(const struct plan *p);
 
-/* Creates the output folders the plan needs. 0, or -1 with a message. */
-int plan_make_dirs(const struct plan *p, char *err, size_t errlen);
+/* Creates the output folders the plan needs (mkdir -p), never following a
+ * symlink below the output folder. A folder that cannot be made is left for
+ * its files to fail, each with the reason, when they are written. */
+void plan_make_dirs(const struct plan *p);
 
 #endif

@@ -1,9 +1,10 @@
 /* trace.h — Chrome trace-event JSON, the format Perfetto (ui.perfetto.dev) and
  * chrome://tracing open.
  *
- * A trace buffers events in memory and writes them all at trace_close(), to a
- * temporary file beside `path` that is then renamed into place, so a reader
- * never sees half a file. Times go in as CLOCK_MONOTONIC nanoseconds (what
+ * A trace buffers events in memory and writes them all at trace_close(), to an
+ * unnamed temporary file beside `path` that is then put in place, so a reader
+ * never sees half a file and a SIGKILL leaves nothing (a FIFO or device
+ * `path` is written in place: see outfile_open_target). Times go in as CLOCK_MONOTONIC nanoseconds (what
  * clock_now_ns() returns); the file shows them in microseconds relative to the
  * earliest of trace creation and the first span.
  *
@@ -26,8 +27,8 @@
 
 struct trace;
 
-/* Starts a trace that trace_close() writes to `path`. The temporary file is
- * created now, so an unwritable folder fails here, before any work. Returns 0
+/* Starts a trace that trace_close() writes to `path`. The output is opened
+ * now, so an unwritable path fails here, before any work. Returns 0
  * and *out (owned by the caller, freed by trace_close), or -1 with a message
  * in err. */
 int trace_create(const char *path, struct trace **out, char *err, size_t errlen);
@@ -45,9 +46,13 @@ void trace_process_name(struct trace *t, int pid, const char *name);
 void trace_thread_name(struct trace *t, int pid, int tid, const char *name);
 
 /* Writes {"traceEvents":[...],"displayTimeUnit":"ms"} to the temporary file,
- * checks every write and fclose, renames it to `path`, and frees t (also on
- * error, when the temporary file is removed). Returns 0, or -1 with a message
+ * checks every write and fclose, puts it in place as `path`, and frees t (also
+ * on error, when nothing appears under `path`). Returns 0, or -1 with a message
  * in err. NULL t: no-op returning 0. */
 int trace_close(struct trace *t, char *err, size_t errlen);
+
+/* Discards the trace: nothing appears under a regular file's name; frees t.
+ * NULL: no-op. */
+void trace_abort(struct trace *t);
 
 #endif

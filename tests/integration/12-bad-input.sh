@@ -54,11 +54,13 @@ $MKIMG png 20 10 "$T/clash/photo.bmp.src" && mv "$T/clash/photo.bmp.src" "$T/cla
 expect_exit 0 "$IMGPOOL" --format png -o "$T/o5" "$T/clash"
 [ -s "$T/o5/photo.png" ] && [ -s "$T/o5/photo.ppm.png" ] || fail "clash not resolved: $(ls "$T/o5")"
 
-# 6. Never the input: output folder = input folder, same format.
-cp "$in/good.png" "$T/self.png"
+# 6. Never the input: an input folder as the output folder is a usage error;
+# a file given inside the output folder fails on its own.
 mkdir "$T/self" && cp "$in/good.png" "$T/self/x.png"
 before=$(cksum < "$T/self/x.png")
-expect_exit 1 "$IMGPOOL" --force -o "$T/self" "$T/self"
+expect_exit 2 "$IMGPOOL" --force -o "$T/self" "$T/self"
+expect_err "the output folder is this folder"
+expect_exit 1 "$IMGPOOL" --force -o "$T/self" "$T/self/x.png"
 expect_err "output would overwrite the input"
 [ "$(cksum < "$T/self/x.png")" = "$before" ] || fail "input overwritten"
 

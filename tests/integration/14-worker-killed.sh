@@ -18,13 +18,18 @@ done
 kill -KILL "$victim"
 wait "$pid"; rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/err1"; fail "exit $rc, expected 1"; }
-[ "$(grep -c 'worker crashed: signal 9' "$T/err1")" -eq 1 ] || { cat "$T/err1"; fail "crash not reported once"; }
+[ "$(grep -c "^imgpool: .*worker crashed: signal 9" "$T/err1")" -eq 1 ] || { cat "$T/err1"; fail "crash not reported once"; }
 python3 - "$T/r.json" <<'PY' || fail "report wrong"
 import json, sys
-files = json.load(open(sys.argv[1]))["files"]
+rep = json.load(open(sys.argv[1]))
+files = rep["files"]
 paths = [f["path"] for f in files]
 assert len(paths) == 16 and len(set(paths)) == 16, paths
 st = sorted(f["status"] for f in files)
 assert st.count("crashed") == 1 and st.count("ok") == 15, st
+s = rep["summary"]   # the summary equals the records
+for k in ("ok", "failed", "skipped", "crashed"):
+    assert s[k] == st.count(k), (k, s)
+assert s["files"] == len(files), s
 PY
 [ "$(ls "$T/o" | wc -l)" -eq 15 ] || fail "expected 15 outputs: $(ls "$T/o" | wc -l)"

@@ -4,6 +4,8 @@
   mkimg.py png W H OUT         an RGB gradient PNG (noise-free, deterministic)
   mkimg.py bigheader W H OUT   a PNG whose header declares WxH, with a tiny IDAT
   mkimg.py truncate IN N OUT   the first N bytes of IN
+  mkimg.py flat W H OUT        a valid black RGB PNG (fast at any size)
+  mkimg.py ppm W H OUT         an RGB gradient PPM (P6), e.g. for cjpeg
 """
 import struct
 import sys
@@ -37,6 +39,14 @@ def main(argv):
     elif cmd == "bigheader":
         w, h, out = int(argv[2]), int(argv[3]), argv[4]
         open(out, "wb").write(png(w, h, b"\x00" * 16))
+    elif cmd == "flat":
+        w, h, out = int(argv[2]), int(argv[3]), argv[4]
+        open(out, "wb").write(png(w, h, b"\x00" * ((w * 3 + 1) * h)))
+    elif cmd == "ppm":
+        w, h, out = int(argv[2]), int(argv[3]), argv[4]
+        rows = gradient(w, h)
+        body = b"".join(rows[y * (w * 3 + 1) + 1:(y + 1) * (w * 3 + 1)] for y in range(h))
+        open(out, "wb").write(b"P6\n%d %d\n255\n" % (w, h) + body)
     elif cmd == "truncate":
         data = open(argv[2], "rb").read()
         open(argv[4], "wb").write(data[: int(argv[3])])
