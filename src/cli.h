@@ -55,6 +55,11 @@ int cli_parse_bytes(const char *opt, const char *arg, uint64_t *out);
 /* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
 
+/* --max-memory (bytes, 0: none) against what a worker needs to start: this
+ * process's address space, which a forked worker inherits, plus its codecs.
+ * 0, or -1 after printing why (a usage error). */
+int cli_check_max_memory(uint64_t max_memory);
+
 /* The struct job_result of a record, or NULL (a crash record has none). */
 const struct job_result *cli_job_result(const struct pool_record *rec);
 /* The verb a record is told with, from its typed reason: "cannot decode",

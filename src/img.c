@@ -4,8 +4,9 @@
  * decoding) and the resampler (resample.c).
  *
  * Design note. Decoding treats every file as hostile, in the order stb's own
- * fuzzer uses: sniff the magic bytes, read the header with stbi_info, bound the
- * size, and only then let stbi_load allocate pixels. Two stb 2.27 traps shape
+ * fuzzer uses: sniff the magic bytes, read the header (libjpeg's own header
+ * reader for JPEG, which decides every JPEG; stbi_info for the rest), bound
+ * the size, and only then let a decoder allocate pixels. Two stb 2.27 traps shape
  * the code: stbi_info can return nonsense sizes (negative, 2^31-1) for files
  * stbi_load then rejects, so its numbers are range-checked; and the multi-frame
  * GIF API reads out of bounds on dispose-to-previous GIFs, so only the first
@@ -352,6 +353,27 @@ static int img_probe_module(const unsigned char *buf, size_t len, uint64_t max_p
     return img_check_size(info->w, info->h, max_pixels, err, errlen);
 }
 
+/* stb_image 2.27 refuses a PNG whose w x h x channels is over 2^30 bytes,
+ * whatever --max-pixels allows: say so, with the size (channels from the
+ * colour type; what its header check counts). -1 with the message if that
+ * is why, else 0. */
+static int img_check_stb_limit(enum img_format fmt, const unsigned char *b, size_t len,
+                               uint64_t w, uint64_t h, char *err, size_t errlen)
+{
+    static const unsigned channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
+    static const char *const layout[5] = { "", "gray", "gray+alpha", "RGB", "RGBA" };
+    if (fmt != IMG_FMT_PNG || len < 26 || b[25] > 6 || !channels[b[25]] || !w || !h)
+        return 0;
+    unsigned type = b[25];
+    uint64_t bytes = w * h * channels[type];
+    if (bytes <= (1u << 30))
+        return 0;
+    snprintf(err, errlen, "image too large: %llux%llu %s is %llu MiB, over the decoder's"
+             " limit of 1024 MiB per image", (unsigned long long)w, (unsigned long long)h,
+             layout[channels[type]], (unsigned long long)(bytes >> 20));
+    return -1;
+}
+
 int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen)
 {
@@ -374,10 +396,16 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
         snprintf(err, errlen, "%s: file too large (%zu bytes)", label, len);
         return -1;
     }
-    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
+    if (info->fmt == IMG_FMT_JPG) {
+        unsigned jw, jh, jc;
+        if (jpeg_probe(buf, len, &jw, &jh, &jc, err, errlen) != 0)
+            return -1;
+        w = (int)jw, h = (int)jh, c = (int)jc;   /* libjpeg's limit: 65500 a side */
+    } else if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
         uint64_t hw, hh;
         if (img_header_size(info->fmt, buf, len, &hw, &hh) != 0 ||
-            img_check_size(hw, hh, max_pixels, err, errlen) == 0)
+            (img_check_size(hw, hh, max_pixels, err, errlen) == 0 &&
+             img_check_stb_limit(info->fmt, buf, len, hw, hh, err, errlen) == 0))
             snprintf(err, errlen, "%s: corrupt or unsupported header", label);
         return -1;
     }

@@ -693,3 +693,30 @@ long long jpeg_encode_planes(struct jpeg_enc *e, const struct img_planes *p,
     }
     return jpeg_enc_finish(e, failed, err, errlen);
 }
+
+int jpeg_probe(const unsigned char *buf, size_t len, unsigned *w, unsigned *h, unsigned *ch,
+               char *err, size_t errlen)
+{
+    struct jpeg_dec *d;
+    if (jpeg_dec_create(&d, err, errlen) != 0)
+        return -1;
+    int rc = -1;
+    jpeg_fail_reset(&d->fail);
+    if (setjmp(d->fail.escape) == 0) {
+        jpeg_mem_src(&d->cinfo, buf, (unsigned long)len);
+        jpeg_read_header(&d->cinfo, TRUE);
+        int n = d->cinfo.num_components;
+        if (n == 1 || n == 3 || n == 4) {
+            *w = d->cinfo.image_width;
+            *h = d->cinfo.image_height;
+            *ch = n == 1 ? 1 : 3;   /* CMYK comes out as RGB */
+            rc = 0;
+        } else {
+            snprintf(d->fail.msg, sizeof d->fail.msg, "unsupported: %d colour components", n);
+        }
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "JPEG: %s", d->fail.msg[0] ? d->fail.msg : "corrupt header");
+    jpeg_dec_destroy(d);   /* also aborts what the longjmp left */
+    return rc;
+}

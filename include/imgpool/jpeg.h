@@ -109,4 +109,11 @@ void jpeg_plane_size(enum img_sampling s, unsigned w, unsigned h, unsigned comp,
 long long jpeg_encode_planes(struct jpeg_enc *e, const struct img_planes *p,
                              const struct img_save_opts *so, int fd, char *err, size_t errlen);
 
+/* Reads only the header, with libjpeg (so every JPEG libjpeg-turbo decodes
+ * is accepted: arithmetic coding too): the size and the channels a decode
+ * gives (1 grey, else 3). Returns 0, or -1 with libjpeg's own reason
+ * ("JPEG: Unsupported JPEG data precision 12"). Any thread. */
+int jpeg_probe(const unsigned char *buf, size_t len, unsigned *w, unsigned *h, unsigned *ch,
+               char *err, size_t errlen);
+
 #endif
