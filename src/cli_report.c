@@ -61,7 +61,9 @@ static size_t cli_report_duplicates(const cJSON *files)
         return 0;
     const cJSON *f;
     cJSON_ArrayForEach(f, files) {
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path_bytes");
+        if (!cJSON_IsString(p))   /* a name that is not UTF-8: its exact bytes */
+            p = cJSON_GetObjectItemCaseSensitive(f, "path");
         paths[i++] = cJSON_IsString(p) ? p->valuestring : "";
     }
     qsort(paths, n, sizeof *paths, cli_report_cmp);
