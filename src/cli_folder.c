@@ -97,7 +97,7 @@ static void cli_usage(FILE *to)
 "Pool:\n"
 "  -j, --procs N          worker processes (default: online CPUs)\n"
 "      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none;\n"
-"                         below what a worker needs, about 40M, is a usage error)\n"
+"                         below what a worker needs, about 80M, is a usage error)\n"
 "      --max-pixels N     refuse larger images before decoding (default 100000000)\n"
 "      --timeout SECONDS  kill a worker stuck on one file (default 120; 0: none)\n"
 "Reporting:\n"

@@ -81,8 +81,8 @@ int report_add(struct report *r, const struct report_file *f)
     if (o && (report_add_text(o, "path", f->path, "path_bytes") != 0 ||
               report_add_text(o, "output", f->output, "output_bytes") != 0 ||
               report_add_text(o, "status", f->status, NULL) != 0 ||
-              report_add_text(o, "reason", f->reason, NULL) != 0 ||
-              report_add_text(o, "error", f->error, NULL) != 0)) {
+              report_add_text(o, "error", f->error, NULL) != 0 ||
+              report_add_text(o, "reason", f->reason, NULL) != 0)) {
         cJSON_Delete(o);
         o = NULL;
     }

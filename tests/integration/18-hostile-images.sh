@@ -39,9 +39,9 @@ expect_err "image too large: 30000x30000 exceeds --max-pixels 100000000"
 
 # Item 8: out of memory says so, with what it needed and the limit.
 if ! is_asan; then   # ASan reserves terabytes of address space: no ceiling there
-  $MKIMG flat 6000 6000 "$in/wide.png"
-  expect_exit 1 "$IMGPOOL" --max-memory 64M -o "$T/o8" "$in/wide.png"
-  expect_err "out of memory: 6000x6000 RGB needs about [0-9]* MiB, --max-memory is 64M"
+  $MKIMG flat 8000 8000 "$in/wide.png"
+  expect_exit 1 "$IMGPOOL" --max-memory 128M -o "$T/o8" "$in/wide.png"
+  expect_err "out of memory: 8000x8000 RGB needs about [0-9]* MiB, --max-memory is 128M"
 fi
 expect_exit 2 "$IMGPOOL" --max-memory 1 -o "$T/o8" "$in"
 expect_err "max-memory"
