@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imgpool/meta.h"
 #include "imgpool/outfile.h"
 #include "imgpool/clock.h"
 
@@ -228,12 +229,46 @@ static int job_worker_start(char *err, size_t errlen)
     return img_codec_create(&job_codec, err, errlen);
 }
 
+/* What goes into the output of the input's metadata m (changed in place):
+ * nothing but a kept profile under --strip; otherwise EXIF rewritten for the
+ * output (no thumbnail, orientation 1 once applied, its size w x h) and XMP
+ * as it was but for its orientation. The ICC profile is in m only with
+ * --keep-profile (img_decode drops it after converting to sRGB). A block that cannot be kept goes, with the
+ * reason in note unless it already holds one. */
+static void job_output_meta(const struct job_options *o, unsigned w, unsigned h,
+                            struct img_meta *m, char *note, size_t notelen)
+{
+    if (o->strip) {
+        unsigned char *icc = m->icc;
+        size_t icc_len = m->icc_len;
+        m->icc = NULL;
+        img_meta_free(m);
+        m->icc = icc;
+        m->icc_len = icc_len;
+        return;
+    }
+    if (m->exif) {
+        unsigned char *exif = NULL;
+        size_t n = 0;
+        char why[100];
+        if (meta_exif_for_output(m->exif, m->exif_len, o->autorotate, w, h, &exif, &n,
+                                 why, sizeof why) != 0 && !note[0])
+            snprintf(note, notelen, "%s", why);     /* a decoder's note comes first */
+        free(m->exif);
+        m->exif = exif;
+        m->exif_len = n;
+    }
+    if (m->xmp && o->autorotate)
+        meta_xmp_reset_orientation(m->xmp, m->xmp_len);
+}
+
 static int job_write(const struct job_options *o, struct job_image *ji, enum img_format fmt,
-                     const char *out_path, struct pool_record *rec)
+                     const struct img_meta *meta, const char *out_path, struct pool_record *rec)
 {
     char err[200];
     struct outfile *f;
-    const struct img_save_opts so = job_save_opts(o);
+    struct img_save_opts so = job_save_opts(o);
+    so.meta = meta;
     if (outfile_open(out_path, &f, err, sizeof err) != 0) {
         snprintf(rec->msg, sizeof rec->msg, "cannot write: %s", err);
         return -1;
@@ -310,6 +345,8 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     else if (info->warning[0])
         snprintf(rec->msg, sizeof rec->msg, "note: damaged data, converted what was readable (%s)",
                  info->warning);
+    else if (info->note[0])
+        snprintf(rec->msg, sizeof rec->msg, "note: %s", info->note);
 }
 
 int job_file(const struct job_options *o, const char *in_path, const char *out_path,
@@ -341,7 +378,9 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
 
     struct img_info info;
     struct job_image ji = {0};
-    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
+    struct img_meta meta = {0};
+    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate,
+                               .keep_profile = o->keep_profile, .meta = &meta};
     unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = clock_now_ns();
     int rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err);
@@ -352,6 +391,7 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     }
     job_read_done();
     if (rc != 0) {
+        img_meta_free(&meta);
         /* an image in a format imgpool does not read fails (not skipped), typed
          * by its format, so a report can tell it from a damaged file */
         res->in_fmt = (uint8_t)info.fmt;
@@ -368,9 +408,12 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     int64_t t1 = clock_now_ns();
     rc = job_apply_ops(o, sizes, &ji, rec);
     int64_t t2 = clock_now_ns();
-    if (rc == 0)
-        rc = job_write(o, &ji, fmt, out_path, rec);
     struct img shape = job_image_shape(&ji);
+    if (rc == 0) {
+        job_output_meta(o, shape.w, shape.h, &meta, info.note, sizeof info.note);
+        rc = job_write(o, &ji, fmt, &meta, out_path, rec);
+    }
+    img_meta_free(&meta);
     if (rc == 0)
         job_fill_result(rec, &info, &shape, fmt);
     res->decode_ns = t1 - t0;

@@ -32,6 +32,10 @@ struct job_options {
     int progressive, optimize;   /* JPEG: progressive scans, optimal Huffman tables */
     int lossless;                /* WebP output lossless */
     int autorotate;              /* apply EXIF orientation */
+    int keep_profile;            /* keep pixels in their embedded ICC profile and embed it
+                                    in the output; default: convert to sRGB, drop it */
+    int strip;                   /* write no metadata (EXIF, XMP; the ICC profile too,
+                                    unless keep_profile) */
     uint64_t max_pixels;         /* refuse larger images after the header; 0: no limit */
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */
     int force;                   /* redo outputs that are up to date */
