@@ -31,6 +31,7 @@ struct icc {
     size_t key_len;
     cmsUInt32Number key_in;         /* ... and input format */
     cmsHTRANSFORM xf;               /* NULL: nothing cached */
+    int identity;                   /* xf moves no sample by more than a level */
 };
 
 static void icc_on_error(cmsContext ctx, cmsUInt32Number code, const char *text)
@@ -132,6 +133,36 @@ static cmsHPROFILE icc_target(struct icc *c, enum icc_space space)
     return p;
 }
 
+/* 1 if xf (8-bit gray or RGB, with or without alpha) moves no sample of a
+ * grid through its colour space (every gray level; 17^3 RGB colours) by more
+ * than one level: an sRGB profile (as cameras, GIMP and Photoshop embed
+ * them), which then costs nothing per image. */
+static int icc_is_identity(cmsHTRANSFORM xf, cmsUInt32Number fmt)
+{
+    enum { STEPS = 17 };
+    unsigned colours = T_CHANNELS(fmt), bpp = colours + T_EXTRA(fmt);
+    unsigned n = colours == 1 ? 256 : STEPS * STEPS * STEPS;
+    unsigned char in[STEPS * STEPS * STEPS * 4], out[sizeof in];
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char *p = in + i * bpp;
+        if (colours == 1) {
+            p[0] = (unsigned char)i;
+        } else {
+            unsigned v[3] = {i % STEPS, i / STEPS % STEPS, i / (STEPS * STEPS)};
+            for (unsigned k = 0; k < 3; k++)
+                p[k] = (unsigned char)(v[k] * 255 / (STEPS - 1));
+        }
+        if (bpp > colours)
+            p[colours] = 255;
+    }
+    cmsDoTransform(xf, in, out, n);
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned k = 0; k < colours; k++)
+            if (abs(in[i * bpp + k] - out[i * bpp + k]) > 1)
+                return 0;
+    return 1;
+}
+
 /* The transform for profile icc and input format in: the cached one if the
  * key matches, else a new one (replacing it). NULL with c->msg set on error. */
 static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size_t len,
@@ -162,6 +193,7 @@ static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size
     c->key_len = len;
     c->key_in = in;
     c->xf = xf;
+    c->identity = space != ICC_SPACE_CMYK && icc_is_identity(xf, in);
     return xf;
 }
 
@@ -205,6 +237,8 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
     enum icc_space space;
     if (icc_prepare_space(c, icc, len, im->ch, &xf, &space, err, errlen) != 0)
         return -1;
+    if (c->identity)
+        return 0;                       /* sRGB already, to the level */
     unsigned och = space == ICC_SPACE_CMYK ? 3 : im->ch;
     size_t in_stride = (size_t)im->w * im->ch, out_stride = (size_t)im->w * och;
     unsigned char *dst = im->px;

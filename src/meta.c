@@ -344,10 +344,27 @@ static ExifData *meta_exif_load(const unsigned char *exif, size_t len)
     return ed;
 }
 
+/* 1 if exif is a TIFF header whose first IFD has no entries (GIMP writes
+ * such blocks): nothing to keep, and nothing wrong with it. */
+static int meta_exif_empty(const unsigned char *exif, size_t len)
+{
+    int le = len >= 8 && memcmp(exif, "II*\0", 4) == 0;
+    if (!le && (len < 8 || memcmp(exif, "MM\0*", 4) != 0))
+        return 0;
+    uint32_t at = le ? (uint32_t)exif[4] | (uint32_t)exif[5] << 8 | (uint32_t)exif[6] << 16 |
+                           (uint32_t)exif[7] << 24
+                     : meta_be32(exif + 4);
+    return at <= len - 2 && exif[at] == 0 && exif[at + 1] == 0;
+}
+
 int meta_exif_for_output(const unsigned char *exif, size_t len, int reset_orientation,
                          unsigned w, unsigned h, unsigned char **out, size_t *outlen,
                          char *err, size_t errlen)
 {
+    *out = NULL;
+    *outlen = 0;
+    if (meta_exif_empty(exif, len))
+        return 0;
     ExifData *ed = len >= 8 && len <= UINT32_MAX - 6 ? meta_exif_load(exif, len) : NULL;
     if (!ed) {
         snprintf(err, errlen, "EXIF left out: unreadable");

@@ -260,6 +260,13 @@ static void test_meta__exif_for_output(void **state)
     free(framed);
     free(out);
 
+    /* an EXIF block without entries (as GIMP writes) is nothing to keep, no error */
+    out = (unsigned char *)"x";
+    assert_int_equal(meta_exif_for_output((const unsigned char *)"MM\0*\0\0\0\x08\0\0", 10, 1, 1,
+                                          1, &out, &n, err, sizeof err), 0);
+    assert_null(out);
+    assert_int_equal(n, 0);
+
     /* garbage is refused with a reason */
     out = NULL;
     assert_int_equal(meta_exif_for_output((const unsigned char *)"garbage!garbage!", 16, 1, 1, 1,

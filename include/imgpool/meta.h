@@ -53,8 +53,9 @@ int meta_read(enum img_format fmt, const unsigned char *buf, size_t len, unsigne
  * libexif for an output of w x h pixels: the embedded thumbnail (IFD1) is
  * removed, the orientation set to 1 if reset_orientation (the pixels were
  * turned upright), and PixelXDimension / PixelYDimension set to w and h where
- * present. Returns 0 with *out (malloc'd, the caller frees) and *outlen, or
- * -1 with a message when the block cannot be read or comes out larger than
+ * present. Returns 0 with *out (malloc'd, the caller frees) and *outlen
+ * (*out NULL for a block with no entries: nothing to keep), or -1 with a
+ * message when the block cannot be read or comes out larger than
  * META_EXIF_MAX. */
 int meta_exif_for_output(const unsigned char *exif, size_t len, int reset_orientation,
                          unsigned w, unsigned h, unsigned char **out, size_t *outlen,

@@ -25,6 +25,10 @@ g.putdata([(x, y, (x + 2 * y) // 3) for y in range(192) for x in range(256)])
 g.save(p("src.png"))
 g.save(p("swap.png"), icc_profile=swap)
 g.save(p("swap.jpg"), quality=95, icc_profile=swap)
+g.save(p("swap.tiff"), icc_profile=swap)            # the formats module's decoders
+from PIL import features
+if features.check("webp"):
+    g.save(p("swap.webp"), lossless=True, icc_profile=swap)
 ga = g.convert("RGBA"); ga.putalpha(Image.linear_gradient("L").resize((256, 192)))
 ga.save(p("swap-alpha.png"), icc_profile=swap)
 Image.open(photo).convert("RGB").save(p("adobe.jpg"), quality=92, icc_profile=adobe)
@@ -79,6 +83,10 @@ unmanaged = mean_diff(src, reference(p("in/swap.png")))
 assert unmanaged > 20, "the profile should matter: %.1f" % unmanaged
 check("swap.jpg vs lcms2", Image.open(p("conv/swap.jpg.png")).convert("RGB"),
       reference(p("in/swap.jpg")), 1.0)
+for name in ("swap.tiff", "swap.webp"):
+    if os.path.exists(p("in", name)):
+        check(name + " vs swapped", Image.open(p("conv", name + ".png")).convert("RGB"),
+              Image.merge("RGB", (g, r, b)), 1.0)
 check("adobe.jpg vs lcms2", Image.open(p("conv/adobe.png")).convert("RGB"),
       reference(p("in/adobe.jpg")), 1.5)
 # alpha untouched, colours converted
