@@ -7,7 +7,7 @@ DESTDIR ?=
 VERSION := 0.1.0
 
 PKGS      := stb libcurl libcjson libexif gmp libdeflate libjpeg zlib libwebp libwebpdemux \
-             libwebpmux libtiff-4 libheif libavif
+             libwebpmux libtiff-4 libheif libavif lcms2
 TEST_PKGS := cmocka
 # Asked of pkg-config on first use, not when the Makefile is read: on a fresh
 # machine the packages (and pkg-config itself) arrive during this very make,
@@ -113,7 +113,8 @@ fuzz: all
 	@sh tools/deps.sh fuzz
 	@mkdir -p build/fuzz/img build/fuzz/img-seeds build/fuzz/xkcd build/fuzz/xkcd-seeds
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c \
-	  src/jpeg.c src/resample.c src/webp.c src/tiff.c src/heic.c src/avif.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	  src/jpeg.c src/resample.c src/webp.c src/tiff.c src/heic.c src/avif.c \
+	  src/icc.c src/meta.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
 	  src/outfile.c src/clock.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	@cp samples/* build/fuzz/img-seeds/

@@ -20,6 +20,7 @@
 
 #include "imgpool/avif.h"
 #include "imgpool/heic.h"
+#include "imgpool/icc.h"
 #include "imgpool/png.h"
 #include "imgpool/tiff.h"
 #include "imgpool/webp.h"
@@ -151,6 +152,12 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
     case CLI_OPT_NO_AUTOROTATE:
         jo->autorotate = 0;
         return 1;
+    case CLI_OPT_KEEP_PROFILE:
+        jo->keep_profile = 1;
+        return 1;
+    case CLI_OPT_STRIP:
+        jo->strip = 1;
+        return 1;
     case CLI_OPT_MAX_PIXELS:
         return cli_parse_range("--max-pixels", arg, 0, UINT64_MAX, &jo->max_pixels) == 0 ? 1 : -1;
     case CLI_OPT_FORCE:
@@ -211,6 +218,7 @@ const char *cli_record_verb(const struct pool_record *rec)
     static const char *const verbs[JOB_REASON_COUNT] = {
         [JOB_DONE] = "done", [JOB_NOTE_ANIMATED] = "note", [JOB_NOTE_MULTIPAGE] = "note",
         [JOB_NOTE_DAMAGED] = "note",
+        [JOB_NOTE_METADATA] = "note",
         [JOB_UP_TO_DATE] = "skipped", [JOB_NOT_AN_IMAGE] = "skipped",
         [JOB_CANNOT_READ] = "cannot read", [JOB_CANNOT_READ_FOLDER] = "cannot read folder",
         [JOB_CANNOT_DECODE] = "cannot decode",
@@ -243,6 +251,7 @@ void cli_version(void)
     printf("  libtiff %s\n", tiff_version());
     printf("  libheif %s\n", heic_version());
     printf("  libavif %s\n", avif_version());
+    printf("  lcms2 %s\n", icc_version());
 }
 
 /* ---- the progress line ------------------------------------------------ */

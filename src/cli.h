@@ -23,7 +23,7 @@ enum {
     CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
     CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
     CLI_OPT_SAMPLING, CLI_OPT_PROGRESSIVE, CLI_OPT_OPTIMIZE,
-    CLI_OPT_LOSSLESS,
+    CLI_OPT_LOSSLESS, CLI_OPT_KEEP_PROFILE, CLI_OPT_STRIP,
 };
 /* Their long option entries, for a struct option table:
  *   CLI_JOB_LONGOPTS, {"procs", required_argument, 0, 'j'}, ... */
@@ -39,6 +39,8 @@ enum {
     {"optimize", no_argument, 0, CLI_OPT_OPTIMIZE}, \
     {"lossless", no_argument, 0, CLI_OPT_LOSSLESS}, \
     {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
+    {"keep-profile", no_argument, 0, CLI_OPT_KEEP_PROFILE}, \
+    {"strip", no_argument, 0, CLI_OPT_STRIP}, \
     {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
     {"force", no_argument, 0, CLI_OPT_FORCE}
 

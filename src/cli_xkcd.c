@@ -104,6 +104,7 @@ static void cli_xkcd_usage(FILE *to)
 "Processing (in the pool, while downloads run; outputs in DIR/processed):\n"
 "      --gray, --resize GEOMETRY, --format FMT, --quality Q   as for folders\n"
 "      --png-level N, --sampling S, --progressive, --optimize  as for folders\n"
+"      --keep-profile, --strip                                 as for folders\n"
 "  -j, --procs N           worker processes (default: online CPUs)\n"
 "Reporting:\n"
 "  -q, --quiet             only errors\n"

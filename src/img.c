@@ -22,7 +22,9 @@
 
 #include "imgpool/avif.h"
 #include "imgpool/heic.h"
+#include "imgpool/icc.h"
 #include "imgpool/jpeg.h"
+#include "imgpool/meta.h"
 #include "imgpool/png.h"
 #include "imgpool/resample.h"
 #include "imgpool/tiff.h"
@@ -251,39 +253,11 @@ static int img_gif_animated(const unsigned char *b, size_t len)
     return 0;
 }
 
-/* Finds the "Exif\0\0" APP1 segment of a JPEG before the first scan. */
-static const unsigned char *img_jpeg_exif(const unsigned char *b, size_t len, size_t *seglen)
-{
-    size_t pos = 2;
-    while (pos + 4 <= len && b[pos] == 0xff) {
-        unsigned marker = b[pos + 1];
-        if (marker == 0xff) {                   /* fill byte */
-            pos++;
-            continue;
-        }
-        if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-            pos += 2;
-            continue;
-        }
-        if (marker == 0xda || marker == 0xd9)
-            break;
-        size_t n = img_be16(b + pos + 2);
-        if (n < 2 || pos + 2 + n > len)
-            break;
-        if (marker == 0xe1 && n >= 8 && memcmp(b + pos + 4, "Exif\0\0", 6) == 0) {
-            *seglen = n - 2;
-            return b + pos + 4;
-        }
-        pos += 2 + n;
-    }
-    return NULL;
-}
-
 /* EXIF orientation 1..8 of a JPEG; 1 when absent or out of range. */
 static int img_jpeg_orientation(const unsigned char *b, size_t len)
 {
     size_t n = 0;
-    const unsigned char *seg = img_jpeg_exif(b, len, &n);
+    const unsigned char *seg = meta_jpeg_segment(b, len, 0xe1, "Exif\0\0", 6, &n);
     int orientation = 1;
     if (!seg)
         return 1;
@@ -478,6 +452,7 @@ struct img_codec {
     struct png_dec *png_in;
     struct jpeg_dec *jpeg;
     struct jpeg_enc *jpeg_out;
+    struct icc *icc;
 };
 
 int img_codec_create(struct img_codec **out, char *err, size_t errlen)
@@ -489,7 +464,7 @@ int img_codec_create(struct img_codec **out, char *err, size_t errlen)
     }
     if (png_enc_create(&c->png, err, errlen) != 0 || png_dec_create(&c->png_in, err, errlen) != 0 ||
         jpeg_dec_create(&c->jpeg, err, errlen) != 0 ||
-        jpeg_enc_create(&c->jpeg_out, err, errlen) != 0) {
+        jpeg_enc_create(&c->jpeg_out, err, errlen) != 0 || icc_create(&c->icc, err, errlen) != 0) {
         img_codec_destroy(c);
         return -1;
     }
@@ -505,6 +480,7 @@ void img_codec_destroy(struct img_codec *c)
     png_dec_destroy(c->png_in);
     jpeg_dec_destroy(c->jpeg);
     jpeg_enc_destroy(c->jpeg_out);
+    icc_destroy(c->icc);
     free(c);
 }
 
@@ -519,31 +495,32 @@ static unsigned img_jpeg_denom(const struct img_load_opts *o, const struct img_i
 
 /* libjpeg-turbo, for every JPEG, at the largest DCT scale that still covers
  * the target (given in the upright frame, so swapped for 90-degree EXIF
- * turns): 0 (a warning, if any, in info->warning), or -1 with libjpeg's
- * message. */
+ * turns), with JPEG_DEC_* flags: 0 (a warning, if any, in info->warning), or
+ * -1 with libjpeg's message. */
 static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t len,
-                           const struct img_load_opts *o, struct img_info *info,
+                           const struct img_load_opts *o, unsigned flags, struct img_info *info,
                            struct img *out, char *err, size_t errlen)
 {
     unsigned denom = img_jpeg_denom(o, info);
-    int rc = jpeg_decode(c->jpeg, buf, len, denom, o->gray, o->max_pixels, out, err, errlen);
+    int rc = jpeg_decode(c->jpeg, buf, len, denom, flags, o->max_pixels, out, err, errlen);
     if (rc == 1)
         snprintf(info->warning, sizeof info->warning, "%s", err);
     return rc < 0 ? -1 : 0;
 }
 
-/* WebP, TIFF, HEIC and AVIF: their module decodes (and fills o->meta), then
- * the result is checked against what the probe promised. */
-static int img_decode_module(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+/* WebP, TIFF, HEIC and AVIF: their module decodes (and fills m with the
+ * file's ICC profile, EXIF and XMP), then the result is checked against what
+ * the probe promised. */
+static int img_decode_module(const unsigned char *buf, size_t len, struct img_meta *m,
                              const struct img_info *info, struct img *out, char *err,
                              size_t errlen)
 {
     int rc;
     switch (info->fmt) {
-    case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, o->meta, err, errlen); break;
-    case IMG_FMT_TIFF: rc = tiff_decode(buf, len, out, o->meta, err, errlen); break;
-    case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, o->meta, err, errlen); break;
-    default:           rc = heic_decode(buf, len, out, o->meta, err, errlen); break;
+    case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, m, err, errlen); break;
+    case IMG_FMT_TIFF: rc = tiff_decode(buf, len, out, m, err, errlen); break;
+    case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, m, err, errlen); break;
+    default:           rc = heic_decode(buf, len, out, m, err, errlen); break;
     }
     if (rc == 0 && (out->w != info->w || out->h != info->h || out->ch < 1 || out->ch > 4)) {
         snprintf(err, errlen, "%s: decoder returned a bad image (%ux%u, %u channels)",
@@ -552,6 +529,52 @@ static int img_decode_module(const unsigned char *buf, size_t len, const struct 
         rc = -1;
     }
     return rc;
+}
+
+/* The JPEG decoder's flags for a profile icc that will be converted (NULL:
+ * none). The luma shortcut for o->gray is wrong under an RGB or CMYK profile
+ * (luma must come from the converted colours); a CMYK profile that lcms2 can
+ * use gets the CMYK samples. One it cannot use clears *convert, with the
+ * reason in info->note. */
+static unsigned img_jpeg_flags(struct img_codec *c, const struct img_load_opts *o,
+                               const struct img_meta *m, int *convert, struct img_info *info)
+{
+    enum icc_space space = *convert ? icc_space_of(m->icc, m->icc_len) : ICC_SPACE_OTHER;
+    unsigned flags = o->gray && (!m->icc || !*convert || space == ICC_SPACE_GRAY) ? JPEG_DEC_GRAY : 0;
+    char why[96];
+    if (space == ICC_SPACE_CMYK) {
+        if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) == 0) {
+            flags |= JPEG_DEC_CMYK;
+        } else {
+            snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
+            *convert = 0;
+        }
+    }
+    return flags;
+}
+
+/* The metadata o asks for, read into o->meta, or into own when nobody asked:
+ * the profile is read anyway, since by default the pixels are converted with
+ * it. Blobs already there are kept. Returns where it went; a note about a
+ * malformed block in info->note. */
+static struct img_meta *img_read_meta(const struct img_load_opts *o, const unsigned char *buf,
+                                      size_t len, struct img_info *info, struct img_meta *own)
+{
+    struct img_meta *m = o->meta ? o->meta : own;
+    unsigned want = o->meta ? META_ALL : o->keep_profile ? 0 : META_ICC;
+    if (want)
+        meta_read(info->fmt, buf, len, want, m, info->note, sizeof info->note);
+    return m;
+}
+
+/* Pixels in profile m->icc to sRGB; if that fails, they stay as decoded,
+ * with the reason in info->note. */
+static void img_to_srgb(struct img_codec *c, const struct img_meta *m, struct img *im,
+                        struct img_info *info)
+{
+    char why[96];
+    if (icc_to_srgb(c->icc, m->icc, m->icc_len, im, why, sizeof why) != 0)
+        snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
 }
 
 /* The stb_image path: every format but JPEG, the module formats, and the
@@ -604,6 +627,7 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
 {
     struct img_info local;
     struct img_load_opts none = {0};
+    struct img_meta own = {0};
 
     if (!info)
         info = &local;
@@ -614,25 +638,36 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
         *info = *o->probed;
     else if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
         return -1;
-    int done = 0, scaled = 0;
+    struct img_meta *m = img_read_meta(o, buf, len, info, &own);
+    int convert = m->icc && !o->keep_profile;
+    int done = 0, scaled = 0, rc = 0;
     if (info->fmt == IMG_FMT_JPG) {
-        if (img_decode_jpeg(c, buf, len, o, info, out, err, errlen) != 0)
-            return -1;
+        unsigned flags = img_jpeg_flags(c, o, m, &convert, info);
+        rc = img_decode_jpeg(c, buf, len, o, flags, info, out, err, errlen);
         done = 1, scaled = out->w != info->w || out->h != info->h;
     } else if (info->fmt == IMG_FMT_PNG) {
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
     } else if (info->fmt >= IMG_FMT_WEBP) {
-        if (img_decode_module(buf, len, o, info, out, err, errlen) != 0)
-            return -1;
-        done = 1;
+        rc = img_decode_module(buf, len, m, info, out, err, errlen);
+        done = 1, convert = m->icc && !o->keep_profile;
     }
-    if (!done && img_decode_stb(buf, len, o, info, out, err, errlen) != 0)
-        return -1;
-    if (o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
+    if (rc == 0 && !done)
+        rc = img_decode_stb(buf, len, o, info, out, err, errlen);
+    if (rc == 0 && convert)
+        img_to_srgb(c, m, out, info);
+    if (!o->keep_profile) {             /* converted, or refused: it no longer describes them */
+        free(m->icc);
+        m->icc = NULL;
+        m->icc_len = 0;
+    }
+    if (rc == 0 && o->autorotate && img_orient(out, info->orientation, err, errlen) != 0) {
         img_free(out);
-        return -1;
+        rc = -1;
     }
+    img_meta_free(&own);
+    if (rc != 0)
+        return -1;
     img_decoded_info(o, info, out->w, out->h, out->ch, scaled);
     return 0;
 }
@@ -770,12 +805,12 @@ static unsigned char *img_flatten_white(const struct img *im)
     return out;
 }
 
-static long long img_encode_png(struct img_codec *c, const struct img *im, int level, int fd,
-                                char *err, size_t errlen)
+static long long img_encode_png(struct img_codec *c, const struct img *im, int level,
+                                const struct img_meta *meta, int fd, char *err, size_t errlen)
 {
     size_t n;
     const unsigned char *png = png_encode(c->png, im->px, im->w, im->h, im->ch,
-                                          level ? level : PNG_LEVEL_DEFAULT, &n, err, errlen);
+                                          level ? level : PNG_LEVEL_DEFAULT, meta, &n, err, errlen);
     if (!png)
         return -1;
     return img_write_fd(fd, png, n, err, errlen) == 0 ? (long long)n : -1;
@@ -868,6 +903,25 @@ static int img_save_opts_ok(const struct img_save_opts *so, char *err, size_t er
     return 0;
 }
 
+/* so, or a copy in *fitted without an ICC profile that does not describe
+ * ch-channel output: a profile tags the pixels it came with, so an RGB one
+ * cannot tag a gray result (PNG readers reject that), nor a CMYK one any
+ * output. *no_icc holds the copy's metadata. */
+static const struct img_save_opts *img_fit_meta(const struct img_save_opts *so, unsigned ch,
+                                                struct img_save_opts *fitted,
+                                                struct img_meta *no_icc)
+{
+    enum icc_space want = ch >= 3 ? ICC_SPACE_RGB : ICC_SPACE_GRAY;
+    if (!so->meta || !so->meta->icc || icc_space_of(so->meta->icc, so->meta->icc_len) == want)
+        return so;
+    *no_icc = *so->meta;
+    no_icc->icc = NULL;
+    no_icc->icc_len = 0;
+    *fitted = *so;
+    fitted->meta = no_icc;
+    return fitted;
+}
+
 long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_format fmt,
                            const struct img_save_opts *so, int fd, char *err, size_t errlen)
 {
@@ -885,9 +939,12 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
     }
     if (img_save_opts_ok(so, err, errlen) != 0)
         return -1;
+    struct img_save_opts fitted;
+    struct img_meta no_icc;
+    so = img_fit_meta(so, im->ch, &fitted, &no_icc);
     switch (fmt) {
     case IMG_FMT_PNG:
-        return img_encode_png(c, im, so->png_level, fd, err, errlen);
+        return img_encode_png(c, im, so->png_level, so->meta, fd, err, errlen);
     case IMG_FMT_JPG:
         return img_encode_jpeg(c, im, so, fd, err, errlen);
     case IMG_FMT_WEBP:
@@ -934,11 +991,16 @@ int img_codec_decode_planes(struct img_codec *c, const unsigned char *buf, size_
         return -1;
     if (info->fmt != IMG_FMT_JPG)
         return 1;
+    struct img_meta own = {0};
+    int colour = img_read_meta(o, buf, len, info, &own)->icc && !o->keep_profile;
+    img_meta_free(&own);
+    if (colour)
+        return 1;                       /* the colours need a transform: through RGB */
     int rc;
     if (o->gray) {
         /* libjpeg's grayscale output is the Y plane already (chroma never
          * decoded); a CMYK file comes out RGB and is made gray here. */
-        rc = img_decode_jpeg(c, buf, len, o, info, &out->plane[0], err, errlen);
+        rc = img_decode_jpeg(c, buf, len, o, JPEG_DEC_GRAY, info, &out->plane[0], err, errlen);
         if (rc == 0 && img_gray(&out->plane[0], err, errlen) != 0)
             rc = -1;
         out->n = 1;
@@ -1087,6 +1149,9 @@ long long img_codec_encode_planes(struct img_codec *c, struct img_planes *p,
     if (img_save_opts_ok(so, err, errlen) != 0 ||
         img_planes_resize(p, p->w, p->h, so, err, errlen) != 0)
         return -1;
+    struct img_save_opts fitted;
+    struct img_meta no_icc;
+    so = img_fit_meta(so, p->n, &fitted, &no_icc);
     return jpeg_encode_planes(c->jpeg_out, p, so, fd, err, errlen);
 }
 

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imgpool/meta.h"
 #include "imgpool/outfile.h"
 #include "imgpool/clock.h"
 
@@ -28,7 +29,8 @@ const char *job_reason_name(enum job_reason r)
     static const char *const names[JOB_REASON_COUNT] = {
         [JOB_DONE] = "done", [JOB_NOTE_ANIMATED] = "note-animated",
         [JOB_NOTE_MULTIPAGE] = "note-multipage",
-        [JOB_NOTE_DAMAGED] = "note-damaged", [JOB_UP_TO_DATE] = "up-to-date",
+        [JOB_NOTE_DAMAGED] = "note-damaged", [JOB_NOTE_METADATA] = "note-metadata",
+        [JOB_UP_TO_DATE] = "up-to-date",
         [JOB_NOT_AN_IMAGE] = "not-an-image", [JOB_CANNOT_READ] = "cannot-read",
         [JOB_CANNOT_READ_FOLDER] = "cannot-read-folder",
         [JOB_CANNOT_DECODE] = "cannot-decode", [JOB_OUT_OF_MEMORY] = "out-of-memory",
@@ -40,7 +42,7 @@ const char *job_reason_name(enum job_reason r)
 
 static int job_status_of(enum job_reason why)
 {
-    if (why <= JOB_NOTE_DAMAGED)
+    if (why <= JOB_NOTE_METADATA)
         return POOL_OK;
     return why <= JOB_NOT_AN_IMAGE ? POOL_SKIPPED : POOL_FAILED;
 }
@@ -258,12 +260,46 @@ static int job_worker_start(char *err, size_t errlen)
     return img_codec_create(&job_codec, err, errlen);
 }
 
+/* What goes into the output of the input's metadata m (changed in place):
+ * nothing but a kept profile under --strip; otherwise EXIF rewritten for the
+ * output (no thumbnail, orientation 1 once applied, its size w x h) and XMP
+ * as it was but for its orientation. The ICC profile is in m only with
+ * --keep-profile (img_decode drops it after converting to sRGB). A block that cannot be kept goes, with the
+ * reason in note unless it already holds one. */
+static void job_output_meta(const struct job_options *o, unsigned w, unsigned h,
+                            struct img_meta *m, char *note, size_t notelen)
+{
+    if (o->strip) {
+        unsigned char *icc = m->icc;
+        size_t icc_len = m->icc_len;
+        m->icc = NULL;
+        img_meta_free(m);
+        m->icc = icc;
+        m->icc_len = icc_len;
+        return;
+    }
+    if (m->exif) {
+        unsigned char *exif = NULL;
+        size_t n = 0;
+        char why[100];
+        if (meta_exif_for_output(m->exif, m->exif_len, o->autorotate, w, h, &exif, &n,
+                                 why, sizeof why) != 0 && !note[0])
+            snprintf(note, notelen, "%s", why);     /* a decoder's note comes first */
+        free(m->exif);
+        m->exif = exif;
+        m->exif_len = n;
+    }
+    if (m->xmp && o->autorotate)
+        meta_xmp_reset_orientation(m->xmp, m->xmp_len);
+}
+
 static int job_write(const struct job_options *o, struct job_image *ji, enum img_format fmt,
-                     const char *out_path, struct pool_record *rec)
+                     const struct img_meta *meta, const char *out_path, struct pool_record *rec)
 {
     char err[200];
     struct outfile *f;
-    const struct img_save_opts so = job_save_opts(o);
+    struct img_save_opts so = job_save_opts(o);
+    so.meta = meta;
     size_t root = o->out_root ? strlen(o->out_root) : 0;
     int beneath = root && strncmp(out_path, o->out_root, root) == 0 && out_path[root] == '/';
     if ((beneath ? outfile_open_beneath(o->out_root, out_path + root + 1, &f, err, sizeof err)
@@ -335,6 +371,8 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     else if (info->warning[0])
         job_end(rec, JOB_NOTE_DAMAGED, "damaged data, converted what was readable (%s)",
                 info->warning);
+    else if (info->note[0])
+        job_end(rec, JOB_NOTE_METADATA, "%s", info->note);
     else
         job_end(rec, JOB_DONE, "%s", "");
 }
@@ -398,10 +436,11 @@ static int job_open_input(const char *path, struct stat *st, struct pool_record 
  * (and a JPEG's EXIF) is parsed once. 0, or -1 with the record filled. */
 static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
                       struct img_info *info, struct job_image *ji, unsigned sizes[][2],
-                      struct pool_record *rec)
+                      struct img_meta *meta, struct pool_record *rec)
 {
     char err[POOL_MSG_MAX];
-    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate};
+    struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate,
+                               .keep_profile = o->keep_profile, .meta = meta};
     if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0)
         return job_end(rec, JOB_CANNOT_DECODE, "%s", err), -1;
     if (o->dry_run)
@@ -449,11 +488,13 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
 
     struct img_info info;
     struct job_image ji = {0};
+    struct img_meta meta = {0};
     unsigned sizes[JOB_OPS_MAX][2];
     int64_t t0 = clock_now_ns();
-    rc = job_decode(o, buf, len, &info, &ji, sizes, rec);
+    rc = job_decode(o, buf, len, &info, &ji, sizes, &meta, rec);
     job_read_done();
     if (rc != 0) {
+        img_meta_free(&meta);
         /* an image in a format imgpool does not read fails (not skipped), typed
          * by its format, so a report can tell it from a damaged file */
         res->in_fmt = (uint8_t)info.fmt;
@@ -468,9 +509,12 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     int64_t t1 = clock_now_ns();
     rc = job_apply_ops(o, sizes, &ji, rec);
     int64_t t2 = clock_now_ns();
-    if (rc == 0)
-        rc = job_write(o, &ji, fmt, out_path, rec);
     struct img shape = job_image_shape(&ji);
+    if (rc == 0) {
+        job_output_meta(o, shape.w, shape.h, &meta, info.note, sizeof info.note);
+        rc = job_write(o, &ji, fmt, &meta, out_path, rec);
+    }
+    img_meta_free(&meta);
     if (rc == 0)
         job_fill_result(rec, &info, &shape, fmt);
     res->decode_ns = t1 - t0;

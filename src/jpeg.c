@@ -193,11 +193,24 @@ static void jpeg_cmyk_to_rgb(const unsigned char *in, unsigned char *out, unsign
             out[c] = (unsigned char)((in[c] * in[3] + 127) / 255);
 }
 
+/* JPEG_DEC_CMYK: the samples as CMYK with 0 = no ink, for a CMYK profile.
+ * Files with an Adobe marker store them inverted (Photoshop's convention, as
+ * libvips and Pillow read it); others as they are. */
+static void jpeg_cmyk_plain(const unsigned char *in, unsigned char *out, unsigned w, int inverted)
+{
+    if (!inverted) {
+        memcpy(out, in, (size_t)w * 4);
+        return;
+    }
+    for (size_t i = 0; i < (size_t)w * 4; i++)
+        out[i] = (unsigned char)(255 - in[i]);
+}
+
 /* One decode: what was asked, and what it has allocated so far (freed by
  * jpeg_decode_job after an error, whichever way it came). */
 struct jpeg_job {
     unsigned denom;
-    int gray;
+    unsigned flags;                 /* JPEG_DEC_* */
     unsigned long long max_pixels;
     struct img *out;                /* pixels wanted (jpeg_decode), or */
     struct img_planes *planes;      /* planes wanted (jpeg_decode_planes) */
@@ -223,10 +236,18 @@ static int jpeg_planes_fit(const struct jpeg_decompress_struct *c)
     return (h == 1 || h == 2) && (v == 1 || v == 2);
 }
 
+/* The channels jpeg_read_pixels gives a file with num_components. */
+static unsigned jpeg_pixel_channels(const struct jpeg_decompress_struct *c, const struct jpeg_job *j)
+{
+    if (c->num_components == 4)
+        return j->flags & JPEG_DEC_CMYK ? 4 : 3;
+    return (unsigned)c->output_components;
+}
+
 static void jpeg_read_pixels(struct jpeg_dec *d, struct jpeg_job *j, int cmyk)
 {
     struct jpeg_decompress_struct *c = &d->cinfo;
-    unsigned och = cmyk ? 3 : (unsigned)c->output_components;
+    unsigned och = jpeg_pixel_channels(c, j);
     size_t stride = (size_t)c->output_width * och;
     j->px = malloc(stride * c->output_height);
     if (!j->px || (cmyk && jpeg_row_buffer(d, (size_t)c->output_width * 4) != 0)) {
@@ -239,7 +260,10 @@ static void jpeg_read_pixels(struct jpeg_dec *d, struct jpeg_job *j, int cmyk)
         if (cmyk) {
             JSAMPROW in = d->row;
             jpeg_read_scanlines(c, &in, 1);
-            jpeg_cmyk_to_rgb(d->row, row, c->output_width);
+            if (j->flags & JPEG_DEC_CMYK)
+                jpeg_cmyk_plain(d->row, row, c->output_width, c->saw_Adobe_marker);
+            else
+                jpeg_cmyk_to_rgb(d->row, row, c->output_width);
         } else {
             jpeg_read_scanlines(c, &row, 1);
         }
@@ -329,8 +353,9 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, st
     c->scale_num = 1;
     c->scale_denom = j->denom;
     c->raw_data_out = j->planes ? TRUE : FALSE;
-    c->out_color_space = cmyk ? JCS_CMYK : j->gray || c->num_components == 1 ? JCS_GRAYSCALE
-                                                                             : JCS_RGB;
+    int gray = (j->flags & JPEG_DEC_GRAY) != 0;
+    c->out_color_space = cmyk ? JCS_CMYK : gray || c->num_components == 1 ? JCS_GRAYSCALE
+                                                                          : JCS_RGB;
     c->dct_method = JDCT_ISLOW;
     /* coef_bits exists only in progressive mode (a sequential file may have
      * several scans too: one per component). */
@@ -355,7 +380,7 @@ static int jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len, st
         return -1;
     if (j->out) {
         *j->out = (struct img){j->px, c->output_width, c->output_height,
-                               cmyk ? 3 : (unsigned)c->output_components};
+                               jpeg_pixel_channels(c, j)};
         j->px = NULL;
     }
     return d->fail.warned ? 1 : 0;
@@ -388,10 +413,10 @@ static int jpeg_decode_job(struct jpeg_dec *d, const unsigned char *buf, size_t 
 }
 
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
-                int gray, unsigned long long max_pixels, struct img *out, char *err,
+                unsigned flags, unsigned long long max_pixels, struct img *out, char *err,
                 size_t errlen)
 {
-    struct jpeg_job j = {.denom = denom, .gray = gray, .max_pixels = max_pixels, .out = out};
+    struct jpeg_job j = {.denom = denom, .flags = flags, .max_pixels = max_pixels, .out = out};
     memset(out, 0, sizeof *out);
     return jpeg_decode_job(d, buf, len, &j, err, errlen);
 }

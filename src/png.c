@@ -38,6 +38,10 @@
 
 /* A chunk holds at most 2^31-1 bytes; keep the single IDAT comfortably below. */
 #define PNG_MAX_DATA 0x7ff00000u
+/* Largest metadata block written (an ICC profile, EXIF or XMP). */
+#define PNG_META_MAX (64u << 20)
+#define PNG_ICC_NAME "ICC profile"
+#define PNG_XMP_KEY "XML:com.adobe.xmp"
 /* How much filtered data decides the coding of a larger image. */
 #define PNG_SAMPLE (256u * 1024)
 
@@ -98,6 +102,11 @@ static void png_put32(unsigned char *p, uint32_t v)
     p[1] = (unsigned char)(v >> 16);
     p[2] = (unsigned char)(v >> 8);
     p[3] = (unsigned char)v;
+}
+
+static uint32_t png_get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Writes the CRC of a chunk whose length field starts at p (type + data). */
@@ -289,9 +298,78 @@ static size_t png_compress(struct png_enc *e, size_t n, unsigned char *out, size
     return libdeflate_zlib_compress(e->zc, in, n, out, cap);
 }
 
+/* Bytes the metadata chunks may take, compressed iCCP at its bound; 0 with
+ * none. SIZE_MAX if a blob is too large for a chunk. */
+static size_t png_meta_bound(struct png_enc *e, const struct img_meta *m)
+{
+    if (!m)
+        return 0;
+    if (m->icc_len > PNG_META_MAX || m->exif_len > PNG_META_MAX || m->xmp_len > PNG_META_MAX)
+        return SIZE_MAX;
+    size_t n = 0;
+    if (m->icc && m->icc_len)
+        n += 12 + sizeof PNG_ICC_NAME + 1 + libdeflate_zlib_compress_bound(e->zc, m->icc_len);
+    if (m->exif && m->exif_len)
+        n += 12 + m->exif_len;
+    if (m->xmp && m->xmp_len)
+        n += 12 + sizeof PNG_XMP_KEY + 4 + m->xmp_len;
+    return n;
+}
+
+/* Starts a chunk at o: length, type, then head[0..head_len) and body[0..n)
+ * (body may be NULL: the caller fills it); returns where the data ends (the
+ * CRC goes there, by png_chunk_end). */
+static unsigned char *png_chunk(unsigned char *o, const char *type, const void *head,
+                                size_t head_len, const void *body, size_t n)
+{
+    png_put32(o, (uint32_t)(head_len + n));
+    memcpy(o + 4, type, 4);
+    memcpy(o + 8, head, head_len);
+    if (body)
+        memcpy(o + 8 + head_len, body, n);
+    return o + 8 + head_len + n;
+}
+
+/* Fills in the CRC of the chunk at o; returns the byte after it. */
+static unsigned char *png_chunk_end(unsigned char *o)
+{
+    size_t n = png_get32(o);
+    png_chunk_crc(o, n);
+    return o + 12 + n;
+}
+
+/* Writes iCCP, eXIf and iTXt (XMP) at o, before the image data, as readers
+ * expect them (iCCP must precede IDAT); returns the byte after them, or NULL
+ * if the profile cannot be compressed. */
+static unsigned char *png_meta_write(struct png_enc *e, const struct img_meta *m,
+                                     unsigned char *o, size_t bound)
+{
+    if (m && m->icc && m->icc_len) {
+        static const char head[] = PNG_ICC_NAME "\0";   /* name, NUL, method 0 */
+        unsigned char *z = o + 8 + sizeof head;
+        size_t zn = libdeflate_zlib_compress(e->zc, m->icc, m->icc_len, z,
+                                             bound - 12 - sizeof head);
+        if (!zn)
+            return NULL;
+        png_chunk(o, "iCCP", head, sizeof head, NULL, zn);
+        o = png_chunk_end(o);
+    }
+    if (m && m->exif && m->exif_len) {
+        png_chunk(o, "eXIf", "", 0, m->exif, m->exif_len);
+        o = png_chunk_end(o);
+    }
+    if (m && m->xmp && m->xmp_len) {
+        /* keyword, NUL, uncompressed, method 0, no language, no translation */
+        static const char head[] = PNG_XMP_KEY "\0\0\0\0";
+        png_chunk(o, "iTXt", head, sizeof head, m->xmp, m->xmp_len);
+        o = png_chunk_end(o);
+    }
+    return o;
+}
+
 const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsigned w,
-                                unsigned h, unsigned ch, int level, size_t *len,
-                                char *err, size_t errlen)
+                                unsigned h, unsigned ch, int level, const struct img_meta *meta,
+                                size_t *len, char *err, size_t errlen)
 {
     static const unsigned char color_type[5] = {0, 0, 4, 2, 6};
     if (!px || w < 1 || h < 1 || ch < 1 || ch > 4 || level < PNG_LEVEL_MIN ||
@@ -311,20 +389,28 @@ const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsi
         snprintf(err, errlen, "PNG: out of memory encoding %ux%u", w, h);
         return NULL;
     }
+    size_t meta_bound = png_meta_bound(e, meta);
+    if (meta_bound == SIZE_MAX) {
+        snprintf(err, errlen, "PNG: a metadata block over %u bytes", PNG_META_MAX);
+        return NULL;
+    }
     const unsigned char *zeroes = memset(e->cand + 4 * stride, 0, stride);
     for (unsigned y = 0; y < h; y++)
         png_filter_row(e, px + y * stride, y ? px + (y - 1) * stride : zeroes, stride, ch,
                        e->filtered + y * frow);
 
-    /* signature, IHDR (8+13+4), IDAT header (8), data, IDAT CRC, IEND (12) */
-    const size_t head = 8 + 25 + 8;
+    /* signature, IHDR (8+13+4), metadata, IDAT header (8), data, IDAT CRC, IEND (12) */
     size_t bound = png_bound(e, frow * h);
-    if (png_reserve(&e->out, &e->out_cap, head + bound + 4 + 12) != 0) {
+    if (png_reserve(&e->out, &e->out_cap, 33 + meta_bound + 8 + bound + 4 + 12) != 0) {
         snprintf(err, errlen, "PNG: out of memory encoding %ux%u", w, h);
         return NULL;
     }
-    unsigned char *o = e->out;
-    size_t z = png_compress(e, frow * h, o + head, bound);
+    unsigned char *o = e->out, *idat = png_meta_write(e, meta, o + 33, meta_bound);
+    if (!idat) {
+        snprintf(err, errlen, "PNG: cannot compress the ICC profile");
+        return NULL;
+    }
+    size_t z = png_compress(e, frow * h, idat + 8, bound);
     if (z == 0 || z > PNG_MAX_DATA) {
         snprintf(err, errlen, "PNG: compression failed for %ux%u", w, h);
         return NULL;
@@ -338,12 +424,12 @@ const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsi
     o[25] = color_type[ch];
     o[26] = o[27] = o[28] = 0;  /* deflate, adaptive filtering, no interlace */
     png_chunk_crc(o + 8, 13);
-    png_put32(o + 33, (uint32_t)z);
-    memcpy(o + 37, "IDAT", 4);
-    png_chunk_crc(o + 33, z);
-    unsigned char *end = o + head + z + 4;
+    png_put32(idat, (uint32_t)z);
+    memcpy(idat + 4, "IDAT", 4);
+    png_chunk_crc(idat, z);
+    unsigned char *end = idat + 8 + z + 4;
     memcpy(end, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
-    *len = head + z + 4 + 12;
+    *len = (size_t)(end + 12 - o);
     return o;
 }
 
@@ -382,11 +468,6 @@ void png_dec_destroy(struct png_dec *d)
     free(d->raw);
     free(d->zero);
     free(d);
-}
-
-static uint32_t png_get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Channels of an 8-bit, non-interlaced colour type this path takes; 0 if not. */

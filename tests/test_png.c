@@ -99,7 +99,7 @@ static void test_png__round_trip_exact(void **state)
                 unsigned char *px = make_image(kind, w, h, ch);
                 int level = levels[(kind + s) % 3];
                 size_t len = 0;
-                const unsigned char *png = png_encode(e, px, w, h, ch, level, &len, err,
+                const unsigned char *png = png_encode(e, px, w, h, ch, level, NULL, &len, err,
                                                       sizeof err);
                 if (!png)
                     fail_msg("png_encode %ux%ux%u: %s", w, h, ch, err);
@@ -124,7 +124,7 @@ static void test_png__encoder_reuse(void **state)
     for (unsigned i = 0; i < 4; i++) {
         unsigned w = dims[i][0], h = dims[i][1], ch = dims[i][2];
         unsigned char *px = make_image(i, w, h, ch);
-        const unsigned char *png = png_encode(e, px, w, h, ch, 1 + (int)i * 3, &len, err,
+        const unsigned char *png = png_encode(e, px, w, h, ch, 1 + (int)i * 3, NULL, &len, err,
                                               sizeof err);
         assert_non_null(png);
         assert_decodes_to(png, len, px, w, h, ch);
@@ -142,7 +142,7 @@ static void test_png__compresses(void **state)
     (void)state;
     unsigned char *px = make_image(3, 256, 256, 1);
     assert_int_equal(png_enc_create(&e, err, sizeof err), 0);
-    assert_non_null(png_encode(e, px, 256, 256, 1, PNG_LEVEL_DEFAULT, &len, err, sizeof err));
+    assert_non_null(png_encode(e, px, 256, 256, 1, PNG_LEVEL_DEFAULT, NULL, &len, err, sizeof err));
     assert_true(len < 256 * 256 / 4);   /* smooth shading filters down to almost nothing */
     free(px);
     png_enc_destroy(e);
@@ -170,12 +170,12 @@ static void png_check_coding(struct png_enc *e, unsigned w, unsigned h)
             unsigned gx = x % 9, gy = y % 14, glyph = (x / 9 * 7 + y / 14 * 3) % 26;
             screen[y * w + x] = (gx * 3 + gy * glyph) % 11 < 3 && gy < 11 ? 20 : 250;
         }
-    const unsigned char *png = png_encode(e, photo, w, h, 1, 9, &len, err, sizeof err);
+    const unsigned char *png = png_encode(e, photo, w, h, 1, 9, NULL, &len, err, sizeof err);
     assert_non_null(png);
     assert_int_equal(png[41], 0x78);
     assert_int_equal(png[42], 0x01);
     assert_decodes_to(png, len, photo, w, h, 1);
-    png = png_encode(e, screen, w, h, 1, 9, &len, err, sizeof err);
+    png = png_encode(e, screen, w, h, 1, 9, NULL, &len, err, sizeof err);
     assert_non_null(png);
     assert_int_equal(png[41], 0x78);
     assert_int_equal(png[42], 0xda);
@@ -264,11 +264,11 @@ static void test_png__bad_arguments(void **state)
         {1, 1, 1, PNG_LEVEL_MIN - 1}, {1, 1, 1, PNG_LEVEL_MAX + 1}, {1u << 31, 2, 1, 6}};
     for (unsigned i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
-        assert_null(png_encode(e, px, bad[i].w, bad[i].h, bad[i].ch, bad[i].level, &len, err,
+        assert_null(png_encode(e, px, bad[i].w, bad[i].h, bad[i].ch, bad[i].level, NULL, &len, err,
                                sizeof err));
         assert_true(strncmp(err, "PNG: ", 5) == 0);
     }
-    assert_null(png_encode(e, NULL, 1, 1, 1, 6, &len, err, sizeof err));
+    assert_null(png_encode(e, NULL, 1, 1, 1, 6, NULL, &len, err, sizeof err));
     png_enc_destroy(e);
 }
 

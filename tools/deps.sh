@@ -8,12 +8,15 @@ set -eu
 level=${1:-build}
 
 # pkg-config module -> Debian package
-need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev libwebp:libwebp-dev libwebpdemux:libwebp-dev libwebpmux:libwebp-dev libtiff-4:libtiff-dev libheif:libheif-dev libavif:libavif-dev"
+need_pc="stb:libstb-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev libexif:libexif-dev gmp:libgmp-dev libdeflate:libdeflate-dev libjpeg:libjpeg62-turbo-dev zlib:zlib1g-dev lcms2:liblcms2-dev libwebp:libwebp-dev libwebpdemux:libwebp-dev libwebpmux:libwebp-dev libtiff-4:libtiff-dev libheif:libheif-dev libavif:libavif-dev"
 case $level in test|bench|deb) tests=1 ;; *) tests= ;; esac
 [ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick cwebp:webp dwebp:webp img2webp:webp avifenc:libavif-bin heif-enc:libheif-examples heif-convert:libheif-examples tiffcp:libtiff-tools"
+[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick cwebp:webp dwebp:webp img2webp:webp avifenc:libavif-bin heif-enc:libheif-examples heif-convert:libheif-examples tiffcp:libtiff-tools exiftool:libimage-exiftool-perl"
+# data file -> Debian package (colour tests: RGB test profiles, a CMYK profile)
+need_file=""
+[ -z "$tests" ] || need_file="/usr/share/color/icc/colord/SwappedRedAndGreen.icc:colord-data /usr/share/color/icc/ghostscript/default_cmyk.icc:libgs10-common"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
 [ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"
@@ -27,6 +30,9 @@ fi
 for pair in $need_cmd; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+for pair in $need_file; do
+  [ -e "${pair%%:*}" ] || missing="$missing ${pair#*:}"
 done
 for pair in $need_pc; do
   mod=${pair%%:*}; pkg=${pair#*:}

@@ -56,6 +56,8 @@ struct img_info {
     int multipage;          /* TIFF with more than one page (only the first is decoded) */
     char warning[128];      /* after img_decode: the decoder decoded damaged data and
                                said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
+    char note[128];         /* after img_decode: metadata left out or an ICC profile not
+                               applied, and why ("ICC profile not applied: ..."); "" if none */
 };
 
 /* Metadata carried from an input file to its output. Each blob is malloc'd
@@ -79,7 +81,12 @@ void img_meta_exif_unwrap(struct img_meta *m);
 
 struct img_load_opts {
     struct img_meta *meta;  /* if set, filled with the input's metadata (caller frees
-                               with img_meta_free, also after a failed decode) */
+                               with img_meta_free, also after a failed decode). meta->icc
+                               is set only with keep_profile: otherwise the pixels are
+                               sRGB after img_decode and the profile is dropped */
+    int keep_profile;       /* leave the pixels in their embedded ICC profile's colour
+                               space (the profile goes to meta->icc); by default they are
+                               converted to sRGB (see img_decode) */
     uint64_t max_pixels;    /* refuse images with w*h above this; 0 = no limit */
     int autorotate;         /* apply the EXIF orientation, so the result looks upright */
     unsigned target_w, target_h; /* hint: the size (upright, after rotation) the caller
@@ -125,9 +132,14 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
  * and strips), libheif for HEIC and AVIF (the primary image, its rotation and
  * mirroring applied), stb_image for every other format (the first frame of a
  * GIF). 16-bit, 10/12-bit and HDR sources come out 8-bit (rounded).
- * With o->meta, WebP, TIFF, HEIC and AVIF fill it with their ICC profile,
- * EXIF and XMP. With o->autorotate the EXIF orientation is applied, so a
- * 90-degree orientation swaps w and h. o may be NULL (no limit, no rotation).
+ * With o->meta, JPEG, PNG, WebP, TIFF, HEIC and AVIF fill it with their ICC
+ * profile, EXIF and XMP. Unless o->keep_profile, pixels with an embedded ICC
+ * profile are converted to sRGB by the icc module, at the decoded size (a
+ * reduced-scale JPEG is converted small), CMYK JPEGs from their CMYK
+ * samples; a profile that cannot be applied leaves the pixels as decoded,
+ * with the reason in info->note. With o->autorotate the EXIF orientation is
+ * applied, so a 90-degree orientation swaps w and h. o may be NULL (no limit,
+ * no rotation, colour converted).
  * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),
  * or -1 with a non-empty message in err and *out zeroed. */
 int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts *o,
@@ -164,7 +176,8 @@ long long img_encode(const struct img *im, enum img_format fmt, int quality, int
 void img_free(struct img *im);
 
 /* Per-worker state kept across images: the PNG encoder (libdeflate compressor
- * and buffers) and the JPEG decoder (libjpeg-turbo). Create one per worker
+ * and buffers), the JPEG decoder (libjpeg-turbo) and the last colour transform
+ * (lcms2). Create one per worker
  * process (or thread) and pass it to img_codec_decode / img_codec_encode; the
  * plain img_decode / img_encode make a temporary one per call. */
 struct img_codec;
@@ -179,8 +192,11 @@ enum img_sampling { IMG_SAMPLING_420 = 0, IMG_SAMPLING_422, IMG_SAMPLING_444 };
 
 struct img_save_opts {
     const struct img_meta *meta; /* written into the output where the format can
-                               carry it (NULL or empty blobs: none): JPEG all three,
-                               WebP all three, AVIF all three, TIFF ICC and XMP */
+                               carry it (NULL or empty blobs: none): JPEG all three
+                               (APP1 EXIF and XMP, APP2 ICC), PNG all three (iCCP, eXIf,
+                               iTXt XMP), WebP all three, AVIF all three, TIFF ICC and
+                               XMP. An ICC profile whose colour space does not fit the
+                               pixels (an RGB profile on a gray result) is left out */
     int quality;            /* 1..100; 0 = the format's default: JPEG 90 (libjpeg's
                                tables, as Pillow and ImageMagick at the same number),
                                WebP 80 (Pillow's; cwebp's is 75), AVIF 75 (Pillow's);

@@ -32,6 +32,10 @@ struct job_options {
     int progressive, optimize;   /* JPEG: progressive scans, optimal Huffman tables */
     int lossless;                /* WebP output lossless */
     int autorotate;              /* apply EXIF orientation */
+    int keep_profile;            /* keep pixels in their embedded ICC profile and embed it
+                                    in the output; default: convert to sRGB, drop it */
+    int strip;                   /* write no metadata (EXIF, XMP; the ICC profile too,
+                                    unless keep_profile) */
     uint64_t max_pixels;         /* refuse larger images after the header; 0: no limit */
     uint64_t max_file_bytes;     /* refuse larger files before reading; 0: no limit */
     int force;                   /* redo outputs that are up to date */
@@ -48,6 +52,7 @@ enum job_reason {
     JOB_NOTE_ANIMATED,       /* ok: an animated GIF or WebP, first frame only */
     JOB_NOTE_MULTIPAGE,      /* ok: a multi-page TIFF, first page only */
     JOB_NOTE_DAMAGED,        /* ok: damaged data, converted what was readable */
+    JOB_NOTE_METADATA,       /* ok: metadata left out or an ICC profile not applied */
     JOB_UP_TO_DATE,          /* skipped: the output is newer than the input */
     JOB_NOT_AN_IMAGE,        /* skipped: not an image, and not named like one */
     JOB_CANNOT_READ,         /* failed: missing, unreadable, not a regular file, too big */

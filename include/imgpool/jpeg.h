@@ -42,19 +42,27 @@ void jpeg_dec_destroy(struct jpeg_dec *d);
  * tw or th is 0. */
 unsigned jpeg_scale_for(unsigned w, unsigned h, unsigned tw, unsigned th);
 
+/* jpeg_decode flags. */
+enum {
+    JPEG_DEC_GRAY = 1,  /* the luma (Y) channel libjpeg decodes anyway, without colour
+                           conversion: 1 channel */
+    JPEG_DEC_CMYK = 2   /* CMYK and YCCK files as 4 CMYK channels, 0 = no ink (Adobe's
+                           inverted storage undone), for conversion with their ICC profile */
+};
+
 /* Decodes the JPEG in buf at 1/denom scale (denom 1, 2, 4 or 8) into *out
- * (ceil(w/denom) x ceil(h/denom); 1 channel for greyscale sources or when
- * gray is set, else 3 RGB; the caller frees with img_free). gray gives the
- * luma (Y) channel libjpeg decodes anyway, without colour conversion.
+ * (ceil(w/denom) x ceil(h/denom); 1 channel for greyscale sources or with
+ * JPEG_DEC_GRAY, else 3 RGB; the caller frees with img_free).
  * max_pixels (0: none) bounds the full-size w*h before anything is allocated.
- * CMYK and YCCK files come out as 3 RGB channels (also when gray is set).
+ * CMYK and YCCK files come out as 3 RGB channels (also with JPEG_DEC_GRAY),
+ * converted as stb_image does, unless flags has JPEG_DEC_CMYK.
  * Returns 0 on success; 1 when libjpeg decoded the file but warned that its
  * data is damaged (corrupt entropy data, extraneous bytes, a missing end
  * marker): *out holds what it decoded and err the warning; -1 with a message
  * on errors, including a file cut short before its last row ("JPEG:
  * truncated: ..."). *out is zeroed on -1. */
 int jpeg_decode(struct jpeg_dec *d, const unsigned char *buf, size_t len, unsigned denom,
-                int gray, unsigned long long max_pixels, struct img *out, char *err,
+                unsigned flags, unsigned long long max_pixels, struct img *out, char *err,
                 size_t errlen);
 
 /* jpeg_decode into the planes as stored (jpeg_read_raw_data: no colour

@@ -4,7 +4,7 @@
  *
  *   struct png_enc *e;
  *   if (png_enc_create(&e, err, sizeof err) != 0) ...;
- *   size_t n; const unsigned char *png = png_encode(e, px, w, h, ch, 6, &n, err, sizeof err);
+ *   size_t n; const unsigned char *png = png_encode(e, px, w, h, ch, 6, NULL, &n, err, sizeof err);
  *   ...write png[0..n)...;                  (valid until the next png_encode)
  *   png_enc_destroy(e);
  *
@@ -17,6 +17,8 @@
 #define IMGPOOL_PNG_H
 
 #include <stddef.h>
+
+#include "imgpool/img.h"
 
 /* Effort of the LZ77 coding: libdeflate's 1 (fastest) .. 12 (smallest).
  * The run-length coding, tried on every image too, has no level. */
@@ -37,15 +39,18 @@ void png_enc_destroy(struct png_enc *e);
 
 /* Encodes w x h pixels of ch 8-bit channels (1 grey, 2 grey+alpha, 3 RGB,
  * 4 RGBA), rows top to bottom without padding, as a complete PNG file
- * (non-interlaced, one IDAT). Each row gets the filter whose output has the
+ * (non-interlaced, one IDAT), with meta's blocks (NULL: none) before the
+ * image data: the ICC profile as iCCP (compressed), EXIF as eXIf, XMP as an
+ * uncompressed iTXt "XML:com.adobe.xmp"; each is written as given (the caller
+ * decides what is kept). Each row gets the filter whose output has the
  * smallest sum of absolute values (libpng's heuristic); the middle rows are
  * compressed both ways and the smaller coding does the whole image. level:
  * PNG_LEVEL_MIN..PNG_LEVEL_MAX, for the libdeflate coding. Returns the file's bytes, owned by e and valid until the next
  * png_encode or png_enc_destroy, with their count in *len; or NULL with a
  * message (bad arguments, image too large, out of memory). */
 const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsigned w,
-                                unsigned h, unsigned ch, int level, size_t *len,
-                                char *err, size_t errlen);
+                                unsigned h, unsigned ch, int level, const struct img_meta *meta,
+                                size_t *len, char *err, size_t errlen);
 
 /* ---- decoding: a fast path for the common PNG, through libdeflate ----
  *

@@ -1,14 +1,16 @@
 /* fuzz_img.c — libFuzzer harness for everything a hostile file reaches:
  * sniffing, probing, the JPEG and PNG decoders (libjpeg-turbo, the libdeflate
  * PNG path, stb_image), WebP (libwebp), TIFF (libtiff), HEIC and AVIF
- * (libheif, libavif) with their metadata, EXIF orientation, gray, the
- * resampler and the PNG encoder. Built and run by `make fuzz` (clang, ASan+UBSan). Seeds are real
+ * (libheif, libavif) with their metadata, metadata blocks of JPEG and PNG,
+ * colour management (lcms2), EXIF rewriting, EXIF orientation, gray, the
+ * resampler and the PNG encoder with metadata chunks. Built and run by `make fuzz` (clang, ASan+UBSan). Seeds are real
  * images, so the whole input is the file; the last byte picks the options
  * (images ignore trailing bytes, so a seed still decodes). */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "imgpool/img.h"
+#include "imgpool/meta.h"
 #include "imgpool/png.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,16 +34,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (flags & 4)
         o.target_w = o.target_h = 1 + (flags >> 3) * 8;
     struct img_meta meta = {0};
-    if (flags & 64)
+    if (flags & 64) {
         o.meta = &meta;
+        o.keep_profile = flags >> 7;
+    }
     struct img im;
     struct img_info info;
-    int rc = img_codec_decode(codec, data, size, &o, &im, &info, err, sizeof err);
-    img_meta_free(&meta);
-    if (rc != 0) {
+    if (img_codec_decode(codec, data, size, &o, &im, &info, err, sizeof err) != 0) {
+        img_meta_free(&meta);
         if (!err[0])
             abort();              /* every failure must say why */
         return 0;
+    }
+    unsigned char *exif = NULL;
+    size_t exif_len = 0;
+    if (meta.exif && meta_exif_for_output(meta.exif, meta.exif_len, flags & 1, im.w, im.h, &exif,
+                                          &exif_len, err, sizeof err) == 0) {
+        free(meta.exif);
+        meta.exif = exif;
+        meta.exif_len = exif_len;
     }
     if (im.w < 1 || im.h < 1 || im.ch < 1 || im.ch > 4)
         abort();
@@ -51,8 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (img_resize(&im, w, h, err, sizeof err) != 0)
         abort();
     size_t len;
-    if (!png_encode(enc, im.px, im.w, im.h, im.ch, 1 + (int)(flags % 12), &len, err, sizeof err))
+    if (!png_encode(enc, im.px, im.w, im.h, im.ch, 1 + (int)(flags % 12), &meta, &len, err,
+                    sizeof err))
         abort();
+    img_meta_free(&meta);
     img_free(&im);
     return 0;
 }

@@ -14,13 +14,14 @@ expect_exit() {
   [ "$got" -eq "$want" ] || { cat "$T/err"; fail "'$*' exited $got, expected $want"; }
 }
 expect_err() { grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "stderr lacks '$1'"; }; }
-# need_pillow: sets $py to a python3 that has Pillow, or skips the test.
+# need_pillow [MODULE]: sets py to a python3 that imports PIL (and PIL.MODULE),
+# or skips the test.
 need_pillow() {
   py=""
   for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import PIL' 2>/dev/null; then py=$p; return; fi
+    if "$p" -c "import PIL${1:+.$1}" 2>/dev/null; then py=$p; return 0; fi
   done
-  skip "Pillow not installed (python3-pil)"
+  skip "Pillow${1:+ with $1} not installed (python3-pil)"
 }
 is_asan() { case "$BUILD" in *asan*) return 0;; esac; return 1; }
 

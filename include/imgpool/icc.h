@@ -1,0 +1,73 @@
+/* icc.h — colour management with lcms2: pixels in the colour space of an
+ * embedded ICC profile are converted to sRGB.
+ *
+ *   struct icc *c;
+ *   if (icc_create(&c, err, sizeof err) != 0) ...;
+ *   if (icc_to_srgb(c, profile, profile_len, &im, err, sizeof err) != 0)
+ *       ...the pixels are unchanged; err says why (a warning, not a failure)...;
+ *   icc_destroy(c);
+ *
+ * An icc object holds its own lcms2 context (so several threads, each with
+ * its own object, never share lcms2 state) and the last transform it built,
+ * keyed by the profile's bytes and the pixel layout: a folder of photos from
+ * one camera builds one transform. One object per thread; any process may own
+ * one. Nothing here prints: lcms2's own messages are captured into err.
+ */
+#ifndef IMGPOOL_ICC_H
+#define IMGPOOL_ICC_H
+
+#include <stddef.h>
+
+#include "imgpool/img.h"
+
+/* Profiles larger than this are refused (the largest a JPEG can carry is
+ * 255 APP2 segments, about 16 MB; real ones are a few KB to a few MB). */
+#define ICC_MAX_BYTES (16u << 20)
+
+/* The data colour space an ICC profile's header declares. */
+enum icc_space { ICC_SPACE_OTHER = 0, ICC_SPACE_GRAY, ICC_SPACE_RGB, ICC_SPACE_CMYK };
+
+/* Reads the 128-byte header only (no lcms2): the colour space of icc, or
+ * ICC_SPACE_OTHER for any other space (Lab, ...) or a blob too short or too
+ * long to be a profile. */
+enum icc_space icc_space_of(const unsigned char *icc, size_t len);
+
+/* 1 if a profile of this colour space describes pixels of ch channels
+ * (gray: 1 or 2, RGB: 3 or 4, CMYK: 4), else 0. */
+int icc_space_fits(enum icc_space space, unsigned ch);
+
+struct icc;
+
+/* Returns 0 and sets *out (free with icc_destroy), or -1 with a message. */
+int icc_create(struct icc **out, char *err, size_t errlen);
+
+/* Frees c, its lcms2 context and its cached transform. NULL: no-op. */
+void icc_destroy(struct icc *c);
+
+/* Converts im to sRGB from the colour space of the ICC profile icc[0..len),
+ * with the perceptual intent:
+ *   RGB profile, 3 or 4 channels: to sRGB in place; alpha is copied untouched;
+ *   gray profile, 1 or 2 channels: to gray with sRGB's tone curve, in place;
+ *   CMYK profile, 4 channels taken as CMYK (0 = no ink): to 3-channel sRGB,
+ *     im->px replaced (the old buffer is freed).
+ * A gray or RGB profile that lcms2 maps onto sRGB within one level (sRGB
+ * itself, as cameras and editors embed it) leaves the pixels as they are. 
+ * Returns 0, or -1 with the reason in err and im unchanged: the profile cannot
+ * be read (lcms2's message, e.g. "Corrupted memory profile"), its colour space
+ * does not fit the channels ("a CMYK profile on a 3-channel image"), or memory
+ * ran out. */
+int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
+                char *err, size_t errlen);
+
+/* Builds (and keeps, so the next icc_to_srgb with the same profile and
+ * channels reuses it) the transform for ch-channel pixels in profile icc.
+ * Returns 0 if such pixels can be converted, or -1 with the reason, as
+ * icc_to_srgb would give it. Lets a decoder choose its output (CMYK samples
+ * or its own RGB conversion) before decoding. */
+int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch, char *err,
+                size_t errlen);
+
+/* "2.14": the lcms2 version linked. */
+const char *icc_version(void);
+
+#endif

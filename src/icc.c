@@ -1,0 +1,257 @@
+/* icc.c — embedded ICC profiles to sRGB through lcms2.
+ *
+ * Design note. lcms2 is thread-safe when each thread works in its own
+ * context (the *THR functions): each struct icc owns one, with an error
+ * handler that keeps lcms2's first message for the caller instead of letting
+ * it go anywhere. The targets are lcms2's built-in sRGB profile (what Pillow's
+ * ImageCms.createProfile("sRGB") is, so results match Pillow's to the level)
+ * and, for gray images, a gray profile with sRGB's tone curve and the D50
+ * white point, so gray stays one channel.
+ *
+ * Building a transform (parsing the profile, optimising the pipeline into
+ * 8-bit tables) costs more than converting a thumbnail-sized decode, and a
+ * folder of photos usually shares one profile: the last transform is kept,
+ * keyed by the profile's bytes and the pixel layout, so the second photo from
+ * the same camera pays only the conversion.
+ *
+ * Rows are converted one call each: cmsDoTransform counts pixels in 32 bits.
+ */
+#include "imgpool/icc.h"
+
+#include <lcms2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct icc {
+    cmsContext ctx;
+    char msg[160];                  /* lcms2's first error during the current call */
+    unsigned char *key;             /* the cached transform's profile bytes ... */
+    size_t key_len;
+    cmsUInt32Number key_in;         /* ... and input format */
+    cmsHTRANSFORM xf;               /* NULL: nothing cached */
+    int identity;                   /* xf moves no sample by more than a level */
+};
+
+static void icc_on_error(cmsContext ctx, cmsUInt32Number code, const char *text)
+{
+    struct icc *c = cmsGetContextUserData(ctx);
+    (void)code;
+    if (c && !c->msg[0])
+        snprintf(c->msg, sizeof c->msg, "%s", text ? text : "unknown lcms2 error");
+}
+
+int icc_create(struct icc **out, char *err, size_t errlen)
+{
+    struct icc *c = calloc(1, sizeof *c);
+    if (c)
+        c->ctx = cmsCreateContext(NULL, c);
+    if (!c || !c->ctx) {
+        free(c);
+        snprintf(err, errlen, "out of memory creating an lcms2 context");
+        return -1;
+    }
+    cmsSetLogErrorHandlerTHR(c->ctx, icc_on_error);
+    *out = c;
+    return 0;
+}
+
+static void icc_forget(struct icc *c)
+{
+    if (c->xf)
+        cmsDeleteTransform(c->xf);
+    free(c->key);
+    c->xf = NULL;
+    c->key = NULL;
+    c->key_len = 0;
+}
+
+void icc_destroy(struct icc *c)
+{
+    if (!c)
+        return;
+    icc_forget(c);
+    cmsDeleteContext(c->ctx);
+    free(c);
+}
+
+const char *icc_version(void)
+{
+    static char v[16];
+    int n = cmsGetEncodedCMMversion();  /* 2140 for 2.14 */
+    snprintf(v, sizeof v, "%d.%d", n / 1000, n % 1000 / 10);
+    return v;
+}
+
+enum icc_space icc_space_of(const unsigned char *icc, size_t len)
+{
+    if (!icc || len < 128 || len > ICC_MAX_BYTES || memcmp(icc + 36, "acsp", 4) != 0)
+        return ICC_SPACE_OTHER;
+    if (memcmp(icc + 16, "GRAY", 4) == 0)
+        return ICC_SPACE_GRAY;
+    if (memcmp(icc + 16, "RGB ", 4) == 0)
+        return ICC_SPACE_RGB;
+    if (memcmp(icc + 16, "CMYK", 4) == 0)
+        return ICC_SPACE_CMYK;
+    return ICC_SPACE_OTHER;
+}
+
+int icc_space_fits(enum icc_space space, unsigned ch)
+{
+    switch (space) {
+    case ICC_SPACE_GRAY: return ch == 1 || ch == 2;
+    case ICC_SPACE_RGB:  return ch == 3 || ch == 4;
+    case ICC_SPACE_CMYK: return ch == 4;
+    default:             return 0;
+    }
+}
+
+/* lcms2 pixel formats for ch channels in space: *in and *out. */
+static void icc_formats(enum icc_space space, unsigned ch, cmsUInt32Number *in,
+                        cmsUInt32Number *out)
+{
+    switch (space) {
+    case ICC_SPACE_GRAY: *in = *out = ch == 2 ? TYPE_GRAYA_8 : TYPE_GRAY_8; break;
+    case ICC_SPACE_CMYK: *in = TYPE_CMYK_8; *out = TYPE_RGB_8; break;
+    default:             *in = *out = ch == 4 ? TYPE_RGBA_8 : TYPE_RGB_8; break;
+    }
+}
+
+/* The target: lcms2's sRGB, or for gray a gray profile on sRGB's curve. */
+static cmsHPROFILE icc_target(struct icc *c, enum icc_space space)
+{
+    if (space != ICC_SPACE_GRAY)
+        return cmsCreate_sRGBProfileTHR(c->ctx);
+    /* IEC 61966-2-1: Y = ((X + 0.055) / 1.055)^2.4 above 0.04045, X / 12.92 below */
+    static const cmsFloat64Number srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
+    cmsToneCurve *curve = cmsBuildParametricToneCurve(c->ctx, 4, srgb);
+    if (!curve)
+        return NULL;
+    cmsHPROFILE p = cmsCreateGrayProfileTHR(c->ctx, cmsD50_xyY(), curve);
+    cmsFreeToneCurve(curve);
+    return p;
+}
+
+/* 1 if xf (8-bit gray or RGB, with or without alpha) moves no sample of a
+ * grid through its colour space (every gray level; 17^3 RGB colours) by more
+ * than one level: an sRGB profile (as cameras, GIMP and Photoshop embed
+ * them), which then costs nothing per image. */
+static int icc_is_identity(cmsHTRANSFORM xf, cmsUInt32Number fmt)
+{
+    enum { STEPS = 17 };
+    unsigned colours = T_CHANNELS(fmt), bpp = colours + T_EXTRA(fmt);
+    unsigned n = colours == 1 ? 256 : STEPS * STEPS * STEPS;
+    unsigned char in[STEPS * STEPS * STEPS * 4], out[sizeof in];
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char *p = in + i * bpp;
+        if (colours == 1) {
+            p[0] = (unsigned char)i;
+        } else {
+            unsigned v[3] = {i % STEPS, i / STEPS % STEPS, i / (STEPS * STEPS)};
+            for (unsigned k = 0; k < 3; k++)
+                p[k] = (unsigned char)(v[k] * 255 / (STEPS - 1));
+        }
+        if (bpp > colours)
+            p[colours] = 255;
+    }
+    cmsDoTransform(xf, in, out, n);
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned k = 0; k < colours; k++)
+            if (abs(in[i * bpp + k] - out[i * bpp + k]) > 1)
+                return 0;
+    return 1;
+}
+
+/* The transform for profile icc and input format in: the cached one if the
+ * key matches, else a new one (replacing it). NULL with c->msg set on error. */
+static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size_t len,
+                                   enum icc_space space, cmsUInt32Number in, cmsUInt32Number out)
+{
+    if (c->xf && c->key_in == in && c->key_len == len && memcmp(c->key, icc, len) == 0)
+        return c->xf;
+    icc_forget(c);
+    unsigned char *key = malloc(len);
+    cmsHPROFILE src = cmsOpenProfileFromMemTHR(c->ctx, icc, (cmsUInt32Number)len);
+    cmsHPROFILE dst = src ? icc_target(c, space) : NULL;
+    cmsHTRANSFORM xf = NULL;
+    if (key && src && dst)
+        xf = cmsCreateTransformTHR(c->ctx, src, in, dst, out, INTENT_PERCEPTUAL,
+                                   cmsFLAGS_COPY_ALPHA);
+    if (src)
+        cmsCloseProfile(src);
+    if (dst)
+        cmsCloseProfile(dst);
+    if (!xf) {
+        free(key);
+        if (!c->msg[0])
+            snprintf(c->msg, sizeof c->msg, "%s", key ? "cannot build a transform" : "out of memory");
+        return NULL;
+    }
+    memcpy(key, icc, len);
+    c->key = key;
+    c->key_len = len;
+    c->key_in = in;
+    c->xf = xf;
+    c->identity = space != ICC_SPACE_CMYK && icc_is_identity(xf, in);
+    return xf;
+}
+
+/* The transform for ch-channel pixels in profile icc: 0 with *xf and the
+ * space, or -1 with the reason in err. */
+static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len, unsigned ch,
+                             cmsHTRANSFORM *xf, enum icc_space *space, char *err, size_t errlen)
+{
+    static const char *const names[] = {"other", "gray", "RGB", "CMYK"};
+    *space = icc_space_of(icc, len);
+    if (*space == ICC_SPACE_OTHER) {
+        snprintf(err, errlen, "not a gray, RGB or CMYK profile");
+        return -1;
+    }
+    if (!icc_space_fits(*space, ch)) {
+        snprintf(err, errlen, "a %s profile on a %u-channel image", names[*space], ch);
+        return -1;
+    }
+    cmsUInt32Number in, out;
+    icc_formats(*space, ch, &in, &out);
+    c->msg[0] = '\0';
+    if (!(*xf = icc_transform(c, icc, len, *space, in, out))) {
+        snprintf(err, errlen, "%s", c->msg);
+        return -1;
+    }
+    return 0;
+}
+
+int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch, char *err,
+                size_t errlen)
+{
+    cmsHTRANSFORM xf;
+    enum icc_space space;
+    return icc_prepare_space(c, icc, len, ch, &xf, &space, err, errlen);
+}
+
+int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
+                char *err, size_t errlen)
+{
+    cmsHTRANSFORM xf;
+    enum icc_space space;
+    if (icc_prepare_space(c, icc, len, im->ch, &xf, &space, err, errlen) != 0)
+        return -1;
+    if (c->identity)
+        return 0;                       /* sRGB already, to the level */
+    unsigned och = space == ICC_SPACE_CMYK ? 3 : im->ch;
+    size_t in_stride = (size_t)im->w * im->ch, out_stride = (size_t)im->w * och;
+    unsigned char *dst = im->px;
+    if (och != im->ch && !(dst = malloc(out_stride * im->h))) {
+        snprintf(err, errlen, "out of memory converting %ux%u to sRGB", im->w, im->h);
+        return -1;
+    }
+    for (unsigned y = 0; y < im->h; y++)
+        cmsDoTransform(xf, im->px + y * in_stride, dst + y * out_stride, im->w);
+    if (dst != im->px) {
+        free(im->px);
+        im->px = dst;
+        im->ch = och;
+    }
+    return 0;
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# Colour management against lcms2 as Pillow's ImageCms drives it: images
+# carrying colord's SwappedRedAndGreen.icc, Adobe RGB (1998) and
+# Ghostscript's CMYK profile come out as sRGB (within 1-2 levels of the
+# reference transform, where ignoring the profile is off by tens of levels);
+# --keep-profile keeps pixels and profile bytes; a corrupt profile leaves the
+# file converted without colour management, with a note.
+. "$ROOT/tests/integration/lib.sh"
+need_pillow ImageCms
+ICC=/usr/share/color/icc
+[ -f $ICC/colord/SwappedRedAndGreen.icc ] || skip "colord-data not installed (tools/deps.sh test)"
+
+# The inputs: a colour gradient and the photo sample, with profiles embedded
+# (the pixels as stored are the same; the profile says what they mean).
+"$py" - "$T" "$ROOT/samples/photo.jpg" "$ICC" <<'PY' || fail "cannot make the inputs"
+import os, sys
+from PIL import Image
+t, photo, icc = sys.argv[1], sys.argv[2], sys.argv[3]
+os.mkdir(os.path.join(t, "in"))
+def p(*a): return os.path.join(t, "in", *a)
+swap = open(os.path.join(icc, "colord/SwappedRedAndGreen.icc"), "rb").read()
+adobe = open(os.path.join(icc, "colord/AdobeRGB1998.icc"), "rb").read()
+g = Image.new("RGB", (256, 192))
+g.putdata([(x, y, (x + 2 * y) // 3) for y in range(192) for x in range(256)])
+g.save(p("src.png"))
+g.save(p("swap.png"), icc_profile=swap)
+g.save(p("swap.jpg"), quality=95, icc_profile=swap)
+g.save(p("swap.tiff"), icc_profile=swap)            # the formats module's decoders
+from PIL import features
+if features.check("webp"):
+    g.save(p("swap.webp"), lossless=True, icc_profile=swap)
+ga = g.convert("RGBA"); ga.putalpha(Image.linear_gradient("L").resize((256, 192)))
+ga.save(p("swap-alpha.png"), icc_profile=swap)
+Image.open(photo).convert("RGB").save(p("adobe.jpg"), quality=92, icc_profile=adobe)
+bad = bytearray(swap); bad[140:] = b"\xff" * (len(bad) - 140)
+g.save(p("badprofile.png"), icc_profile=bytes(bad))
+g.save(p("badprofile.jpg"), quality=95, icc_profile=bytes(bad))
+cmyk = os.path.join(icc, "ghostscript/default_cmyk.icc")
+if os.path.exists(cmyk):
+    from PIL import ImageCms
+    srgb = ImageCms.createProfile("sRGB")
+    c = ImageCms.profileToProfile(Image.open(photo).convert("RGB"), srgb,
+                                  ImageCms.getOpenProfile(cmyk), outputMode="CMYK")
+    c.save(p("cmyk.jpg"), quality=95, icc_profile=open(cmyk, "rb").read())
+PY
+
+expect_exit 0 "$IMGPOOL" -q --procs 2 --format png -o "$T/conv" "$T/in"
+expect_exit 0 "$IMGPOOL" -q --procs 2 --format png --keep-profile -o "$T/keep" "$T/in"
+expect_exit 0 "$IMGPOOL" -q --procs 1 --format png --gray -o "$T/gray" "$T/in/swap.png"
+# JPEG to JPEG: converted through RGB, or kept in YCbCr with the profile
+expect_exit 0 "$IMGPOOL" -q --procs 1 -o "$T/jpg" "$T/in/swap.jpg" "$T/in/adobe.jpg"
+expect_exit 0 "$IMGPOOL" -q --procs 1 --keep-profile -o "$T/jpgkeep" "$T/in/swap.jpg" "$T/in/adobe.jpg"
+expect_exit 0 "$IMGPOOL" --procs 1 --format png -o "$T/bad" "$T/in/badprofile.png" "$T/in/badprofile.jpg"
+expect_err "badprofile.png': ICC profile not applied"
+expect_err "badprofile.jpg': ICC profile not applied"
+
+"$py" - "$T" "$ICC" <<'PY' || fail "colours differ from lcms2's transform"
+import os, sys
+from PIL import Image, ImageChops, ImageCms, ImageStat
+t, icc = sys.argv[1], sys.argv[2]
+def p(*a): return os.path.join(t, *a)
+srgb = ImageCms.createProfile("sRGB")
+def mean_diff(a, b):
+    assert a.size == b.size and a.mode == b.mode, (a.size, b.size, a.mode, b.mode)
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / len(a.getbands())
+def reference(path, mode="RGB"):
+    im = Image.open(path)
+    prof = ImageCms.ImageCmsProfile(__import__("io").BytesIO(im.info["icc_profile"]))
+    return ImageCms.profileToProfile(im, prof, srgb, renderingIntent=0, outputMode=mode)
+def check(name, got, want, tol):
+    d = mean_diff(got, want)
+    print("%-22s mean difference %.2f levels (tolerance %s)" % (name, d, tol))
+    assert d <= tol, name
+
+src = Image.open(p("in/src.png")).convert("RGB")
+out = Image.open(p("conv/swap.png"))
+assert "icc_profile" not in out.info, "converted output still carries a profile"
+# red and green swapped back: what a colour-managed viewer shows for the input
+r, g, b = src.split()
+check("swap.png vs swapped", out.convert("RGB"), Image.merge("RGB", (g, r, b)), 1.0)
+check("swap.png vs lcms2", out.convert("RGB"), reference(p("in/swap.png")), 0.5)
+unmanaged = mean_diff(src, reference(p("in/swap.png")))
+assert unmanaged > 20, "the profile should matter: %.1f" % unmanaged
+check("swap.jpg vs lcms2", Image.open(p("conv/swap.jpg.png")).convert("RGB"),
+      reference(p("in/swap.jpg")), 1.0)
+for name in ("swap.tiff", "swap.webp"):
+    if os.path.exists(p("in", name)):
+        check(name + " vs swapped", Image.open(p("conv", name + ".png")).convert("RGB"),
+              Image.merge("RGB", (g, r, b)), 1.0)
+check("adobe.jpg vs lcms2", Image.open(p("conv/adobe.png")).convert("RGB"),
+      reference(p("in/adobe.jpg")), 1.5)
+# alpha untouched, colours converted
+a = Image.open(p("conv/swap-alpha.png"))
+assert a.mode == "RGBA"
+assert a.getchannel("A").tobytes() == Image.open(p("in/swap-alpha.png")).getchannel("A").tobytes()
+check("swap-alpha.png vs lcms2", a.convert("RGB"), reference(p("in/swap-alpha.png")).convert("RGB"), 1.0)
+# gray after colour management: luma of the converted colours
+check("--gray vs lcms2 + luma", Image.open(p("gray/swap.png")), reference(p("in/swap.png")).convert("L"), 1.0)
+if os.path.exists(p("in/cmyk.jpg")):
+    check("cmyk.jpg vs lcms2", Image.open(p("conv/cmyk.png")).convert("RGB"),
+          reference(p("in/cmyk.jpg")), 2.0)
+    # --keep-profile: the plain CMYK formula (the profile matters), and no
+    # CMYK profile on RGB pixels
+    k = Image.open(p("keep/cmyk.png"))
+    assert "icc_profile" not in k.info
+    assert mean_diff(k.convert("RGB"), reference(p("in/cmyk.jpg"))) > 5
+else:
+    print("cmyk.jpg: no CMYK profile (libgs10-common), not tested")
+
+# --keep-profile: pixels as stored, the profile's bytes embedded
+for name, stem in (("swap.png", "swap.png"), ("swap-alpha.png", "swap-alpha.png"),
+                   ("swap.jpg", "swap.jpg.png"), ("adobe.jpg", "adobe.png")):
+    k, i = Image.open(p("keep", stem)), Image.open(p("in", name))
+    assert k.info.get("icc_profile") == i.info["icc_profile"], name + ": profile bytes differ"
+    check("keep " + name, k.convert(i.mode), i, 0.0 if name.endswith(".png") else 1.0)
+# JPEG outputs: the same, through libjpeg's encoder (q90: a level or two more)
+for name in ("swap.jpg", "adobe.jpg"):
+    j = Image.open(p("jpg", name))
+    assert "icc_profile" not in j.info, name + ": converted JPEG still carries a profile"
+    check("jpg " + name, j.convert("RGB"), reference(p("in", name)), 2.5)
+    k, i = Image.open(p("jpgkeep", name)), Image.open(p("in", name))
+    assert k.info.get("icc_profile") == i.info["icc_profile"], name + ": JPEG lost the profile"
+    check("jpg keep " + name, k.convert("RGB"), i.convert("RGB"), 2.5)
+# a corrupt profile: decoded as if it had none
+check("badprofile.png", Image.open(p("bad/badprofile.png")).convert("RGB"), src, 0.0)
+PY
