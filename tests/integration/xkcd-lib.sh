@@ -1,8 +1,8 @@
 # Sourced by the 3*-xkcd-* tests, after lib.sh: the local xkcd server
 # (tools/xkcd-server.py) on a free loopback port, and what it saw.
 # ($T/out and $T/err are lib.sh's capture files: download elsewhere.)
-RECORDS="$SHARED/reference/xkcd-records.jsonl"
-[ -f "$RECORDS" ] || skip "no $RECORDS (../shared is absent)"
+# The server's records are the project's fixture (tools/xkcd-records.jsonl).
+RECORDS="$ROOT/tools/xkcd-records.jsonl"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 # loopback only, whatever proxy the environment names
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
