@@ -312,6 +312,52 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
                  info->warning);
 }
 
+/* The codec (first file of this worker) and in_path's bytes (job_read). */
+static int job_input(const struct job_options *o, const char *in_path, const struct stat *st,
+                     unsigned char **buf, size_t *len, struct pool_record *rec)
+{
+    char err[200];
+    if (!job_codec && job_worker_start(err, sizeof err) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
+        return -1;
+    }
+    if (job_read(in_path, st, o->max_file_bytes, buf, len, rec) != 0)
+        return -1;
+    rec->bytes_in = *len;
+    return 0;
+}
+
+int job_verify(const struct job_options *o, const char *in_path, struct pool_record *rec)
+{
+    struct stat st;
+    char err[200] = "not an image this build decodes";
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (stat(in_path, &st) != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot read: %s", strerror(errno));
+        return POOL_FAILED;
+    }
+    if (job_input(o, in_path, &st, &buf, &len, rec) != 0)
+        return POOL_FAILED;
+    struct img_info info;
+    struct img im = {0};
+    struct img_load_opts lo = {.max_pixels = o->max_pixels};
+    int64_t t0 = clock_now_ns();
+    int rc = -1;
+    if (img_sniff(buf, len) != IMG_FMT_UNKNOWN
+        && (rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err)) == 0)
+        rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+    job_read_done();
+    if (rc != 0) {
+        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
+        return POOL_FAILED;
+    }
+    job_fill_result(rec, &info, &im, info.fmt);
+    ((struct job_result *)rec->data)->decode_ns = clock_now_ns() - t0;
+    img_free(&im);
+    return POOL_OK;
+}
+
 int job_file(const struct job_options *o, const char *in_path, const char *out_path,
              struct pool_record *rec)
 {
@@ -324,15 +370,10 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     if (job_check_output(o, &st, out_path, rec, &status))
         return status;
     char err[200];
-    if (!job_codec && job_worker_start(err, sizeof err) != 0) {
-        snprintf(rec->msg, sizeof rec->msg, "cannot decode: %s", err);
-        return POOL_FAILED;
-    }
     unsigned char *buf = NULL;
     size_t len = 0;
-    if (job_read(in_path, &st, o->max_file_bytes, &buf, &len, rec) != 0)
+    if (job_input(o, in_path, &st, &buf, &len, rec) != 0)
         return POOL_FAILED;
-    rec->bytes_in = len;
     struct job_result *res = (struct job_result *)rec->data;
     if (img_sniff(buf, len) == IMG_FMT_UNKNOWN) {
         job_read_done();
