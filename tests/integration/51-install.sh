@@ -19,8 +19,9 @@ if command -v groff >/dev/null; then
   groff -man -ww -z "$T/root/usr/local/share/man/man1/imgpool.1" 2>"$T/warn"
   [ ! -s "$T/warn" ] || { cat "$T/warn"; fail "man page warnings"; }
 fi
-# Every option the binary's --help lists is in the man page and the completion.
-"$IMGPOOL" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r opt; do
+# Every option the binary's --help (and xkcd --help) lists is in the man page
+# and the completion.
+{ "$IMGPOOL" --help; "$IMGPOOL" xkcd --help; } | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r opt; do
   grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$ROOT/doc/imgpool.1" || fail "man page lacks $opt"
   grep -q -- "$opt" "$ROOT/tools/completion/imgpool.bash" || fail "completion lacks $opt"
 done || exit 1
