@@ -23,7 +23,17 @@
  * sidecar are written to unnamed temp files in the output folder (outfile)
  * linked into place when complete; the sidecar goes last and is what marks a
  * comic as done for the next run (it records the image's name and size,
- * and a mismatch means "download again").
+ * and a mismatch means "download again"). With opt.verify the image is
+ * linked under a hidden pending name instead, and the comic waits in
+ * XKCD_VERIFY with its sidecar's JSON kept in verdicts[i]; the caller's
+ * xkcd_accept renames it and writes the sidecar, xkcd_reject deletes it, and
+ * xkcd_destroy deletes whatever never got a verdict (an interrupted run).
+ *
+ * A dead site. A request that got no HTTP answer at all, while no request
+ * of this run ever did, means the site is down (nothing listening, TLS
+ * refused, a server that accepts and stalls): the run stops (`down`, seen by
+ * xkcd_stopping) and keeps the first reason, instead of paying every comic's
+ * retries and printing one error per comic.
  *
  * Hostile input. Records and images come from the network: JSON goes
  * through cJSON, never string search; file names come from the number and a
