@@ -97,13 +97,15 @@ test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 	@sh tests/run-unit.sh $(A)
 	@sh tests/run-integration.sh $(A)
 test: unit integration test-asan
+	@sh tests/summary.sh $(B) $(A)
 
 # libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on
 # everything a hostile file reaches (decoders: JPEG, PNG, stb's, WebP, TIFF,
 # HEIC/AVIF; gray, resampler, PNG encoder),
 # seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
 # server sends (JSON record, names from titles, img URL, image check), seeded
-# with the reference records. New inputs and crashes stay in build/fuzz/.
+# with the fixture's records (tools/xkcd-records.jsonl). New inputs and
+# crashes stay in build/fuzz/.
 # Not part of `make test`: FUZZ_SECONDS=600 make fuzz for a longer run.
 FUZZ_SECONDS ?= 120
 FUZZ_CC      := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -125,9 +127,8 @@ fuzz: all
 	  -exec cp {} build/fuzz/img-seeds/ \;
 	@# fuzz_xkcd: first byte even = a JSON record follows, odd = an image
 	@for f in samples/*; do printf '\001' | cat - "$$f" >"build/fuzz/xkcd-seeds/$${f##*/}"; done
-	@[ ! -f ../shared/reference/xkcd-records.jsonl ] || { i=0; while IFS= read -r line; do \
-	  i=$$((i + 1)); printf '\000%s' "$$line" >build/fuzz/xkcd-seeds/record-$$i; \
-	  done <../shared/reference/xkcd-records.jsonl; }
+	@i=0; while IFS= read -r line; do i=$$((i + 1)); \
+	  printf '\000%s' "$$line" >build/fuzz/xkcd-seeds/record-$$i; done <tools/xkcd-records.jsonl
 	cd build/fuzz && ./fuzz_img $(FUZZ_RUN) -max_len=200000 img img-seeds
 	cd build/fuzz && ./fuzz_xkcd $(FUZZ_RUN) -max_len=65536 xkcd xkcd-seeds
 
@@ -145,6 +146,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/imgpool
 	install -d $(DESTDIR)$(PREFIX)/share/imgpool
 	install -m 755 tools/xkcd-server.py $(DESTDIR)$(PREFIX)/share/imgpool/xkcd-server.py
+	install -m 644 tools/xkcd-records.jsonl $(DESTDIR)$(PREFIX)/share/imgpool/xkcd-records.jsonl
 	install -d $(DESTDIR)$(PREFIX)/share/imgpool/samples
 	install -m 644 samples/* $(DESTDIR)$(PREFIX)/share/imgpool/samples/
 

@@ -31,7 +31,6 @@ void cli_job_defaults(struct job_options *jo)
 {
     memset(jo, 0, sizeof *jo);
     jo->autorotate = 1;
-    jo->max_pixels = 100000000;
     jo->max_file_bytes = 1ull << 30;
 }
 
@@ -158,14 +157,48 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
     case CLI_OPT_STRIP:
         jo->strip = 1;
         return 1;
-    case CLI_OPT_MAX_PIXELS:
-        return cli_parse_range("--max-pixels", arg, 0, UINT64_MAX, &jo->max_pixels) == 0 ? 1 : -1;
     case CLI_OPT_FORCE:
         jo->force = 1;
         return 1;
     default:
         return 0;
     }
+}
+
+void cli_limits_defaults(struct cli_limits *l)
+{
+    *l = (struct cli_limits){
+        .max_memory = 2ull << 30, .max_pixels = 100000000, .timeout_s = 120,
+    };
+}
+
+int cli_limits_option(int c, const char *arg, struct cli_limits *l)
+{
+    uint64_t v;
+    switch (c) {
+    case CLI_OPT_PROCS:
+        return cli_parse_count("--procs", arg, 1024, &l->procs) == 0 ? 1 : -1;
+    case CLI_OPT_MAX_MEMORY:
+        return cli_parse_bytes("--max-memory", arg, &l->max_memory) == 0 ? 1 : -1;
+    case CLI_OPT_MAX_PIXELS:
+        return cli_parse_range("--max-pixels", arg, 0, UINT64_MAX, &l->max_pixels) == 0 ? 1 : -1;
+    case CLI_OPT_TIMEOUT:
+        if (cli_parse_range("--timeout", arg, 0, 86400, &v) != 0)
+            return -1;
+        l->timeout_s = (unsigned)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void cli_limits_apply(const struct cli_limits *l, struct pool_options *po,
+                      struct job_options *jo)
+{
+    po->procs = l->procs;
+    po->max_memory = l->max_memory;
+    po->task_timeout_ms = l->timeout_s * 1000;
+    jo->max_pixels = l->max_pixels;
 }
 
 /* This process's mapped address space (VmSize), which a forked worker starts

@@ -21,7 +21,7 @@ int cli_xkcd_main(int argc, char **argv);
 /* The processing options the folder job and xkcd share. getopt_long codes: */
 enum {
     CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
-    CLI_OPT_NO_AUTOROTATE, CLI_OPT_MAX_PIXELS, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
+    CLI_OPT_NO_AUTOROTATE, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
     CLI_OPT_SAMPLING, CLI_OPT_PROGRESSIVE, CLI_OPT_OPTIMIZE,
     CLI_OPT_LOSSLESS, CLI_OPT_KEEP_PROFILE, CLI_OPT_STRIP,
 };
@@ -41,14 +41,43 @@ enum {
     {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
     {"keep-profile", no_argument, 0, CLI_OPT_KEEP_PROFILE}, \
     {"strip", no_argument, 0, CLI_OPT_STRIP}, \
-    {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
     {"force", no_argument, 0, CLI_OPT_FORCE}
 
-/* Defaults: autorotate on, 100 megapixels, 1 GiB per file. */
+/* Defaults: autorotate on, 1 GiB per file (--max-pixels is a pool limit). */
 void cli_job_defaults(struct job_options *jo);
 /* Applies one processing option. Returns 1 if c was one (value good), 0 if
  * c is not a processing option, -1 after printing a message for a bad value. */
 int cli_job_option(int c, const char *arg, struct job_options *jo);
+/* The pool limits, one option group for the folder job and xkcd alike:
+ * --procs, --max-memory, --max-pixels, --timeout. getopt_long codes: */
+enum { CLI_OPT_PROCS = 'j', CLI_OPT_MAX_MEMORY = 0x1800, CLI_OPT_MAX_PIXELS, CLI_OPT_TIMEOUT };
+#define CLI_LIMITS_LONGOPTS \
+    {"procs", required_argument, 0, CLI_OPT_PROCS}, \
+    {"max-memory", required_argument, 0, CLI_OPT_MAX_MEMORY}, \
+    {"max-pixels", required_argument, 0, CLI_OPT_MAX_PIXELS}, \
+    {"timeout", required_argument, 0, CLI_OPT_TIMEOUT}
+/* Their --help lines. */
+#define CLI_LIMITS_HELP \
+"  -j, --procs N          worker processes (default: online CPUs)\n" \
+"      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none;\n" \
+"                         below what a worker needs, about 80M, is a usage error)\n" \
+"      --max-pixels N     refuse larger images before decoding (default 100000000)\n" \
+"      --timeout SECONDS  kill a worker stuck on one file (default 120; 0: none)\n"
+struct cli_limits {
+    unsigned procs;          /* 0: online CPUs (pool_default_procs) */
+    uint64_t max_memory;     /* bytes of address space per worker, 0: none */
+    uint64_t max_pixels;     /* refused after the header, before decoding; 0: none */
+    unsigned timeout_s;      /* per task, 0: none */
+};
+/* Defaults: online CPUs, 2 GiB, 100 megapixels, 120 s. */
+void cli_limits_defaults(struct cli_limits *l);
+/* Applies one pool-limit option: 1 if c was one (value good), 0 if not, -1
+ * after a message for a bad value. */
+int cli_limits_option(int c, const char *arg, struct cli_limits *l);
+/* Puts the limits where they act: the pool's options and the job's. */
+void cli_limits_apply(const struct cli_limits *l, struct pool_options *po,
+                      struct job_options *jo);
+
 /* Parses a whole number min..max into *out. 0, or -1 after a message. */
 int cli_parse_range(const char *opt, const char *arg, uint64_t min, uint64_t max,
                     uint64_t *out);

@@ -30,13 +30,11 @@
 struct cli_run {
     /* options */
     struct job_options jo;
-    unsigned procs;
+    struct cli_limits lim;
     const char *out_dir;
     struct scan_options so;
     int quiet, timeline;
     const char *trace_path, *report_path;
-    uint64_t max_memory;
-    unsigned timeout_s;
     struct shard shard;
     unsigned shards;             /* --shards N, for JOB_COMPLETION_INDEX */
     const char *files_from;      /* --files-from FILE, "-" = stdin */
@@ -100,11 +98,7 @@ static void cli_usage(FILE *to)
 "      --shards N         shard count for Kubernetes' JOB_COMPLETION_INDEX\n"
 "                         (Slurm's SLURM_ARRAY_TASK_ID/COUNT are read by themselves)\n"
 "Pool:\n"
-"  -j, --procs N          worker processes (default: online CPUs)\n"
-"      --max-memory SIZE  address-space limit per worker, e.g. 2G (default 2G; 0: none;\n"
-"                         below what a worker needs, about 80M, is a usage error)\n"
-"      --max-pixels N     refuse larger images before decoding (default 100000000)\n"
-"      --timeout SECONDS  kill a worker stuck on one file (default 120; 0: none)\n"
+CLI_LIMITS_HELP
 "Reporting:\n"
 "  -n, --dry-run          say what would be done, write nothing\n"
 "  -q, --quiet            only errors; no progress bar, no summary\n"
@@ -120,7 +114,7 @@ static void cli_usage(FILE *to)
 
 /* ---- option parsing ---------------------------------------------------- */
 
-enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT, CLI_OPT_REPORT,
+enum { CLI_OPT_HIDDEN = 0x2000, CLI_OPT_REPORT,
        CLI_OPT_TRACE, CLI_OPT_SHARD, CLI_OPT_SHARDS, CLI_OPT_FILES_FROM, CLI_OPT_TIMELINE };
 
 /* --shard wins; else a scheduler's environment; else everything. */
@@ -145,24 +139,10 @@ static int cli_resolve_shard(struct cli_run *r)
  * 2 after --help/--version were printed, -1 after a message. */
 static int cli_folder_option(struct cli_run *r, int c, const char *arg, char **argv)
 {
-    uint64_t v;
     switch (c) {
-    case 'j':
-        if (cli_parse_count("--procs", arg, 1024, &r->procs) != 0)
-            return -1;
-        return 1;
     case 'o': r->out_dir = arg; return 1;
     case 'r': r->so.recursive = 1; return 1;
     case CLI_OPT_HIDDEN: r->so.hidden = 1; return 1;
-    case CLI_OPT_MAX_MEMORY:
-        if (cli_parse_bytes("--max-memory", arg, &r->max_memory) != 0)
-            return -1;
-        return 1;
-    case CLI_OPT_TIMEOUT:
-        if (cli_parse_range("--timeout", arg, 0, 86400, &v) != 0)
-            return -1;
-        r->timeout_s = (unsigned)v;
-        return 1;
     case 'n': r->jo.dry_run = 1; return 1;
     case 'q': r->quiet = 1; return 1;
     case CLI_OPT_REPORT: r->report_path = arg; return 1;
@@ -197,12 +177,10 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_JOB_LONGOPTS,
-        {"procs", required_argument, 0, 'j'},
+        CLI_LIMITS_LONGOPTS,
         {"out", required_argument, 0, 'o'},
         {"recursive", no_argument, 0, 'r'},
         {"hidden", no_argument, 0, CLI_OPT_HIDDEN},
-        {"max-memory", required_argument, 0, CLI_OPT_MAX_MEMORY},
-        {"timeout", required_argument, 0, CLI_OPT_TIMEOUT},
         {"dry-run", no_argument, 0, 'n'},
         {"quiet", no_argument, 0, 'q'},
         {"report", required_argument, 0, CLI_OPT_REPORT},
@@ -220,6 +198,8 @@ static int cli_parse(struct cli_run *r, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":j:o:rnqhV0", longopts, NULL)) != -1) {
         int rc = cli_job_option(c, optarg, &r->jo);
+        if (rc == 0)
+            rc = cli_limits_option(c, optarg, &r->lim);
         if (rc == 0)
             rc = cli_folder_option(r, c, optarg, argv);
         if (rc != 1)
@@ -578,18 +558,14 @@ static int cli_in_shard(const struct cli_run *r, size_t item)
 static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
 {
     struct pool_options o = {0};
-    o.procs = r->procs;
-    o.max_memory = r->max_memory;
-    o.task_timeout_ms = r->timeout_s * 1000;
+    cli_limits_apply(&r->lim, &o, &r->jo);
     o.task = cli_task;
     o.on_result = cli_result;
     o.on_tick = cli_tick;
     o.ctx = r;
     size_t n = plan_count(r->plan);
-    if (!o.procs) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        o.procs = cpus > 0 ? (unsigned)cpus : 1;
-    }
+    if (!o.procs)
+        o.procs = pool_default_procs();
     if (o.procs > r->total)   /* the pool caps by capacity, which counts every shard */
         o.procs = (unsigned)r->total;
     struct pool *p;
@@ -614,12 +590,11 @@ int cli_folder_main(int argc, char **argv)
     struct cli_run r = {0};
     cli_job_defaults(&r.jo);
     r.out_dir = "imgpool-out";
-    r.max_memory = 2ull << 30;
-    r.timeout_s = 120;
+    cli_limits_defaults(&r.lim);
     int prc = cli_parse(&r, argc, argv);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
-    if (cli_check_max_memory(r.max_memory) != 0)
+    if (cli_check_max_memory(r.lim.max_memory) != 0)
         return CLI_USAGE;
     r.tty = isatty(STDERR_FILENO);
     r.start_ns = clock_now_ns();

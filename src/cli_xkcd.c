@@ -7,11 +7,19 @@
  *   main thread                     download threads           pool workers
  *   fetch_global_init (curl, once)
  *   pool_create: fork ───────────────────────────────────────► wait for tasks
- *   xkcd_start ───────────────────► a comic lands on disk
- *                                   on_comic: pool_publish ──► job_file
- *                                   (last one) pool_close
+ *   xkcd_start ───────────────────► an image lands, pending
+ *                                   on_comic: pool_publish ──► job_verify, or
+ *                                   (last one) pool_close      job_file with
+ *                                                              processing options
  *   pool_wait: records, progress ◄───────────────────────────── one record each
+ *     xkcd_accept (rename, sidecar) or xkcd_reject (delete)
  *   xkcd_wait, summary
+ *
+ * Every downloaded image is decoded whole in a pool worker, under the same
+ * limits as the folder job (--max-pixels before any pixel is allocated,
+ * --max-memory, --timeout), before the comic counts as downloaded: a
+ * truncated or hostile image (a PNG bomb) costs a worker at most, never the
+ * download threads, and is not kept, so the next run fetches it again.
  *
  * curl_global_init is not thread-safe, so it runs before any thread. The
  * workers are forked before the download threads exist: fork() copies only
@@ -42,15 +50,18 @@
 #include "imgpool/stop.h"
 
 #define CLI_XKCD_MAX_THREADS 256
+#define CLI_XKCD_STR2(x) #x
+#define CLI_XKCD_STR(x) CLI_XKCD_STR2(x)   /* a number macro, in the help text */
 #define CLI_XKCD_TRACE_ROW 1000   /* trace rows: workers 1.., download threads 1000.. */
 
 struct cli_xkcd {
     /* options */
     const char *range, *out_dir, *base_url, *trace_path;
-    unsigned threads, procs;
+    unsigned threads;
     bool compare, quiet, verbose, process;
     struct fetch_options fo;
     struct job_options jo;
+    struct cli_limits lim;
     /* the run */
     long *nums;
     size_t n;
@@ -70,6 +81,13 @@ struct cli_xkcd {
     uint64_t proc_done, proc_ok, proc_failed, proc_skipped;
 };
 
+/* What a pool task carries: the comic's image name, and whether the image
+ * is still pending (just downloaded: its decode is the verdict). */
+struct cli_xkcd_task_arg {
+    bool pending;
+    char file[XKCD_NAME_MAX];
+};
+
 /* ---- options ------------------------------------------------------------ */
 
 static void cli_xkcd_usage(FILE *to)
@@ -78,15 +96,18 @@ static void cli_xkcd_usage(FILE *to)
 "Usage: imgpool xkcd RANGE [OPTIONS] [PROCESSING OPTIONS]\n"
 "\n"
 "Downloads xkcd comics with parallel threads: NNNN-<title>.<ext> and a JSON\n"
-"sidecar (title, alt text, date, source URL) per comic. Comics already there\n"
-"are not fetched again.\n"
+"sidecar (title, alt text, date, source URL) per comic. Each image is decoded\n"
+"whole by a pool worker before it counts as downloaded (a broken one is not\n"
+"kept). Comics already there are not fetched again.\n"
 "\n"
 "RANGE: comma-separated numbers and ranges, 'latest' and 'latest-N':\n"
 "  100-109   100,105,200-210   latest   latest-9-latest   2900-latest\n"
 "\n"
 "Downloading:\n"
 "  -o, --out DIR           where the comics go (default: xkcd)\n"
-"  -t, --threads N         parallel download threads (default 8)\n"
+"  -t, --threads N         parallel download threads (default " CLI_XKCD_STR(XKCD_DEFAULT_THREADS) ");\n"
+"                          fewer requests are sent at once while the server\n"
+"                          answers 429 Too Many Requests\n"
 "      --sequential        one at a time (same as --threads 1)\n"
 "      --compare           download the range sequentially, then in parallel\n"
 "                          (temp folders, no cache), and print a table and a\n"
@@ -95,17 +116,20 @@ static void cli_xkcd_usage(FILE *to)
 "      --base-url URL      the site (default $" XKCD_BASE_URL_ENV " or " XKCD_DEFAULT_BASE_URL ")\n"
 "      --cacert FILE       trust this CA (PEM) for https; certificates are\n"
 "                          always verified\n"
-"      --retries N         retries after a 5xx or a network error (default 3)\n"
-"      --retry-delay S     first backoff, doubling per retry (default 0.5)\n"
+"      --retries N         retries after a 5xx or a network error (default 3;\n"
+"                          a timeout is retried once, a 429 up to 8 times)\n"
+"      --retry-delay S     first backoff, doubling per retry (default 0.5); a\n"
+"                          Retry-After from the server replaces it (up to 60 s)\n"
 "      --connect-timeout S (default 10)\n"
-"      --timeout S         per request (default 60)\n"
+"      --request-timeout S per request (default 60)\n"
 "      --low-speed-limit B abort a request slower than B bytes/s ...\n"
 "      --low-speed-time S  ... for S seconds (defaults 1000 and 15)\n"
 "Processing (in the pool, while downloads run; outputs in DIR/processed):\n"
 "      --gray, --resize GEOMETRY, --format FMT, --quality Q   as for folders\n"
 "      --png-level N, --sampling S, --progressive, --optimize  as for folders\n"
 "      --keep-profile, --strip                                 as for folders\n"
-"  -j, --procs N           worker processes (default: online CPUs)\n"
+"Pool (decoding every image, and processing), as for folders:\n"
+CLI_LIMITS_HELP
 "Reporting:\n"
 "  -q, --quiet             only errors\n"
 "  -v, --verbose           one line per comic\n"
@@ -114,7 +138,8 @@ static void cli_xkcd_usage(FILE *to)
 "  -h, --help              this help\n"
 "\n"
 "Exit status: 0 all there (a missing comic, like 404, or one without an image\n"
-"is reported, not an error), 1 some failed, 2 usage error, 130 interrupted.\n",
+"is reported, not an error), 1 some failed (a broken image, a record without\n"
+"\"img\", a site that does not answer), 2 usage error, 130 interrupted.\n",
           to);
 }
 
@@ -145,7 +170,7 @@ static int cli_xkcd_number(const char *opt, const char *arg, long min, long max,
 
 enum {
     CLI_XKCD_SEQUENTIAL = 0x3000, CLI_XKCD_COMPARE, CLI_XKCD_BASE_URL, CLI_XKCD_CACERT,
-    CLI_XKCD_RETRIES, CLI_XKCD_RETRY_DELAY, CLI_XKCD_CONNECT_TIMEOUT, CLI_XKCD_TIMEOUT,
+    CLI_XKCD_RETRIES, CLI_XKCD_RETRY_DELAY, CLI_XKCD_CONNECT_TIMEOUT, CLI_XKCD_REQUEST_TIMEOUT,
     CLI_XKCD_LOW_SPEED_LIMIT, CLI_XKCD_LOW_SPEED_TIME, CLI_XKCD_TRACE,
 };
 
@@ -173,14 +198,12 @@ static int cli_xkcd_option(struct cli_xkcd *x, int c, const char *arg)
         return 0;
     case CLI_XKCD_CONNECT_TIMEOUT:
         return cli_xkcd_seconds("--connect-timeout", arg, 600, &x->fo.connect_timeout_ms);
-    case CLI_XKCD_TIMEOUT:
-        return cli_xkcd_seconds("--timeout", arg, 3600, &x->fo.timeout_ms);
+    case CLI_XKCD_REQUEST_TIMEOUT:
+        return cli_xkcd_seconds("--request-timeout", arg, 3600, &x->fo.timeout_ms);
     case CLI_XKCD_LOW_SPEED_LIMIT:
         return cli_xkcd_number("--low-speed-limit", arg, 1, 1L << 30, &x->fo.low_speed_limit);
     case CLI_XKCD_LOW_SPEED_TIME:
         return cli_xkcd_number("--low-speed-time", arg, 1, 3600, &x->fo.low_speed_time);
-    case 'j':
-        return cli_parse_count("--procs", arg, 1024, &x->procs);
     case 'q': x->quiet = true; return 0;
     case 'v': x->verbose = true; return 0;
     case CLI_XKCD_TRACE: x->trace_path = arg; return 0;
@@ -193,6 +216,7 @@ static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_JOB_LONGOPTS,
+        CLI_LIMITS_LONGOPTS,
         {"out", required_argument, 0, 'o'},
         {"threads", required_argument, 0, 't'},
         {"sequential", no_argument, 0, CLI_XKCD_SEQUENTIAL},
@@ -202,22 +226,22 @@ static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
         {"retries", required_argument, 0, CLI_XKCD_RETRIES},
         {"retry-delay", required_argument, 0, CLI_XKCD_RETRY_DELAY},
         {"connect-timeout", required_argument, 0, CLI_XKCD_CONNECT_TIMEOUT},
-        {"timeout", required_argument, 0, CLI_XKCD_TIMEOUT},
+        {"request-timeout", required_argument, 0, CLI_XKCD_REQUEST_TIMEOUT},
         {"low-speed-limit", required_argument, 0, CLI_XKCD_LOW_SPEED_LIMIT},
         {"low-speed-time", required_argument, 0, CLI_XKCD_LOW_SPEED_TIME},
-        {"procs", required_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},
         {"trace", required_argument, 0, CLI_XKCD_TRACE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    bool procs_given = false;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:t:j:qvh", longopts, NULL)) != -1) {
         int job = cli_job_option(c, optarg, &x->jo);
+        if (job == 0)
+            job = cli_limits_option(c, optarg, &x->lim);
         if (job < 0)
             return -1;
         if (job > 0)
@@ -232,7 +256,6 @@ static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
                     argv[optind - 1]);
             return -1;
         }
-        procs_given |= c == 'j';
         if (cli_xkcd_option(x, c, optarg) != 0)
             return -1;
     }
@@ -242,11 +265,6 @@ static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
     }
     x->range = argv[optind];
     x->process = x->jo.nops > 0 || x->jo.format != IMG_FMT_UNKNOWN;
-    if (procs_given && !x->process) {
-        fprintf(stderr, "imgpool: --procs needs a processing option (--gray, --resize, "
-                "--format)\n");
-        return -1;
-    }
     if (x->compare && x->process) {
         fprintf(stderr, "imgpool: --compare times downloads only; drop the processing "
                 "options\n");
@@ -298,7 +316,7 @@ static void cli_xkcd_draw(struct cli_xkcd *x)
     char line[200], size[32];
     xkcd_progress(x->run, &p);
     int k = snprintf(line, sizeof line, "xkcd: downloaded %zu/%zu", p.done, p.total);
-    if (x->pool)
+    if (x->process)
         k += snprintf(line + k, sizeof line - (size_t)k, "  processed %llu/%zu",
                       (unsigned long long)x->proc_done, p.ok + p.cached);
     snprintf(line + k, sizeof line - (size_t)k, "  %s  %u thread%s  %.1f s",
@@ -371,17 +389,19 @@ static void cli_xkcd_on_comic(void *ctx, const struct xkcd_comic *c)
     default:
         break;
     }
-    if (x->verbose)
+    if (x->verbose && c->status != XKCD_VERIFY)
         cli_xkcd_say(x, stdout, "xkcd %ld: %s %s (%s, thread %u, %.2f s)\n", c->num,
                      c->status == XKCD_CACHED ? "already there:" : "->", c->file,
                      cli_xkcd_bytes(c->bytes, size, sizeof size), c->thread,
                      (c->end_ns - c->start_ns) / 1e9);
-    if (!x->pool)
-        return;
+    if (!x->pool || (c->status == XKCD_CACHED && !x->process))
+        return;   /* --compare, or nothing to decode */
+    struct cli_xkcd_task_arg arg = { .pending = c->status == XKCD_VERIFY };
+    memcpy(arg.file, c->file, sizeof arg.file);
     pthread_mutex_lock(&x->lock);
     memcpy(x->names[c->index], c->file, sizeof x->names[c->index]);
     pthread_mutex_unlock(&x->lock);
-    pool_publish(x->pool, c->index, c->file, strlen(c->file) + 1);
+    pool_publish(x->pool, c->index, &arg, sizeof arg);
 }
 
 static void cli_xkcd_on_finish(void *ctx)
@@ -411,22 +431,55 @@ static int cli_xkcd_proc_path(const struct cli_xkcd *x, const char *file, char *
     return k < 0 || k >= PATH_MAX ? -1 : 0;
 }
 
-/* Worker: process the comic whose file name pool_publish passed. */
-static int cli_xkcd_task(void *ctx, uint64_t task, const void *arg, size_t len,
+/* Worker: decode a pending image whole (its verdict), processing it if
+ * asked; or process an image already there. */
+static int cli_xkcd_task(void *ctx, uint64_t task, const void *argp, size_t len,
                          struct pool_record *rec)
 {
     const struct cli_xkcd *x = ctx;
-    char file[XKCD_NAME_MAX], in[PATH_MAX], out[PATH_MAX];
+    struct cli_xkcd_task_arg arg;
+    char pending[XKCD_PENDING_MAX], in[PATH_MAX], out[PATH_MAX];
     (void)task;
-    snprintf(file, sizeof file, "%.*s", (int)(len < sizeof file ? len : sizeof file - 1),
-             (const char *)arg);
-    if (cli_xkcd_join(in, x->out_dir, file) != 0 || cli_xkcd_proc_path(x, file, out) != 0) {
+    if (len != sizeof arg) {
+        return job_end(rec, JOB_CANNOT_PROCESS, "bad task");
+    }
+    memcpy(&arg, argp, sizeof arg);
+    arg.file[sizeof arg.file - 1] = '\0';
+    const char *name = arg.pending ? xkcd_pending_name(arg.file, pending) : arg.file;
+    if (cli_xkcd_join(in, x->out_dir, name) != 0
+        || (x->process && cli_xkcd_proc_path(x, arg.file, out) != 0)) {
         return job_end(rec, JOB_CANNOT_PROCESS, "path too long");
     }
-    return job_file(&x->jo, in, out, rec);
+    if (!x->process)
+        return job_verify(&x->jo, in, rec);
+    struct job_options jo = x->jo;
+    jo.force |= arg.pending;   /* a fresh download is never "up to date" unseen */
+    return job_file(&jo, in, out, rec);
 }
 
-/* Parent: one record per processed comic. */
+/* Parent: the verdict on a pending comic, from its pool record. */
+static void cli_xkcd_verdict(struct cli_xkcd *x, const struct pool_record *rec)
+{
+    const struct xkcd_comic *c = &xkcd_comics(x->run)[rec->task];
+    char size[32];
+    char why[POOL_MSG_MAX + 32];
+    snprintf(why, sizeof why, "%s: %s", cli_record_verb(rec),
+             rec->msg[0] ? rec->msg : "the worker died");
+    if (rec->status == POOL_OK)
+        xkcd_accept(x->run, rec->task);
+    else
+        xkcd_reject(x->run, rec->task, why);
+    if (c->status == XKCD_FAILED) {
+        cli_xkcd_bar_clear(x);
+        fprintf(stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
+    } else if (x->verbose) {
+        cli_xkcd_say(x, stdout, "xkcd %ld: -> %s (%s, thread %u, %.2f s)\n", c->num, c->file,
+                     cli_xkcd_bytes(c->bytes, size, sizeof size), c->thread,
+                     (c->end_ns - c->start_ns) / 1e9);
+    }
+}
+
+/* Parent: one record per decoded or processed comic. */
 static void cli_xkcd_on_result(void *ctx, const struct pool_record *rec)
 {
     struct cli_xkcd *x = ctx;
@@ -434,6 +487,13 @@ static void cli_xkcd_on_result(void *ctx, const struct pool_record *rec)
     pthread_mutex_lock(&x->lock);
     memcpy(name, x->names[rec->task], sizeof name);
     pthread_mutex_unlock(&x->lock);
+    trace_span(x->trace, name, x->process ? "process" : "decode", getpid(),
+               (int)rec->worker + 1, rec->start_ns, rec->end_ns);
+    bool pending = xkcd_comics(x->run)[rec->task].status == XKCD_VERIFY;
+    if (pending)
+        cli_xkcd_verdict(x, rec);
+    if (!x->process || (pending && rec->status != POOL_OK))
+        return;   /* a rejected download was reported as the comic's error */
     if (cli_xkcd_join(path, x->out_dir, name) != 0)
         snprintf(path, sizeof path, "%s", name);
     x->proc_done++;
@@ -446,8 +506,6 @@ static void cli_xkcd_on_result(void *ctx, const struct pool_record *rec)
         cli_xkcd_bar_clear(x);
         cli_print_record(stderr, path, rec);
     }
-    trace_span(x->trace, name, "process", getpid(), (int)rec->worker + 1, rec->start_ns,
-               rec->end_ns);
 }
 
 static void cli_xkcd_on_tick(void *ctx, struct pool *p)
@@ -460,15 +518,14 @@ static void cli_xkcd_on_tick(void *ctx, struct pool *p)
 static int cli_xkcd_pool_start(struct cli_xkcd *x)
 {
     int k = snprintf(x->proc_dir, sizeof x->proc_dir, "%s/processed", x->out_dir);
-    if (k < 0 || k >= (int)sizeof x->proc_dir
-        || (mkdir(x->proc_dir, 0777) != 0 && errno != EEXIST)) {
+    if (x->process && (k < 0 || k >= (int)sizeof x->proc_dir
+                       || (mkdir(x->proc_dir, 0777) != 0 && errno != EEXIST))) {
         fprintf(stderr, "imgpool: cannot create '%s': %s\n", x->proc_dir, strerror(errno));
         return -1;
     }
     struct pool_options o = {0};
-    o.procs = x->procs;
-    o.arg_max = XKCD_NAME_MAX;
-    o.task_timeout_ms = 120000;
+    cli_limits_apply(&x->lim, &o, &x->jo);
+    o.arg_max = sizeof(struct cli_xkcd_task_arg);
     o.task = cli_xkcd_task;
     o.on_result = cli_xkcd_on_result;
     o.on_tick = cli_xkcd_on_tick;
@@ -494,6 +551,7 @@ static int cli_xkcd_download(struct cli_xkcd *x, const char *out_dir, unsigned t
     o.out_dir = out_dir;
     o.threads = threads;
     o.force = force;
+    o.verify = x->pool != NULL;
     o.fetch = x->fo;
     o.on_request = cli_xkcd_on_request;
     o.on_comic = cli_xkcd_on_comic;
@@ -536,7 +594,11 @@ static void cli_xkcd_summary(const struct cli_xkcd *x)
     fprintf(stderr, "imgpool: %s in %.2f s, %.1f comics/s, %u thread%s, into '%s'\n",
             cli_xkcd_bytes(p.bytes, size, sizeof size), wall,
             wall > 0 ? p.ok / wall : 0.0, p.threads, p.threads == 1 ? "" : "s", x->out_dir);
-    if (x->pool)
+    if (p.throttled)
+        fprintf(stderr, "imgpool: the server answered 429 Too Many Requests %u time%s: "
+                "requests in flight went down to %u\n", p.throttled,
+                p.throttled == 1 ? "" : "s", p.lowest_limit);
+    if (x->process)
         fprintf(stderr, "imgpool: processed %llu: %llu ok, %llu skipped, %llu failed, "
                 "%u workers, into '%s'; all done after %.2f s\n",
                 (unsigned long long)x->proc_done, (unsigned long long)x->proc_ok,
@@ -692,21 +754,51 @@ out:
 
 /* ---- main ----------------------------------------------------------------- */
 
-/* Resolves the range (asking the site for the latest number if needed). */
+/* Resolves the range, asking the site for the latest number if needed.
+ * Returns 0, or an exit code: a bad range is a usage error (found before any
+ * request), a site that cannot tell its latest comic a failure. */
 static int cli_xkcd_range(struct cli_xkcd *x)
 {
     char err[512];
     long latest = 0;
-    if (xkcd_range_uses_latest(x->range)) {
-        if (xkcd_latest(x->base_url, &x->fo, NULL, &latest, err, sizeof err) != 0) {
-            fprintf(stderr, "imgpool: %s\n", err);
-            return -1;
-        }
-        if (x->verbose)
-            printf("xkcd: the latest comic is %ld\n", latest);
+    if (xkcd_range_parse(x->range, XKCD_NUM_MAX, &x->nums, &x->n, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return CLI_USAGE;
     }
+    if (!xkcd_range_uses_latest(x->range))
+        return 0;
+    free(x->nums);
+    x->nums = NULL;
+    if (xkcd_latest(x->base_url, &x->fo, NULL, &latest, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s (from %s)\n", err, x->base_url);
+        return CLI_FAILED;
+    }
+    if (x->verbose)
+        printf("xkcd: the latest comic is %ld\n", latest);
     if (xkcd_range_parse(x->range, latest, &x->nums, &x->n, err, sizeof err) != 0) {
         fprintf(stderr, "imgpool: %s\n", err);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+/* The output folder, made and checked before the first request, so an
+ * unwritable one costs one message and no download. */
+static int cli_xkcd_prepare_out(const struct cli_xkcd *x)
+{
+    struct stat st;
+    if (mkdir(x->out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "imgpool: cannot create output folder '%s': %s\n", x->out_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(x->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "imgpool: output '%s' is not a folder\n", x->out_dir);
+        return -1;
+    }
+    if (access(x->out_dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "imgpool: cannot write to output folder '%s': %s\n", x->out_dir,
+                strerror(errno));
         return -1;
     }
     return 0;
@@ -719,16 +811,15 @@ static int cli_xkcd_run(struct cli_xkcd *x)
         fprintf(stderr, "imgpool: %s\n", err);
         return CLI_FAILED;
     }
-    if (cli_xkcd_range(x) != 0)
-        return CLI_USAGE;
+    if (!x->compare && cli_xkcd_prepare_out(x) != 0)
+        return CLI_FAILED;
+    int rc = cli_xkcd_range(x);
+    if (rc != 0)
+        return rc;
     if (x->compare)
         return cli_xkcd_compare(x);
-    if (mkdir(x->out_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "imgpool: cannot create '%s': %s\n", x->out_dir, strerror(errno));
-        return CLI_FAILED;
-    }
     x->names = calloc(x->n ? x->n : 1, sizeof *x->names);
-    if (!x->names || (x->process && cli_xkcd_pool_start(x) != 0))
+    if (!x->names || cli_xkcd_pool_start(x) != 0)
         return CLI_FAILED;
     x->trace_row = CLI_XKCD_TRACE_ROW;
     if (cli_xkcd_download(x, x->out_dir, x->threads, x->jo.force) != 0)
@@ -738,6 +829,11 @@ static int cli_xkcd_run(struct cli_xkcd *x)
     if (stop_signal()) {
         fprintf(stderr, "imgpool: interrupted after %zu of %zu comics\n", p.done, p.total);
         return CLI_INTERRUPTED;
+    }
+    if (p.down[0]) {
+        fprintf(stderr, "imgpool: xkcd: no answer from %s: %s; stopped, %zu of %zu comics "
+                "handled\n", x->base_url, p.down, p.done, p.total);
+        return CLI_FAILED;
     }
     if (!x->quiet)
         cli_xkcd_summary(x);
@@ -775,14 +871,17 @@ int cli_xkcd_main(int argc, char **argv)
     struct cli_xkcd x = {0};
     char err[512];
     cli_job_defaults(&x.jo);
+    cli_limits_defaults(&x.lim);
     x.out_dir = "xkcd";
-    x.threads = 8;
+    x.threads = XKCD_DEFAULT_THREADS;
     x.fo.retries = 3;
     x.base_url = getenv(XKCD_BASE_URL_ENV) && getenv(XKCD_BASE_URL_ENV)[0]
                  ? getenv(XKCD_BASE_URL_ENV) : XKCD_DEFAULT_BASE_URL;
     int prc = cli_xkcd_parse(&x, argc, argv);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
+    if (cli_check_max_memory(x.lim.max_memory) != 0)
+        return CLI_USAGE;
     x.tty = isatty(STDERR_FILENO);
     pthread_mutex_init(&x.lock, NULL);
     stop_catch_signals();

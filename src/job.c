@@ -456,6 +456,51 @@ static int job_decode(const struct job_options *o, const unsigned char *buf, siz
     return -1;
 }
 
+/* The codec (first file of this worker) and in_path's bytes (job_read). */
+static int job_input(const struct job_options *o, int fd, const struct stat *st,
+                     unsigned char **buf, size_t *len, struct pool_record *rec)
+{
+    char err[200];
+    if (!job_codec && job_worker_start(err, sizeof err) != 0) {
+        job_end(rec, JOB_OUT_OF_MEMORY, "%s", err);
+        return -1;
+    }
+    if (job_read(fd, st, o->max_file_bytes, buf, len, rec) != 0)
+        return -1;
+    rec->bytes_in = *len;
+    return 0;
+}
+
+int job_verify(const struct job_options *o, const char *in_path, struct pool_record *rec)
+{
+    struct stat st;
+    char err[200] = "not an image this build decodes";
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int fd = job_open_input(in_path, &st, rec);
+    if (fd < 0)
+        return POOL_FAILED;
+    int read_rc = job_input(o, fd, &st, &buf, &len, rec);
+    close(fd);
+    if (read_rc != 0)
+        return POOL_FAILED;
+    struct img_info info;
+    struct img im = {0};
+    struct img_load_opts lo = {.max_pixels = o->max_pixels};
+    int64_t t0 = clock_now_ns();
+    int rc = -1;
+    if (img_sniff(buf, len) != IMG_FMT_UNKNOWN
+        && (rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err)) == 0)
+        rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+    job_read_done();
+    if (rc != 0)
+        return job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+    job_fill_result(rec, &info, &im, info.fmt);
+    ((struct job_result *)rec->data)->decode_ns = clock_now_ns() - t0;
+    img_free(&im);
+    return POOL_OK;
+}
+
 int job_file(const struct job_options *o, const char *in_path, const char *out_path,
              struct pool_record *rec)
 {
@@ -468,18 +513,12 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
         close(fd);
         return status;
     }
-    char err[200];
-    if (!job_codec && job_worker_start(err, sizeof err) != 0) {
-        close(fd);
-        return job_end(rec, JOB_OUT_OF_MEMORY, "%s", err);
-    }
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = job_read(fd, &st, o->max_file_bytes, &buf, &len, rec);
+    int rc = job_input(o, fd, &st, &buf, &len, rec);
     close(fd);
     if (rc != 0)
         return POOL_FAILED;
-    rec->bytes_in = len;
     struct job_result *res = (struct job_result *)rec->data;
     if (img_sniff(buf, len) == IMG_FMT_UNKNOWN) {
         job_read_done();

@@ -353,7 +353,7 @@ static int pool_spawn(struct pool *p, unsigned w)
 
 /* ---- create / publish / close ----------------------------------------- */
 
-static unsigned pool_default_procs(void)
+unsigned pool_default_procs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;

@@ -23,7 +23,17 @@
  * sidecar are written to unnamed temp files in the output folder (outfile)
  * linked into place when complete; the sidecar goes last and is what marks a
  * comic as done for the next run (it records the image's name and size,
- * and a mismatch means "download again").
+ * and a mismatch means "download again"). With opt.verify the image is
+ * linked under a hidden pending name instead, and the comic waits in
+ * XKCD_VERIFY with its sidecar's JSON kept in verdicts[i]; the caller's
+ * xkcd_accept renames it and writes the sidecar, xkcd_reject deletes it, and
+ * xkcd_destroy deletes whatever never got a verdict (an interrupted run).
+ *
+ * A dead site. A request that got no HTTP answer at all, while no request
+ * of this run ever did, means the site is down (nothing listening, TLS
+ * refused, a server that accepts and stalls): the run stops (`down`, seen by
+ * xkcd_stopping) and keeps the first reason, instead of paying every comic's
+ * retries and printing one error per comic.
  *
  * Hostile input. Records and images come from the network: JSON goes
  * through cJSON, never string search; file names come from the number and a
@@ -53,7 +63,6 @@
 
 #include "imgpool/clock.h"
 
-#define XKCD_DEFAULT_THREADS 8
 #define XKCD_DEFAULT_MAX_JSON ((size_t)1 << 20)
 #define XKCD_DEFAULT_MAX_IMAGE ((size_t)32 << 20)
 #define XKCD_SIDECAR_MAX ((size_t)1 << 20)
@@ -223,6 +232,11 @@ int xkcd_record_parse(const char *json, size_t len, struct xkcd_record *out,
         || num->valuedouble > XKCD_NUM_MAX
         || num->valuedouble != (double)(long)num->valuedouble) {
         snprintf(err, errlen, "not an xkcd record (no valid \"num\")");
+        cJSON_Delete(root);
+        return -1;
+    }
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "img"))) {
+        snprintf(err, errlen, "not an xkcd record (no \"img\" string)");
         cJSON_Delete(root);
         return -1;
     }
@@ -468,8 +482,13 @@ struct xkcd_run {
     pthread_t *tids;
     struct fetch_share *share;   /* outlives the clients that use it */
     struct fetch_client **clients;
+    char **verdicts;             /* verify: verdicts[i], comic i's sidecar JSON
+                                    until xkcd_accept/xkcd_reject */
     atomic_size_t next;
     atomic_int stop;
+    atomic_int answered;         /* some request got an HTTP answer */
+    atomic_int down;             /* 0, 1 while down_msg is written, 2 after */
+    char down_msg[256];          /* written once, by the thread that set down */
     /* progress, relaxed */
     atomic_size_t done, ok, cached, not_found, no_image, failed;
     atomic_uint_least64_t bytes;
@@ -491,7 +510,23 @@ static int xkcd_stopping(void *ctx)
 {
     struct xkcd_run *r = ctx;
     return atomic_load_explicit(&r->stop, memory_order_relaxed)
+           || atomic_load_explicit(&r->down, memory_order_relaxed)
            || (r->opt.should_stop && r->opt.should_stop(r->opt.ctx));
+}
+
+char *xkcd_pending_name(const char *file, char *out)
+{
+    snprintf(out, XKCD_PENDING_MAX, ".%s.imgpool-pending", file);
+    return out;
+}
+
+/* A pending image left by a run that was killed: "." + a number + "-". */
+static bool xkcd_is_stale_pending(const char *name, long *num)
+{
+    const char *p = name + 1;
+    size_t len = strlen(name), sfx = strlen(".imgpool-pending");
+    return name[0] == '.' && len > sfx && strcmp(name + len - sfx, ".imgpool-pending") == 0
+           && xkcd_range_number(&p, num) == 0 && *p == '-';
 }
 
 /* Finds the sidecars already in out_dir ("NNNN-*.json") of requested comics. */
@@ -505,6 +540,13 @@ static void xkcd_scan_out_dir(struct xkcd_run *r)
         const char *name = e->d_name, *p = name;
         size_t len = strlen(name);
         long num;
+        char path[PATH_MAX];
+        if (xkcd_is_stale_pending(name, &num)
+            && bsearch(&num, r->nums, r->n, sizeof *r->nums, xkcd_cmp_long)
+            && xkcd_path(path, r->out_dir, name) == 0) {
+            unlink(path);
+            continue;
+        }
         if (len < 7 || strcmp(name + len - 5, ".json") != 0
             || xkcd_range_number(&p, &num) != 0 || *p != '-')
             continue;
@@ -550,6 +592,8 @@ static void xkcd_note_request(struct xkcd_run *r, struct xkcd_comic *c, int kind
     uint64_t got = res->outcome == FETCH_OK ? res->len : 0;
     c->bytes += got;
     c->attempts += res->attempts;
+    if (res->answered)
+        atomic_store_explicit(&r->answered, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->bytes, got, memory_order_relaxed);
     if (r->opt.on_request) {
         struct xkcd_request rq = {
@@ -561,11 +605,33 @@ static void xkcd_note_request(struct xkcd_run *r, struct xkcd_comic *c, int kind
     }
 }
 
+/* The site has not answered a single request of this run and this one got
+ * no answer either (refused, unresolvable, timed out): it is down, and the
+ * run stops rather than pay every comic's retries. The first thread to see
+ * it keeps the reason. Returns true if the site counts as down. */
+static bool xkcd_site_down(struct xkcd_run *r, const struct fetch_result *res)
+{
+    if (res->outcome != FETCH_NETWORK || res->answered
+        || atomic_load_explicit(&r->answered, memory_order_relaxed))
+        return false;
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&r->down, &expected, 1)) {
+        snprintf(r->down_msg, sizeof r->down_msg, "%s", res->msg);
+        xkcd_clean_text(r->down_msg);
+        atomic_store_explicit(&r->down, 2, memory_order_release);
+    }
+    return true;
+}
+
 /* Sets the status after a failed request for the record or the image: no
- * such comic, interrupted, or failed. */
-static void xkcd_fetch_failed(struct xkcd_comic *c, bool record,
+ * such comic, interrupted (or the site is down: left pending), or failed. */
+static void xkcd_fetch_failed(struct xkcd_run *r, struct xkcd_comic *c, bool record,
                               const struct fetch_result *res)
 {
+    if (xkcd_site_down(r, res)) {
+        c->status = XKCD_PENDING;
+        return;
+    }
     if (record && res->outcome == FETCH_NOT_FOUND) {
         c->status = XKCD_NOT_FOUND;
         snprintf(c->msg, sizeof c->msg, "not found (HTTP %ld)", res->status);
@@ -579,28 +645,48 @@ static void xkcd_fetch_failed(struct xkcd_comic *c, bool record,
                  res->attempts);
 }
 
-/* Writes the image, then the sidecar that marks the comic done. */
-static int xkcd_save(struct xkcd_run *r, struct xkcd_comic *c,
+/* The sidecar's name: the image's, with .json for its extension. */
+static void xkcd_sidecar_name(const char *file, char *out)
+{
+    const char *dot = strrchr(file, '.');
+    snprintf(out, XKCD_NAME_MAX, "%.*s.json", (int)(dot ? dot - file : 64), file);
+}
+
+/* Writes the sidecar that marks comic c done; it owns json (frees it). */
+static int xkcd_write_sidecar(struct xkcd_run *r, struct xkcd_comic *c, char *json)
+{
+    char side[XKCD_NAME_MAX];
+    xkcd_sidecar_name(c->file, side);
+    int rc = xkcd_write_file(r->out_dir, side, json, strlen(json), c->msg, sizeof c->msg);
+    free(json);
+    return rc;
+}
+
+/* Writes the image, then the sidecar that marks the comic done; with
+ * opt.verify, the image under its pending name and the sidecar kept for
+ * xkcd_accept. Returns the comic's status (XKCD_FAILED with msg). */
+static int xkcd_save(struct xkcd_run *r, size_t i, struct xkcd_comic *c,
                      const struct xkcd_record *rec, const struct fetch_result *img,
                      const char *fmt)
 {
-    char side[XKCD_NAME_MAX];
+    char pending[XKCD_PENDING_MAX];
     xkcd_file_name(c->num, rec->safe_title[0] ? rec->safe_title : rec->title, fmt,
                    c->file);
-    xkcd_file_name(c->num, rec->safe_title[0] ? rec->safe_title : rec->title, "json",
-                   side);
-    if (xkcd_write_file(r->out_dir, c->file, img->body, img->len, c->msg,
-                        sizeof c->msg) != 0)
-        return -1;
     char *json = xkcd_sidecar_json(rec, r->base_url, c->file, fmt, img->len);
     if (!json) {
         snprintf(c->msg, sizeof c->msg, "out of memory");
-        return -1;
+        return XKCD_FAILED;
     }
-    int rc = xkcd_write_file(r->out_dir, side, json, strlen(json), c->msg,
-                             sizeof c->msg);
-    free(json);
-    return rc;
+    const char *name = r->opt.verify ? xkcd_pending_name(c->file, pending) : c->file;
+    if (xkcd_write_file(r->out_dir, name, img->body, img->len, c->msg, sizeof c->msg) != 0) {
+        free(json);
+        return XKCD_FAILED;
+    }
+    if (r->opt.verify) {
+        r->verdicts[i] = json;
+        return XKCD_VERIFY;
+    }
+    return xkcd_write_sidecar(r, c, json) == 0 ? XKCD_OK : XKCD_FAILED;
 }
 
 /* Handles one comic from start to final status: the one function behind both
@@ -620,7 +706,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
     int rc = fetch_get(fc, url, r->opt.max_json, &res);
     xkcd_note_request(r, c, XKCD_REQ_JSON, &res);
     if (rc != 0) {
-        xkcd_fetch_failed(c, true, &res);
+        xkcd_fetch_failed(r, c, true, &res);
         goto out;
     }
     if (xkcd_record_parse((const char *)res.body, res.len, &rec, why, sizeof why) != 0) {
@@ -640,7 +726,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
     rc = fetch_get(fc, rec.img, r->opt.max_image, &img);
     xkcd_note_request(r, c, XKCD_REQ_IMAGE, &img);
     if (rc != 0) {
-        xkcd_fetch_failed(c, false, &img);
+        xkcd_fetch_failed(r, c, false, &img);
         goto out;
     }
     const char *fmt = xkcd_image_format(img.body, img.len, why, sizeof why);
@@ -648,11 +734,10 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
         snprintf(c->msg, sizeof c->msg, "image: %s", why);
         goto out;
     }
-    if (xkcd_save(r, c, &rec, &img, fmt) == 0)
-        c->status = XKCD_OK;
+    c->status = xkcd_save(r, i, c, &rec, &img, fmt);
 out:
     xkcd_clean_text(c->msg);
-    if (c->status != XKCD_OK)
+    if (c->status != XKCD_OK && c->status != XKCD_VERIFY)
         c->file[0] = '\0';
     xkcd_record_clear(&rec);
     free(res.body);
@@ -705,8 +790,9 @@ static void *xkcd_thread(void *argp)
         xkcd_comic_fetch(r, fc, i, c);
         c->end_ns = clock_now_ns();
         if (c->status == XKCD_PENDING)
-            break;   /* interrupted */
-        xkcd_count(r, c->status);
+            break;   /* interrupted, or the site is down */
+        if (c->status != XKCD_VERIFY)
+            xkcd_count(r, c->status);
         if (r->opt.on_comic)
             r->opt.on_comic(r->opt.ctx, c);
     }
@@ -741,10 +827,11 @@ static int xkcd_run_alloc(const struct xkcd_options *opt, const long *nums, size
     r->nums = malloc((n ? n : 1) * sizeof *r->nums);
     r->comics = calloc(n ? n : 1, sizeof *r->comics);
     r->sidecars = calloc(n ? n : 1, sizeof *r->sidecars);
+    r->verdicts = calloc(n ? n : 1, sizeof *r->verdicts);
     r->tids = calloc(r->nthreads ? r->nthreads : 1, sizeof *r->tids);
     r->clients = calloc(r->nthreads ? r->nthreads : 1, sizeof *r->clients);
     if (!r->base_url || !r->out_dir || !r->nums || !r->comics || !r->sidecars
-        || !r->tids || !r->clients) {
+        || !r->verdicts || !r->tids || !r->clients) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -861,6 +948,65 @@ void xkcd_progress(const struct xkcd_run *r, struct xkcd_progress *out)
         .bytes = atomic_load_explicit(&m->bytes, memory_order_relaxed),
         .threads = r->nthreads,
     };
+    if (atomic_load_explicit(&m->down, memory_order_acquire) == 2)
+        snprintf(out->down, sizeof out->down, "%s", r->down_msg);
+    if (r->share) {
+        struct fetch_share_stats st;
+        fetch_share_stats(r->share, &st);
+        out->throttled = st.throttled;
+        out->lowest_limit = st.lowest_limit;
+    }
+}
+
+/* Ends a comic waiting in XKCD_VERIFY: the verdict's JSON goes. */
+static char *xkcd_take_verdict(struct xkcd_run *r, size_t i, char *pending_path)
+{
+    char pending[XKCD_PENDING_MAX];
+    char *json = r->verdicts[i];
+    r->verdicts[i] = NULL;
+    if (xkcd_path(pending_path, r->out_dir, xkcd_pending_name(r->comics[i].file, pending)) != 0)
+        pending_path[0] = '\0';
+    return json;
+}
+
+int xkcd_accept(struct xkcd_run *r, size_t i)
+{
+    struct xkcd_comic *c = &r->comics[i];
+    char from[PATH_MAX], to[PATH_MAX];
+    if (c->status != XKCD_VERIFY)
+        return c->status == XKCD_OK ? 0 : -1;
+    char *json = xkcd_take_verdict(r, i, from);
+    c->status = XKCD_FAILED;
+    if (!from[0] || xkcd_path(to, r->out_dir, c->file) != 0) {
+        snprintf(c->msg, sizeof c->msg, "output path too long");
+        free(json);
+    } else if (rename(from, to) != 0) {
+        snprintf(c->msg, sizeof c->msg, "cannot write '%s': %s", c->file, strerror(errno));
+        unlink(from);
+        free(json);
+    } else if (xkcd_write_sidecar(r, c, json) == 0) {
+        c->status = XKCD_OK;
+    }
+    if (c->status != XKCD_OK)
+        c->file[0] = '\0';
+    xkcd_count(r, c->status);
+    return c->status == XKCD_OK ? 0 : -1;
+}
+
+void xkcd_reject(struct xkcd_run *r, size_t i, const char *why)
+{
+    struct xkcd_comic *c = &r->comics[i];
+    char from[PATH_MAX];
+    if (c->status != XKCD_VERIFY)
+        return;
+    free(xkcd_take_verdict(r, i, from));
+    if (from[0])
+        unlink(from);
+    c->status = XKCD_FAILED;
+    c->file[0] = '\0';
+    snprintf(c->msg, sizeof c->msg, "image: %s", why);
+    xkcd_clean_text(c->msg);
+    xkcd_count(r, c->status);
 }
 
 const struct xkcd_comic *xkcd_comics(const struct xkcd_run *r)
@@ -883,6 +1029,16 @@ void xkcd_destroy(struct xkcd_run *r)
     fetch_share_destroy(r->share);
     for (size_t i = 0; r->sidecars && i < r->n; i++)
         free(r->sidecars[i]);
+    for (size_t i = 0; r->verdicts && i < r->n; i++) {
+        char path[PATH_MAX];
+        if (r->verdicts[i]) {   /* never judged (interrupted): the image goes */
+            free(xkcd_take_verdict(r, i, path));
+            if (path[0])
+                unlink(path);
+            r->comics[i].status = XKCD_PENDING;
+        }
+    }
+    free(r->verdicts);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cond);
     free(r->sidecars);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imgpool/fetch.h"
@@ -27,7 +28,8 @@ struct srv {
     int port;
     pthread_t tid;
     atomic_int stop;
-    atomic_int hits_flaky, hits_404, hits_500, requests;
+    atomic_int hits_flaky, hits_404, hits_500, hits_429, requests;
+    atomic_int_least64_t first_429_ns, retry_429_ns;   /* when /429 was asked, 1st and 2nd */
     atomic_int active;           /* connection threads still running */
     int flaky_failures;          /* /flaky answers 500 this many times */
     char last_ua[128];           /* under ua_lock */
@@ -58,6 +60,18 @@ static void srv_answer(struct srv *s, int c, const char *path, const char *req)
     } else if (strcmp(path, "/500") == 0) {
         atomic_fetch_add(&s->hits_500, 1);
         srv_send(c, "503 Service Unavailable", "", "down");
+    } else if (strcmp(path, "/429") == 0) {
+        /* too many requests, come back in 1 s; then fine */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t now = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        if (atomic_fetch_add(&s->hits_429, 1) == 0) {
+            atomic_store(&s->first_429_ns, now);
+            srv_send(c, "429 Too Many Requests", "Retry-After: 1\r\n", "slow down");
+        } else {
+            atomic_store(&s->retry_429_ns, now);
+            srv_send(c, "200 OK", "", "thanks");
+        }
     } else if (strcmp(path, "/404") == 0) {
         atomic_fetch_add(&s->hits_404, 1);
         srv_send(c, "404 Not Found", "", "<html>nope</html>");
@@ -277,6 +291,45 @@ static void test_fetch__4xx_never_retried(void **state)
     assert_int_equal(atomic_load(&s->hits_404), 1);
 }
 
+/* 429 is retried, not before the server's Retry-After (as the server saw
+ * it), and it lowers the share's limit on requests in flight. */
+static void test_fetch__429_retried_after_retry_after(void **state)
+{
+    struct srv *s = *state;
+    struct fetch_options o = { .retries = 1, .retry_delay_ms = 1 };
+    struct fetch_share *sh;
+    struct fetch_client *c;
+    struct fetch_result r;
+    struct fetch_share_stats st;
+    char err[256], u[256];
+    atomic_store(&s->hits_429, 0);
+    assert_int_equal(fetch_share_create(&sh, err, sizeof err), 0);
+    assert_int_equal(fetch_client_create(&o, sh, &c, err, sizeof err), 0);
+    url(u, sizeof u, s, "/429");
+    assert_int_equal(fetch_get(c, u, 1000, &r), 0);
+    assert_int_equal(r.attempts, 2);
+    assert_int_equal(r.throttled, 1);
+    assert_int_equal(atomic_load(&s->hits_429), 2);
+    assert_true(atomic_load(&s->retry_429_ns) - atomic_load(&s->first_429_ns) >= 950000000LL);
+    fetch_share_stats(sh, &st);
+    assert_int_equal(st.throttled, 1);
+    assert_int_equal(st.lowest_limit, 1);   /* one in flight, halved: at least 1 */
+    free(r.body);
+    fetch_client_destroy(c);
+    fetch_share_destroy(sh);
+}
+
+/* A timeout is retried once, whatever --retries says. */
+static void test_fetch__timeout_retried_once(void **state)
+{
+    struct fetch_options o = { .retries = 5, .retry_delay_ms = 1, .timeout_ms = 300 };
+    struct fetch_result r;
+    assert_int_equal(get(*state, &o, "/stall", 1000, &r), -1);
+    assert_int_equal(r.outcome, FETCH_NETWORK);
+    assert_int_equal(r.attempts, 2);
+    assert_true(r.answered);   /* headers came, the body did not */
+}
+
 static void test_fetch__size_cap(void **state)
 {
     struct fetch_options o = { .retries = 2, .retry_delay_ms = 1 };
@@ -442,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_fetch__retries_5xx_until_success),
         cmocka_unit_test(test_fetch__gives_up_after_retries),
         cmocka_unit_test(test_fetch__4xx_never_retried),
+        cmocka_unit_test(test_fetch__429_retried_after_retry_after),
+        cmocka_unit_test(test_fetch__timeout_retried_once),
         cmocka_unit_test(test_fetch__size_cap),
         cmocka_unit_test(test_fetch__only_http_and_https),
         cmocka_unit_test(test_fetch__redirect_limit),

@@ -267,6 +267,9 @@ static void test_xkcd__record_parse(void **state)
         "{\"num\": 1.5}",
         "{\"num\": -3}",
         "{\"title\": \"no num\"}",
+        "{\"num\": 100, \"title\": \"no img key\"}",   /* a schema error, not "no image" */
+        "{\"num\": 100, \"img\": null}",
+        "{\"num\": 100, \"img\": 7}",
         "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

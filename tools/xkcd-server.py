@@ -6,9 +6,10 @@
 
 Serves /info.0.json (the latest comic), /N/info.0.json and the images the records name, on
 127.0.0.1 and a free port (printed on the first stdout line, and written to --port-file).
-Records come from ../shared/reference/xkcd-records.jsonl (real API records with the measured
-format, size and byte count of each real image); numbers without a real record get a
-synthetic one, so any range up to --latest works. Images are generated, never copied:
+Records come from xkcd-records.jsonl beside this script (the project's fixture: 50 real API
+records, public JSON from xkcd.com, each with the measured format, size and byte count of its
+real image); numbers without a real record get a synthetic one, so any range up to --latest
+works. Images are generated, never copied:
 deterministic PNG (every colour type and bit depth the records name), baseline JPEG and GIF
 files of each comic's real width, height and roughly its real byte count.
 
@@ -22,10 +23,25 @@ Faults per comic (--fault, repeatable):
   slow[:BPS]    the image trickles at BPS bytes/s (default 200)
   html          an HTML page where the image should be
   hostile[:V]   a hostile img URL and title; V = dotdot, pct, abs, long, ctrl, file, ftp, esc
-  emptyimg[:V]  no usable image: V = folder (the bare comics/ URL, default) or empty ("")
+  emptyimg[:V]  no usable image: V = folder (the bare comics/ URL, default), empty (""), or
+                missing (the record has no "img" key at all)
+  halfrows      a PNG whose IDAT holds only the first half of its rows (every CRC valid, IEND
+                in place: only a full decode notices)
+  bomb          a PNG declaring 100000x100000 pixels in about 1.6 KB (a decompression bomb)
+  stall[:S]     the JSON request is accepted and never answered (for S seconds, default 60,
+                then the connection closes)
+  503[:K[:RA]]  the first K (default 1) JSON requests answer 503 with Retry-After: RA (default
+                1; "date" sends an HTTP date 2 s ahead instead of seconds)
+Whole-site behaviour:
+  --max-inflight N [--retry-after RA]   beyond N requests in progress at once, answer 429 Too
+                Many Requests with Retry-After: RA (default 1; "date" as above)
+  --stall-all   accept every request and never answer (a hung site)
 GET /_stats returns what the server saw as JSON: requests by kind, connections, TLS session
-reuse, user agents and the peak number of requests in progress at once (which tests use to
-tell parallel from sequential downloads without timing anything); /_stats?reset=1 also resets.
+reuse, user agents, the peak number of requests in progress at once (which tests use to
+tell parallel from sequential downloads without timing anything), answers by status
+("status": {"429": 3, ...}), the peak in progress among the requests it did serve
+("max_served_concurrent"), and "early_retries": requests for a path that came back before the
+Retry-After the server had given for it; /_stats?reset=1 also resets.
 
 Why the Python standard library: ThreadingHTTPServer gives one thread per connection, which is
 exactly what counting overlapping requests needs, and ssl gives TLS with a self-signed
@@ -35,6 +51,7 @@ no C build (libmicrohttpd would need both). The image encoders are small and pur
 because Debian's python3 has no PIL.
 """
 import argparse
+import email.utils
 import hashlib
 import http.server
 import json
@@ -51,7 +68,7 @@ import zlib
 
 IMG_HOSTS = ("https://imgs.xkcd.com/", "http://imgs.xkcd.com/")
 FAULTS = ("404", "500", "img500", "badjson", "truncated", "cut", "slow", "html", "hostile",
-          "emptyimg")
+          "emptyimg", "halfrows", "bomb", "stall", "503")
 HOSTILE = {
     "dotdot": "comics/../../../../xkcd-evil-dotdot.png",
     "pct": "comics/%2e%2e%2f%2e%2e%2f%2e%2e%2fxkcd-evil-pct.png",
@@ -139,8 +156,9 @@ def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png_encode(c, w, h, kind):
-    """PNG of the gray canvas in the colour type and bit depth `kind` names (bd8ct2il0...)."""
+def png_encode(c, w, h, kind, rows_kept=None):
+    """PNG of the gray canvas in the colour type and bit depth `kind` names (bd8ct2il0...);
+    with rows_kept, the IDAT holds only that many rows (a damaged file, valid CRCs)."""
     bd, ct = 8, 0
     if kind.startswith("bd") and "ct" in kind:
         bd = int(kind[2:kind.index("ct")])
@@ -186,7 +204,21 @@ def png_encode(c, w, h, kind):
     out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
     if plte:
         out += png_chunk(b"PLTE", plte)
-    return out + png_chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + png_chunk(b"IEND", b"")
+    data = b"".join(rows[:rows_kept])
+    return out + png_chunk(b"IDAT", zlib.compress(data, 6)) + png_chunk(b"IEND", b"")
+
+
+def make_half_rows_png(num, w, h):
+    """A gray PNG whose IDAT holds its first h/2 rows: complete, every CRC right, IEND last."""
+    return png_encode(canvas(w, h, "half-%d" % num), w, h, "bd8ct0il0", rows_kept=h // 2)
+
+
+def make_bomb_png():
+    """100000x100000 gray pixels declared in about 1.6 KB: the IDAT holds the first 16 rows of
+    zeros (deflate's ~1000:1), enough for a decoder that trusts IHDR to allocate 10 GB."""
+    w = h = 100000
+    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+    return out + png_chunk(b"IDAT", zlib.compress(bytes((w + 1) * 16), 9)) + png_chunk(b"IEND", b"")
 
 
 def png_bits_per_pixel(kind):
@@ -365,12 +397,15 @@ class Site:
     def __init__(self, args):
         self.recs, self.latest = load_records(args.records, args.latest)
         self.latency = args.latency / 1000.0
+        self.max_inflight = args.max_inflight
+        self.retry_after_spec = args.retry_after
+        self.stall_all = args.stall_all
         self.faults = {}
         for spec in args.fault:
             parts = spec.split(":")
             if len(parts) < 2 or not parts[0].isdigit() or parts[1] not in FAULTS:
                 raise SystemExit("xkcd-server: bad --fault %r (N:KIND[:ARG])" % spec)
-            self.faults.setdefault(int(parts[0]), {})[parts[1]] = parts[2] if len(parts) > 2 else ""
+            self.faults.setdefault(int(parts[0]), {})[parts[1]] = ":".join(parts[2:])
         self.lock = threading.Lock()
         self.images = {}      # num -> (bytes, content type), generated on first use
         self.gen_locks = {}
@@ -381,7 +416,19 @@ class Site:
     def reset_stats(self):
         self.stats = {"requests": 0, "json": 0, "images": 0, "other": 0, "current": 0,
                       "max_concurrent": 0, "connections": 0, "tls_handshakes": 0,
-                      "tls_resumed": 0, "user_agents": [], "paths": {}}
+                      "tls_resumed": 0, "user_agents": [], "paths": {}, "status": {},
+                      "served": 0, "max_served_concurrent": 0, "early_retries": 0}
+        self.not_before = {}   # path -> time.monotonic() before which a retry is early
+
+    def retry_after(self, path, spec):
+        """The Retry-After header value for spec ("2" seconds or "date"), remembering when a
+        retry of path may come. Call with the lock held."""
+        if spec == "date":
+            when = int(time.time()) + 2
+            self.not_before[path] = time.monotonic() + (when - time.time())
+            return email.utils.formatdate(when, usegmt=True)
+        self.not_before[path] = time.monotonic() + float(spec)
+        return spec
 
     def entry(self, num):
         if num < 1 or num > self.latest or num == 404:
@@ -404,12 +451,14 @@ class Site:
         if "emptyimg" in f:
             img = "" if f["emptyimg"] == "empty" else self.base + "comics/"
         rec["img"] = img
+        if f.get("emptyimg") == "missing":
+            del rec["img"]
         return rec
 
     def image_for_path(self, path):
         """The comic number whose image lives at `path` (raw or dot-normalised), or None."""
         for num in list(self.recs) + [n for n in self.faults if n not in self.recs]:
-            img = self.record(num)["img"] if self.entry(num) else ""
+            img = self.record(num).get("img", "") if self.entry(num) else ""
             if img.startswith(self.base) and self.entry(num)["img"]:
                 p = "/" + img[len(self.base):]
                 if path in (p, posixpath.normpath(p)):
@@ -425,7 +474,13 @@ class Site:
             lk = self.gen_locks.setdefault(num, threading.Lock())
         with lk:
             if num not in self.images:
-                self.images[num] = make_image(num, self.entry(num)["img"])
+                f, facts = self.faults.get(num, {}), self.entry(num)["img"]
+                if "bomb" in f:
+                    self.images[num] = make_bomb_png(), "image/png"
+                elif "halfrows" in f:
+                    self.images[num] = make_half_rows_png(num, facts[1], facts[2]), "image/png"
+                else:
+                    self.images[num] = make_image(num, facts)
             return self.images[num]
 
     def hit(self, num, kind):
@@ -450,9 +505,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.server.verbose:
             sys.stderr.write("xkcd-server: %s\n" % (fmt % args))
 
-    def reply(self, code, body, ctype, declared=None, trickle=0):
+    def reply(self, code, body, ctype, declared=None, trickle=0, headers=()):
+        site = self.server.site
+        with site.lock:
+            st = site.stats["status"]
+            st[str(code)] = st.get(str(code), 0) + 1
         self.send_response(code)
         self.send_header("Content-Type", ctype)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(body) if declared is None else declared))
         self.end_headers()
         if trickle:
@@ -488,7 +549,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if ua not in st["user_agents"]:
                 st["user_agents"].append(ua)
             self.count_tls(st)
+            if time.monotonic() < site.not_before.get(path, 0):
+                st["early_retries"] += 1
+            throttled = site.max_inflight and st["current"] > site.max_inflight
+            ra = site.retry_after(path, site.retry_after_spec) if throttled else None
+            if not throttled:
+                st["served"] += 1
+                st["max_served_concurrent"] = max(st["max_served_concurrent"], st["served"])
         try:
+            if throttled:
+                return self.reply(429, b"Too Many Requests\n", "text/plain",
+                                  headers=[("Retry-After", ra)])
+            if site.stall_all:
+                return self.stall(60)
             if site.latency:
                 time.sleep(site.latency)
             self.route(site, path)
@@ -497,6 +570,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             with site.lock:
                 site.stats["current"] -= 1
+                if not throttled:
+                    site.stats["served"] -= 1
+
+    def stall(self, seconds):
+        """Accepts the request and never answers (for at most `seconds`), then hangs up."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self.server.stopping:
+            time.sleep(0.1)
+        self.close_connection = True
 
     def count_tls(self, st):
         sock = self.connection
@@ -540,6 +622,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         f = site.faults.get(num, {})
         if site.entry(num) is None or "404" in f:
             return self.not_found()
+        if "stall" in f:
+            return self.stall(float(f["stall"] or 60))
+        if "503" in f:
+            k, _, ra = f["503"].partition(":")
+            if site.hit(num, "503") < int(k or 1):
+                with site.lock:
+                    ra = site.retry_after(self.path.split("?", 1)[0], ra or "1")
+                return self.reply(503, b"<html><body>503 Service Unavailable</body></html>\n",
+                                  "text/html", headers=[("Retry-After", ra)])
         if "500" in f and site.hit(num, "500") < int(f["500"] or 1):
             return self.reply(500, b"<html><body>500 Internal Server Error</body></html>\n",
                               "text/html")
@@ -552,6 +643,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+    stopping = False
 
     def handle_error(self, request, client_address):
         if self.verbose:
@@ -560,17 +652,23 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    default_records = os.path.join(here, "..", "..", "shared", "reference", "xkcd-records.jsonl")
+    default_records = os.path.join(here, "xkcd-records.jsonl")
     ap = argparse.ArgumentParser(description="A local xkcd stand-in (see the file's docstring).")
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="0 (default): any free port")
     ap.add_argument("--port-file", help="write the port number here once listening")
     ap.add_argument("--records", default=default_records if os.path.exists(default_records)
-                    else None, help="xkcd-records.jsonl (default: ../shared/reference/)")
+                    else None, help="records, one JSON object a line (default: "
+                    "xkcd-records.jsonl beside this script)")
     ap.add_argument("--latest", type=int, help="number of the latest comic (default: the "
                     "highest record)")
     ap.add_argument("--latency", type=float, default=0, help="delay per request, in ms")
     ap.add_argument("--fault", action="append", default=[], metavar="N:KIND[:ARG]")
+    ap.add_argument("--max-inflight", type=int, default=0, metavar="N",
+                    help="answer 429 beyond N requests in progress (0: never)")
+    ap.add_argument("--retry-after", default="1", metavar="SECONDS|date",
+                    help="the Retry-After of those 429 answers (default 1)")
+    ap.add_argument("--stall-all", action="store_true", help="never answer any request")
     ap.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
     ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
     ap.add_argument("--warm", metavar="A-B", help="generate the images of comics A-B at start")
@@ -606,6 +704,8 @@ def main():
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        httpd.stopping = True
 
 
 if __name__ == "__main__":

@@ -12,10 +12,15 @@
  *                          that thread's requests)
  *
  * A request is fetch_get(): timeouts, retries with exponential backoff for
- * 5xx answers and transient network errors (never for 4xx), at most a few
- * redirects, http and https only, certificates always verified, a size cap,
- * and a User-Agent naming imgpool. The body lands in memory (capped), so the
- * caller checks it completely before anything touches the disk.
+ * 5xx answers and transient network errors (a timeout once at most), 429
+ * Too Many Requests retried too, Retry-After honoured (capped at 60 s),
+ * other 4xx never retried, at most a few redirects, http and https only,
+ * certificates always verified, a size cap, and a User-Agent naming
+ * imgpool. The clients of one share keep their requests in flight under one
+ * limit that a 429 halves and successes raise again (AIMD), so a throttling
+ * server sets the pace, not the thread count. The body lands in memory
+ * (capped), so the caller checks it completely before anything touches the
+ * disk.
  */
 #ifndef IMGPOOL_FETCH_H
 #define IMGPOOL_FETCH_H
@@ -30,7 +35,9 @@ struct fetch_options {
     long timeout_ms;          /* whole transfer, per attempt; 0: 60000 */
     long low_speed_limit;     /* abort below this many bytes/s ... ; 0: 1000 */
     long low_speed_time;      /* ... for this many seconds; 0: 15 */
-    unsigned retries;         /* extra attempts after a 5xx or network error */
+    unsigned retries;         /* extra attempts after a 5xx or network error
+                                 (a timeout: once at most); 0 also means no
+                                 retry of a 429, else up to 8 of those */
     unsigned retry_delay_ms;  /* first backoff, doubling per retry (capped
                                  at 30 s); 0: 500 */
     long max_redirects;       /* 0: 5 */
@@ -57,7 +64,11 @@ enum fetch_outcome {
 struct fetch_result {
     int outcome;             /* enum fetch_outcome */
     long status;             /* last HTTP status, 0 if none arrived */
-    unsigned attempts;       /* requests made, >= 1 */
+    unsigned attempts;       /* requests made, >= 1 (0 if interrupted before
+                                the first) */
+    unsigned throttled;      /* of those, answered 429 Too Many Requests */
+    unsigned retry_after_ms; /* the last answer's Retry-After (capped), 0: none */
+    int answered;            /* some attempt got an HTTP answer (any status) */
     unsigned char *body;     /* FETCH_OK: the body, NUL-terminated (not
                                 counted in len); owned by the caller, free() */
     size_t len;
@@ -78,6 +89,14 @@ struct fetch_share;
  * is destroyed), or -1 and a message. */
 int fetch_share_create(struct fetch_share **out, char *err, size_t errlen);
 void fetch_share_destroy(struct fetch_share *s);
+
+/* What the clients of a share met so far. */
+struct fetch_share_stats {
+    unsigned throttled;       /* 429 answers */
+    unsigned lowest_limit;    /* fewest requests in flight allowed, 0: never limited */
+};
+/* Any thread. */
+void fetch_share_stats(struct fetch_share *s, struct fetch_share_stats *out);
 
 struct fetch_client;
 /* Creates a client with its own CURL easy handle. share may be NULL. The

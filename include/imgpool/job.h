@@ -110,4 +110,13 @@ enum img_format job_output_format(const struct job_options *o, enum img_format i
 int job_file(const struct job_options *o, const char *in_path,
              const char *out_path, struct pool_record *rec);
 
+/* Worker: checks that in_path is an image this build decodes whole: the
+ * same size checks as job_file (o->max_file_bytes before reading,
+ * o->max_pixels after the header, before any pixel is allocated), then a
+ * full decode, thrown away. Writes nothing. Returns POOL_OK (rec->data holds
+ * a struct job_result, rec->msg a note on damaged data that did decode) or
+ * POOL_FAILED with "cannot ...: reason" in rec->msg. Same thread rule as
+ * job_file. */
+int job_verify(const struct job_options *o, const char *in_path, struct pool_record *rec);
+
 #endif

@@ -121,6 +121,10 @@ struct pool_options {
 /* What pool_wait returns. */
 enum pool_end { POOL_DONE = 0, POOL_INTERRUPTED = 1 };
 
+/* The workers a pool forks when opt.procs is 0: the online CPUs (at least 1).
+ * Any process or thread. */
+unsigned pool_default_procs(void);
+
 /* Maps the shared state for `capacity` tasks and forks the workers.
  * Returns 0 and *out, or -1 with errno set (EINVAL for bad options). The
  * caller owns *out and frees it with pool_destroy(). */

@@ -11,7 +11,10 @@
  *                        img usable?       -> else "no image", skipped
  *                        GET img, check it is a complete PNG/JPEG/GIF/WebP
  *                        write NNNN-<slug>.<ext> and NNNN-<slug>.json
- *                        (each to a temp file, then rename)
+ *                        (each to a temp file, then rename); with
+ *                        opt.verify the image waits under a pending name
+ *                        for the caller's verdict (xkcd_accept: renamed,
+ *                        sidecar written; xkcd_reject: deleted)
  *   xkcd_wait          the caller's bounded wait, for a progress display
  *   xkcd_comics        one result per number, in input order
  *
@@ -39,6 +42,8 @@
 #define XKCD_RANGE_MAX 100000        /* most comics one range may name */
 #define XKCD_SLUG_MAX 48             /* bytes of title slug in a file name */
 #define XKCD_NAME_MAX 80             /* file name buffer: NNNN-slug.ext */
+#define XKCD_PENDING_MAX (XKCD_NAME_MAX + 18)  /* ".NAME.imgpool-pending" */
+#define XKCD_DEFAULT_THREADS 8       /* download threads unless told */
 
 /* ---- range grammar -------------------------------------------------------
  *   range := item { "," item }
@@ -95,7 +100,8 @@ enum xkcd_img_kind {
     XKCD_IMG_NONE,     /* empty, or a bare folder (interactive comics) */
     XKCD_IMG_BAD,      /* another scheme, or not a URL at all */
 };
-/* Classifies img; for XKCD_IMG_NONE and XKCD_IMG_BAD leaves a reason. */
+/* Classifies img (a record without an "img" string fails xkcd_record_parse);
+ * for XKCD_IMG_NONE and XKCD_IMG_BAD leaves a reason. */
 int xkcd_img_check(const char *img, char *err, size_t errlen);
 
 /* Checks that buf holds one complete image and names its format: "png",
@@ -114,6 +120,8 @@ enum xkcd_status {
     XKCD_NOT_FOUND,    /* the site has no such comic (HTTP 404) */
     XKCD_NO_IMAGE,     /* the record names no image: skipped */
     XKCD_FAILED,       /* an error, in msg */
+    XKCD_VERIFY,       /* opt.verify: the image is in out_dir under its pending
+                          name, waiting for xkcd_accept or xkcd_reject */
 };
 
 /* One comic's result. Written by the thread that handled it; read it from
@@ -148,13 +156,23 @@ struct xkcd_progress {
     size_t ok, cached, not_found, no_image, failed;
     uint64_t bytes;             /* received so far */
     unsigned threads;
+    unsigned throttled;         /* 429 Too Many Requests answers */
+    unsigned lowest_limit;      /* fewest requests in flight the 429s left
+                                   allowed (fetch.h), 0: never limited */
+    char down[256];             /* "" or, when the site answered no request
+                                   and the run stopped early, why */
 };
 
 struct xkcd_options {
     const char *base_url;       /* required: "https://xkcd.com", no '/' at the end */
     const char *out_dir;        /* required: an existing folder */
-    unsigned threads;           /* 0: 8; never more than there are comics */
+    unsigned threads;           /* 0: XKCD_DEFAULT_THREADS; never more than
+                                   there are comics */
     bool force;                 /* download again what is already there */
+    bool verify;                /* each downloaded image waits (XKCD_VERIFY)
+                                   for xkcd_accept or xkcd_reject, e.g. after
+                                   a full decode in a pool worker; until then
+                                   no sidecar marks it done */
     size_t max_json;            /* body caps; 0: 1 MiB ... */
     size_t max_image;           /* ... and 32 MiB */
     struct fetch_options fetch; /* should_stop is set by xkcd_start */
@@ -162,7 +180,9 @@ struct xkcd_options {
     /* Download thread, after each request. Optional. */
     void (*on_request)(void *ctx, const struct xkcd_request *rq);
     /* Download thread, once per comic when it reaches its final status
-     * (files are in place for OK). Optional. */
+     * (files are in place for OK), or XKCD_VERIFY (the pending image is in
+     * place; its final status comes from xkcd_accept/xkcd_reject and gets no
+     * call). Optional. */
     void (*on_comic)(void *ctx, const struct xkcd_comic *c);
     /* Called once when no comic is left to download (by the last thread to
      * finish, or by xkcd_start if there is nothing to do), before
@@ -199,6 +219,20 @@ const struct xkcd_comic *xkcd_comics(const struct xkcd_run *r);
 /* Stops the threads if still running (a transfer in flight is aborted
  * within about a second), joins them and frees r. NULL: no-op. */
 void xkcd_destroy(struct xkcd_run *r);
+
+/* The pending name of image file `file`: ".FILE.imgpool-pending", into out
+ * (XKCD_PENDING_MAX bytes). A run removes the pending images of its comics
+ * that a killed run left. Returns out. */
+char *xkcd_pending_name(const char *file, char *out);
+
+/* The verdict on comic index i in XKCD_VERIFY (any other status: no-op).
+ * xkcd_accept moves the image to its final name and writes the sidecar that
+ * marks it done: XKCD_OK, 0 (or XKCD_FAILED, -1, if that fails); xkcd_reject
+ * deletes the image: XKCD_FAILED, with msg "image: WHY". Call from one
+ * thread (the one that waits), after on_comic reported XKCD_VERIFY; a comic
+ * still waiting when the run is destroyed is deleted and left XKCD_PENDING. */
+int xkcd_accept(struct xkcd_run *r, size_t i);
+void xkcd_reject(struct xkcd_run *r, size_t i, const char *why);
 
 /* Looks up the latest comic's number (GET base_url/info.0.json) with a
  * client of its own. Returns 0 and *num, or -1 and a message. */

@@ -1,8 +1,8 @@
 # Sourced by the 3*-xkcd-* tests, after lib.sh: the local xkcd server
 # (tools/xkcd-server.py) on a free loopback port, and what it saw.
 # ($T/out and $T/err are lib.sh's capture files: download elsewhere.)
-RECORDS="$SHARED/reference/xkcd-records.jsonl"
-[ -f "$RECORDS" ] || skip "no $RECORDS (../shared is absent)"
+# The server's records are the project's fixture (tools/xkcd-records.jsonl).
+RECORDS="$ROOT/tools/xkcd-records.jsonl"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 # loopback only, whatever proxy the environment names
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
@@ -18,7 +18,7 @@ stop_servers() {
 trap 'stop_servers; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
 # start_server NAME [SERVER OPTIONS...]: starts a server, waits (at most
-# 10 s) for its port, and sets URL (http://127.0.0.1:PORT or https://...).
+# 30 s) for its port, and sets URL (http://127.0.0.1:PORT or https://...).
 start_server() {
   name=$1; shift
   python3 "$ROOT/tools/xkcd-server.py" --records "$RECORDS" --port-file "$T/$name.port" \
@@ -26,7 +26,7 @@ start_server() {
   SERVER_PIDS="$SERVER_PIDS $!"
   n=0
   while [ ! -s "$T/$name.port" ]; do
-    n=$((n+1)); [ $n -lt 100 ] || { cat "$T/$name.log"; fail "server $name did not start"; }
+    n=$((n+1)); [ $n -lt 300 ] || { cat "$T/$name.log"; fail "server $name did not start"; }
     sleep 0.1
   done
   URL=$(sed -n 's|^xkcd-server: .* on \(.*\)/$|\1|p' "$T/$name.log")

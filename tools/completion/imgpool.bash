@@ -29,9 +29,10 @@ _imgpool() {
       return;;
     report) COMPREPLY=($(compgen -W "merge" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")); return;;
     xkcd) COMPREPLY=($(compgen -W "--threads -t --sequential --compare --out -o --base-url
-      --cacert --retries --retry-delay --connect-timeout --timeout --low-speed-limit
+      --cacert --retries --retry-delay --connect-timeout --request-timeout --low-speed-limit
       --low-speed-time --force --trace --verbose -v --quiet -q --gray --resize --format
-      --quality --png-level --sampling --progressive --optimize --procs -j --help" -- "$cur"))
+      --quality --png-level --sampling --progressive --optimize --procs -j --max-memory
+      --max-pixels --timeout --help" -- "$cur"))
       return;;
   esac
   case $cur in
