@@ -729,10 +729,12 @@ static int cli_xkcd_compare(struct cli_xkcd *x)
            "downloaded", "requests");
     cli_xkcd_print_timing(&t[0]);
     cli_xkcd_print_timing(&t[1]);
-    if (t[0].failed || t[1].failed || t[0].ok != x->n || t[1].ok != x->n)
-        /* timing a run that failed compares nothing: no figure */
-        printf("  no speed-up: %zu of %zu comics failed sequentially, %zu in parallel;\n"
-               "  identical files: %zu of %zu\n", t[0].failed, x->n, t[1].failed, same, t[0].ok);
+    int complete = t[0].ok == x->n && t[1].ok == x->n;
+    if (!complete)
+        /* timing a run that failed (or stopped: the site is down) compares
+         * nothing: no figure */
+        printf("  no speed-up: %zu of %zu comics done sequentially, %zu in parallel;\n"
+               "  identical files: %zu of %zu\n", t[0].ok, x->n, t[1].ok, same, t[0].ok);
     else
         printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;\n"
                "  identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
@@ -740,8 +742,14 @@ static int cli_xkcd_compare(struct cli_xkcd *x)
     for (int k = 0; k < 2; k++)
         printf("\n%s, %u thread%s:\n%s", t[k].name, t[k].threads, t[k].threads == 1 ? "" : "s",
                t[k].timeline ? t[k].timeline : "(no timeline: out of memory)\n");
-    rc = t[0].failed == 0 && t[1].failed == 0 && same == t[0].ok && t[0].ok == t[1].ok
-         ? CLI_OK : CLI_FAILED;
+    for (int k = 0; k < 2; k++) {
+        struct xkcd_progress p;
+        xkcd_progress(runs[k], &p);
+        if (p.down[0])
+            fprintf(stderr, "imgpool: xkcd: no answer from %s: %s; %s run stopped\n",
+                    x->base_url, p.down, t[k].name);
+    }
+    rc = complete && same == t[0].ok ? CLI_OK : CLI_FAILED;
 out:
     for (int k = 0; k < 2; k++) {
         free(t[k].timeline);
