@@ -42,7 +42,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all asan deps test-deps run test unit integration test-asan bench fuzz install deb clean
+.PHONY: all asan deps test-deps run test style unit integration test-asan bench fuzz install deb clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
 
@@ -89,6 +89,9 @@ run: all
 
 # Unit tests (cmocka) then integration tests (the built binary), release
 # build first, then the same under ASan+UBSan.
+# The written style of .editorconfig (line length, tabs, blanks) for C files.
+style:
+	@sh tests/run-style.sh
 unit: test-deps $(TESTS)
 	@sh tests/run-unit.sh $(B)
 integration: test-deps $(B)/imgpool $(TOOLS)
@@ -96,7 +99,7 @@ integration: test-deps $(B)/imgpool $(TOOLS)
 test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 	@sh tests/run-unit.sh $(A)
 	@sh tests/run-integration.sh $(A)
-test: unit integration test-asan
+test: style unit integration test-asan
 	@sh tests/summary.sh $(B) $(A)
 
 # libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on

@@ -185,7 +185,8 @@ static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size
     if (!xf) {
         free(key);
         if (!c->msg[0])
-            snprintf(c->msg, sizeof c->msg, "%s", key ? "cannot build a transform" : "out of memory");
+            snprintf(c->msg, sizeof c->msg, "%s",
+                     key ? "cannot build a transform" : "out of memory");
         return NULL;
     }
     memcpy(key, icc, len);

@@ -94,8 +94,14 @@ enum img_format img_format_parse(const char *name)
 
 static unsigned img_le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
 static unsigned img_be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-static uint32_t img_le32(const unsigned char *p) { return img_le16(p) | (uint32_t)img_le16(p + 2) << 16; }
-static uint32_t img_be32(const unsigned char *p) { return (uint32_t)img_be16(p) << 16 | img_be16(p + 2); }
+static uint32_t img_le32(const unsigned char *p)
+{
+    return img_le16(p) | (uint32_t)img_le16(p + 2) << 16;
+}
+static uint32_t img_be32(const unsigned char *p)
+{
+    return (uint32_t)img_be16(p) << 16 | img_be16(p + 2);
+}
 
 /* PNM: "P1".."P6", whitespace, then a comment or the width's first digit. */
 static int img_sniff_pnm(const unsigned char *b, size_t len)
@@ -198,7 +204,8 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
         return IMG_FMT_PSD;
     if (img_starts(buf, len, "#?RADIANCE\n", 11) || img_starts(buf, len, "#?RGBE\n", 7))
         return IMG_FMT_HDR;
-    if (img_starts(buf, len, "\x53\x80\xf6\x34", 4) && (len < 92 || memcmp(buf + 88, "PICT", 4) == 0))
+    if (img_starts(buf, len, "\x53\x80\xf6\x34", 4) &&
+        (len < 92 || memcmp(buf + 88, "PICT", 4) == 0))
         return IMG_FMT_PIC;                 /* a short peek has only the magic number */
     if (img_sniff_pnm(buf, len))
         return IMG_FMT_PNM;
@@ -540,7 +547,8 @@ static unsigned img_jpeg_flags(struct img_codec *c, const struct img_load_opts *
                                const struct img_meta *m, int *convert, struct img_info *info)
 {
     enum icc_space space = *convert ? icc_space_of(m->icc, m->icc_len) : ICC_SPACE_OTHER;
-    unsigned flags = o->gray && (!m->icc || !*convert || space == ICC_SPACE_GRAY) ? JPEG_DEC_GRAY : 0;
+    unsigned flags =
+        o->gray && (!m->icc || !*convert || space == ICC_SPACE_GRAY) ? JPEG_DEC_GRAY : 0;
     char why[96];
     if (space == ICC_SPACE_CMYK) {
         if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) == 0) {
@@ -934,7 +942,8 @@ long long img_codec_encode(struct img_codec *c, const struct img *im, enum img_f
         return -1;
     }
     if (!im->px || im->ch < 1 || im->ch > 4 || !img_size_ok(im->w, im->h, im->ch)) {
-        snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h, im->ch);
+        snprintf(err, errlen, "cannot encode: bad image (%ux%u, %u channels)", im->w, im->h,
+                 im->ch);
         return -1;
     }
     if (img_save_opts_ok(so, err, errlen) != 0)

@@ -264,7 +264,8 @@ static int job_worker_start(char *err, size_t errlen)
  * nothing but a kept profile under --strip; otherwise EXIF rewritten for the
  * output (no thumbnail, orientation 1 once applied, its size w x h) and XMP
  * as it was but for its orientation. The ICC profile is in m only with
- * --keep-profile (img_decode drops it after converting to sRGB). A block that cannot be kept goes, with the
+ * --keep-profile (img_decode drops it after converting to sRGB). A block that cannot be kept goes,
+ * with the
  * reason in note unless it already holds one. */
 static void job_output_meta(const struct job_options *o, unsigned w, unsigned h,
                             struct img_meta *m, char *note, size_t notelen)

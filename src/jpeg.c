@@ -237,7 +237,8 @@ static int jpeg_planes_fit(const struct jpeg_decompress_struct *c)
 }
 
 /* The channels jpeg_read_pixels gives a file with num_components. */
-static unsigned jpeg_pixel_channels(const struct jpeg_decompress_struct *c, const struct jpeg_job *j)
+static unsigned jpeg_pixel_channels(const struct jpeg_decompress_struct *c,
+                                    const struct jpeg_job *j)
 {
     if (c->num_components == 4)
         return j->flags & JPEG_DEC_CMYK ? 4 : 3;

@@ -405,7 +405,8 @@ void meta_xmp_reset_orientation(unsigned char *xmp, size_t len)
         /* attribute tiff:Orientation="6" or element <tiff:Orientation>6< */
         unsigned char *v = end - p >= 3 && p[0] == '=' && (p[1] == '"' || p[1] == '\'') ? p + 2
                            : end - p >= 2 && p[0] == '>' ? p + 1 : NULL;
-        if (v && v + 1 < end && *v >= '1' && *v <= '8' && (v[1] == '"' || v[1] == '\'' || v[1] == '<'))
+        if (v && v + 1 < end && *v >= '1' && *v <= '8' &&
+            (v[1] == '"' || v[1] == '\'' || v[1] == '<'))
             *v = '1';
     }
 }

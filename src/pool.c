@@ -47,7 +47,8 @@
  * and its slot store leaves a task claimed by nobody; once the pool is closed,
  * everything is claimed and all workers are idle (no slot holding a task or
  * flagged as claiming one: a live worker preempted inside that window is not
- * idle), such tasks are reported as crashed too (the done bitmap says which). If no slot has a worker left,
+ * idle), such tasks are reported as crashed too (the done bitmap says which). If no slot has a
+ * worker left,
  * remaining tasks are failed rather than waited for.
  *
  * Shutdown. pool_close makes workers exit once nothing is left. A stop
@@ -146,7 +147,10 @@ static void pool_on_worker_term(int sig)
 
 /* ---- layout ----------------------------------------------------------- */
 
-static size_t pool_align(size_t n) { return (n + POOL_CACHELINE - 1) & ~(size_t)(POOL_CACHELINE - 1); }
+static size_t pool_align(size_t n)
+{
+    return (n + POOL_CACHELINE - 1) & ~(size_t)(POOL_CACHELINE - 1);
+}
 
 static int pool_map_shared(struct pool *p)
 {

@@ -146,7 +146,8 @@ static TIFF *tiff_open(struct tiff_mem *m, const char *mode)
                                 tiff_mem_close, tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
     TIFFOpenOptionsFree(opts);
     if (!t && !m->failed)
-        snprintf(m->err, m->errlen, "TIFF: corrupt or truncated header (no readable image directory)");
+        snprintf(m->err, m->errlen,
+                 "TIFF: corrupt or truncated header (no readable image directory)");
     return t;
 }
 
@@ -383,10 +384,12 @@ static int tiff_write_image(TIFF *t, const struct img *im, const struct img_meta
 {
     uint16_t extra = EXTRASAMPLE_UNASSALPHA;
     int alpha = im->ch == 2 || im->ch == 4;
-    int ok = TIFFSetField(t, TIFFTAG_IMAGEWIDTH, im->w) && TIFFSetField(t, TIFFTAG_IMAGELENGTH, im->h) &&
+    int ok = TIFFSetField(t, TIFFTAG_IMAGEWIDTH, im->w) &&
+             TIFFSetField(t, TIFFTAG_IMAGELENGTH, im->h) &&
              TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, (uint16_t)im->ch) &&
              TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8) &&
-             TIFFSetField(t, TIFFTAG_PHOTOMETRIC, im->ch < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB) &&
+             TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
+                          im->ch < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB) &&
              TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
              TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT) &&
              TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE) &&

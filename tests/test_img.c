@@ -639,7 +639,9 @@ static void test_img__corpus_gif_bomb_refused(void **state)
 static void test_img__samples_decode(void **state)
 {
     (void)state;
-    static const struct { const char *name; enum img_format f; unsigned w, h, ch; int anim; } s[] = {
+    static const struct {
+        const char *name; enum img_format f; unsigned w, h, ch; int anim;
+    } s[] = {
         {"sunset.png", IMG_FMT_PNG, 480, 320, 3, 0},
         {"badge-alpha.png", IMG_FMT_PNG, 256, 256, 4, 0},
         {"gray-rings.png", IMG_FMT_PNG, 256, 256, 1, 0},

@@ -284,7 +284,8 @@ static void test_meta__xmp_orientation_reset(void **state)
                "tiff:Orientation=\"";
     meta_xmp_reset_orientation((unsigned char *)a, sizeof a - 1);
     assert_string_equal(a, "<rdf:Description tiff:Orientation=\"1\" tiff:Make='x'/>"
-                           "<tiff:Orientation>1</tiff:Orientation><tiff:Orientation>12</tiff:Orientation>"
+                           "<tiff:Orientation>1</tiff:Orientation>"
+                           "<tiff:Orientation>12</tiff:Orientation>"
                            "tiff:Orientation=\"");
 }
 

@@ -28,7 +28,10 @@ static unsigned sample16(unsigned x, unsigned y, unsigned k)
     /* values whose rounding and truncation to 8 bits differ (200 -> 1, not 0) */
     return (x * 997u + y * 6151u + k * 200u) % 65536u;
 }
-static unsigned sample8(unsigned x, unsigned y, unsigned k) { return (x * 7 + y * 3 + k * 50) & 255; }
+static unsigned sample8(unsigned x, unsigned y, unsigned k)
+{
+    return (x * 7 + y * 3 + k * 50) & 255;
+}
 static unsigned sample_alpha(unsigned x, unsigned y, unsigned k)
 {
     return k == 3 ? 255 - x * 8 : ((x * 7 + y * 3 + k * 50) & 255) * (255 - x * 8) / 255;
@@ -144,7 +147,8 @@ static void test_tiff__layouts(void **state)
         char err[256];
         assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
         struct img im = tiff_decoded(buf, len, NULL);
-        int gray = s->photometric == PHOTOMETRIC_MINISBLACK || s->photometric == PHOTOMETRIC_MINISWHITE;
+        int gray = s->photometric == PHOTOMETRIC_MINISBLACK ||
+                   s->photometric == PHOTOMETRIC_MINISWHITE;
         unsigned want_ch = (gray ? 1u : 3u) + (s->extra != 0);
         assert_int_equal(info.ch, want_ch);
         assert_int_equal(im.ch, want_ch);
@@ -173,7 +177,8 @@ static void test_tiff__layouts(void **state)
 static void test_tiff__associated_alpha(void **state)
 {
     (void)state;
-    const struct spec s = {32, 8, 4, 8, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_ASSOCALPHA, 0, sample_alpha};
+    const struct spec s = {32, 8, 4, 8, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_ASSOCALPHA, 0,
+                           sample_alpha};
     size_t len;
     unsigned char *buf = tiff_bytes(&s, NULL, &len);
     struct img im = tiff_decoded(buf, len, NULL);
@@ -240,7 +245,8 @@ static void test_tiff__encode_round_trip_and_meta(void **state)
         char err[256] = "";
         int fd = memfd_create("tiff-enc", MFD_CLOEXEC);
         size_t len;
-        unsigned char *buf = test_encoded(fd, tiff_encode(&src, &in, fd, err, sizeof err), err, &len);
+        unsigned char *buf =
+            test_encoded(fd, tiff_encode(&src, &in, fd, err, sizeof err), err, &len);
         struct img_meta out = {0};
         struct img im = tiff_decoded(buf, len, &out);
         assert_int_equal(im.ch, ch);

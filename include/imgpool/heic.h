@@ -28,7 +28,8 @@ int heic_probe(const unsigned char *buf, size_t len, struct img_info *info, char
                size_t errlen);
 
 /* Decodes the primary image (HEVC; AV1 works too but its decoder, dav1d, may
- * print to stderr on a damaged file: img.c sends AVIF to avif_decode) into *out (RGB or RGBA; free with img_free). Call
+ * print to stderr on a damaged file: img.c sends AVIF to avif_decode) into *out (RGB or RGBA; free
+ * with img_free). Call
  * heic_probe first and check the size. If meta is not NULL it receives the
  * raw ICC profile ("prof"/"rICC"), the first Exif block (TIFF header on,
  * without HEIF's 4-byte offset) and the XMP packet; the caller frees with

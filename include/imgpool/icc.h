@@ -51,7 +51,7 @@ void icc_destroy(struct icc *c);
  *   CMYK profile, 4 channels taken as CMYK (0 = no ink): to 3-channel sRGB,
  *     im->px replaced (the old buffer is freed).
  * A gray or RGB profile that lcms2 maps onto sRGB within one level (sRGB
- * itself, as cameras and editors embed it) leaves the pixels as they are. 
+ * itself, as cameras and editors embed it) leaves the pixels as they are.
  * Returns 0, or -1 with the reason in err and im unchanged: the profile cannot
  * be read (lcms2's message, e.g. "Corrupted memory profile"), its colour space
  * does not fit the channels ("a CMYK profile on a 3-channel image"), or memory

@@ -45,7 +45,8 @@ void png_enc_destroy(struct png_enc *e);
  * decides what is kept). Each row gets the filter whose output has the
  * smallest sum of absolute values (libpng's heuristic); the middle rows are
  * compressed both ways and the smaller coding does the whole image. level:
- * PNG_LEVEL_MIN..PNG_LEVEL_MAX, for the libdeflate coding. Returns the file's bytes, owned by e and valid until the next
+ * PNG_LEVEL_MIN..PNG_LEVEL_MAX, for the libdeflate coding. Returns the file's bytes, owned by e
+ * and valid until the next
  * png_encode or png_enc_destroy, with their count in *len; or NULL with a
  * message (bad arguments, image too large, out of memory). */
 const unsigned char *png_encode(struct png_enc *e, const unsigned char *px, unsigned w,

@@ -4,7 +4,8 @@
  * A trace buffers events in memory and writes them all at trace_close(), to an
  * unnamed temporary file beside `path` that is then put in place, so a reader
  * never sees half a file and a SIGKILL leaves nothing (a FIFO or device
- * `path` is written in place: see outfile_open_target). Times go in as CLOCK_MONOTONIC nanoseconds (what
+ * `path` is written in place: see outfile_open_target). Times go in as CLOCK_MONOTONIC nanoseconds
+ * (what
  * clock_now_ns() returns); the file shows them in microseconds relative to the
  * earliest of trace creation and the first span.
  *

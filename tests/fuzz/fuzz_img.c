@@ -3,7 +3,8 @@
  * PNG path, stb_image), WebP (libwebp), TIFF (libtiff), HEIC and AVIF
  * (libheif, libavif) with their metadata, metadata blocks of JPEG and PNG,
  * colour management (lcms2), EXIF rewriting, EXIF orientation, gray, the
- * resampler and the PNG encoder with metadata chunks. Built and run by `make fuzz` (clang, ASan+UBSan). Seeds are real
+ * resampler and the PNG encoder with metadata chunks. Built and run by `make fuzz` (clang,
+ * ASan+UBSan). Seeds are real
  * images, so the whole input is the file; the last byte picks the options
  * (images ignore trailing bytes, so a seed still decodes). */
 #include <stdint.h>
