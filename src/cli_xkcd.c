@@ -734,8 +734,9 @@ static int cli_xkcd_compare(struct cli_xkcd *x)
     if (!complete)
         /* timing a run that failed (or stopped: the site is down) compares
          * nothing: no figure */
-        printf("  no speed-up: %zu of %zu comics done sequentially, %zu in parallel;\n"
-               "  identical files: %zu of %zu\n", t[0].ok, x->n, t[1].ok, same, t[0].ok);
+        printf("  no speed-up: %zu of %zu comics failed sequentially, %zu in parallel;\n"
+               "  identical files: %zu of %zu\n", x->n - t[0].ok, x->n, x->n - t[1].ok, same,
+               t[0].ok);
     else
         printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;\n"
                "  identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
