@@ -51,10 +51,10 @@ check_slices() {
     [ -n "$tot" ] && [ "$sum" = "$tot" ] || fail "thread $th: slices $sum, total $tot"
   done
 }
-"$IMGPOOL" demo iterations --ms 60 >"$t/out" || fail "iterations run"
+"$IMGPOOL" demo iterations --ms 60 --full >"$t/out" || fail "iterations run"
 check_slices "$t/out"
 grep -q 'CPU/wall' "$t/out" || fail "iterations prints timings"
-"$IMGPOOL" demo iterations --ms 100 --gil --trace "$t/it.json" >"$t/out" || fail "iterations --gil"
+"$IMGPOOL" demo iterations --ms 100 --gil --full --trace "$t/it.json" >"$t/out" || fail "iterations --gil"
 check_slices "$t/out"
 n=$(sed -n 's/^GIL hand-overs: //p' "$t/out"); [ "${n:-0}" -ge 1 ] || fail "GIL handed over"
 
