@@ -629,6 +629,18 @@ static void img_decoded_info(const struct img_load_opts *o, struct img_info *inf
     info->ch = ch;
 }
 
+/* The header a decode starts from: the caller's probe result (so a header
+ * and its EXIF are read once), else img_probe. 0, or -1 with a message. */
+static int img_decode_header(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                             struct img_info *info, char *err, size_t errlen)
+{
+    if (o->probed) {
+        *info = *o->probed;
+        return 0;
+    }
+    return img_probe(buf, len, o->max_pixels, info, err, errlen);
+}
+
 int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
                      const struct img_load_opts *o, struct img *out, struct img_info *info,
                      char *err, size_t errlen)
@@ -642,9 +654,7 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     if (!o)
         o = &none;
     memset(out, 0, sizeof *out);
-    if (o->probed)
-        *info = *o->probed;
-    else if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+    if (img_decode_header(buf, len, o, info, err, errlen) != 0)
         return -1;
     struct img_meta *m = img_read_meta(o, buf, len, info, &own);
     int convert = m->icc && !o->keep_profile;
@@ -994,9 +1004,7 @@ int img_codec_decode_planes(struct img_codec *c, const unsigned char *buf, size_
     if (!o)
         o = &none;
     memset(out, 0, sizeof *out);
-    if (o->probed)
-        *info = *o->probed;
-    else if (img_probe(buf, len, o->max_pixels, info, err, errlen) != 0)
+    if (img_decode_header(buf, len, o, info, err, errlen) != 0)
         return -1;
     if (info->fmt != IMG_FMT_JPG)
         return 1;
