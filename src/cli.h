@@ -4,6 +4,9 @@
 #ifndef IMGPOOL_CLI_H
 #define IMGPOOL_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "imgpool/job.h"
@@ -17,6 +20,67 @@ int cli_folder_main(int argc, char **argv);
 int cli_report_main(int argc, char **argv);
 /* `imgpool xkcd RANGE [OPTIONS]` (src/cli_xkcd.c) */
 int cli_xkcd_main(int argc, char **argv);
+
+/* ---- xkcd --compare as a typed result, for callers that print it in their
+ * own words (the xkcd demo, in German) ---- */
+
+/* One timed run of --compare. */
+struct timeline_span;
+struct cli_xkcd_timing {
+    unsigned threads;              /* download threads it ran with */
+    double wall, slowest;          /* seconds; slowest: one comic's JSON+image chain */
+    uint64_t bytes;                /* downloaded */
+    size_t ok;                     /* comics downloaded (failed: n - ok) */
+    int64_t start_ns;              /* the timeline's 0 */
+    struct timeline_span *spans;   /* every request: row = thread, 'J' JSON, 'I' image */
+    size_t nspans;                 /*   (requests sent) */
+    char down[256];                /* "" or why the site stopped answering */
+};
+/* Both runs: [0] sequential, [1] parallel. Filled only if both ran
+ * (`ran`); the caller frees it with cli_xkcd_comparison_free. */
+struct cli_xkcd_comparison {
+    bool ran;
+    const char *range, *base_url;  /* as asked (argv's, the environment's) */
+    size_t n;                      /* comics in the range */
+    size_t same;                   /* comics with byte-identical files in both runs */
+    struct cli_xkcd_timing run[2];
+};
+/* The words --compare is told in. Each format takes the arguments its
+ * comment lists, in that order and of those types (a translation keeps
+ * them). cli_xkcd_words_en: the tool's own, English. */
+struct cli_xkcd_words {
+    const char *comics[2], *threads[2];  /* singular, plural */
+    const char *title;        /* range %s, comics %zu, comics[] %s, site %s */
+    const char *heads[5];     /* the columns: threads, wall, comics/s, downloaded, requests */
+    const char *names[2];     /* the runs: sequential, parallel */
+    const char *speed_up;     /* speed-up %.1f, parallel wall / slowest chain %.1f,
+                                 identical %zu, compared %zu */
+    const char *no_speed_up;  /* failed sequentially %zu, comics %zu, failed in parallel %zu,
+                                 identical %zu, compared %zu */
+    const char *run;          /* run name %s, threads %u, threads[] %s */
+    const char *row;          /* a timeline row: thread number %u */
+    const char *legend[2];    /* 'J', 'I' */
+    const char *no_timeline;  /* a timeline that could not be drawn (out of memory) */
+    const char *down;         /* on stderr: site %s, why %s, run name %s */
+    const char *progress;     /* the terminal line: done %zu, total %zu, what the pool did %s,
+                                 bytes %s, threads %u, threads[] %s, seconds %.1f */
+};
+extern const struct cli_xkcd_words cli_xkcd_words_en;
+/* `imgpool xkcd RANGE --compare [OPTIONS]` without printing the result:
+ * argv as for cli_xkcd_main (--compare implied). Prints only errors, and on
+ * a terminal the progress line in w's words. Fills *out (zeroed first).
+ * Returns the exit code cli_xkcd_main would: CLI_OK only if both runs got
+ * every comic and the files are identical. Main thread, once per process
+ * at a time (it catches SIGINT/SIGTERM and initialises libcurl). */
+int cli_xkcd_compare_main(int argc, char **argv, const struct cli_xkcd_words *w,
+                          struct cli_xkcd_comparison *out);
+/* Prints a comparison that ran in w's words: the table, the speed-up (or
+ * why there is none) and a timeline per run on stdout; a site that stopped
+ * answering on stderr. */
+void cli_xkcd_comparison_print(const struct cli_xkcd_comparison *c,
+                               const struct cli_xkcd_words *w);
+/* Frees what c holds (not c) and zeroes it. */
+void cli_xkcd_comparison_free(struct cli_xkcd_comparison *c);
 
 /* The processing options the folder job and xkcd share. getopt_long codes: */
 enum {

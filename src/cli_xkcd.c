@@ -62,6 +62,7 @@ struct cli_xkcd {
     struct fetch_options fo;
     struct job_options jo;
     struct cli_limits lim;
+    const struct cli_xkcd_words *w;   /* what the terminal line and --compare say */
     /* the run */
     long *nums;
     size_t n;
@@ -79,7 +80,11 @@ struct cli_xkcd {
     size_t nspans, capspans;
     /* parent only (pool callbacks) */
     uint64_t proc_done, proc_ok, proc_failed, proc_skipped;
+    struct cli_xkcd_comparison *cmp;   /* --compare's result */
 };
+
+/* The runs of --compare, as the temp folders and the trace name them. */
+static const char *const cli_xkcd_run_names[2] = { "sequential", "parallel" };
 
 /* What a pool task carries: the comic's image name, and whether the image
  * is still pending (just downloaded: its decode is the verdict). */
@@ -212,8 +217,9 @@ static int cli_xkcd_option(struct cli_xkcd *x, int c, const char *arg)
     }
 }
 
-/* Returns 0 to run, 1 after --help, -1 after a message. */
-static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
+/* compare: --compare without asking. Returns 0 to run, 1 after --help, -1
+ * after a message. */
+static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv, bool compare)
 {
     static const struct option longopts[] = {
         CLI_JOB_LONGOPTS,
@@ -265,6 +271,7 @@ static int cli_xkcd_parse(struct cli_xkcd *x, int argc, char **argv)
         return -1;
     }
     x->range = argv[optind];
+    x->compare |= compare;
     x->process = x->jo.nops > 0 || x->jo.format != IMG_FMT_UNKNOWN;
     if (x->compare && x->process) {
         fprintf(stderr, "imgpool: --compare times downloads only; drop the processing "
@@ -314,15 +321,14 @@ static void cli_xkcd_draw(struct cli_xkcd *x)
     if (!x->tty || x->quiet || !x->run)
         return;
     struct xkcd_progress p;
-    char line[200], size[32];
+    char line[240], size[32], processed[64] = "";
     xkcd_progress(x->run, &p);
-    int k = snprintf(line, sizeof line, "xkcd: downloaded %zu/%zu", p.done, p.total);
     if (x->process)
-        k += snprintf(line + k, sizeof line - (size_t)k, "  processed %llu/%zu",
-                      (unsigned long long)x->proc_done, p.ok + p.cached);
-    snprintf(line + k, sizeof line - (size_t)k, "  %s  %u thread%s  %.1f s",
+        snprintf(processed, sizeof processed, "  processed %llu/%zu",
+                 (unsigned long long)x->proc_done, p.ok + p.cached);
+    snprintf(line, sizeof line, x->w->progress, p.done, p.total, processed,
              cli_xkcd_bytes(p.bytes, size, sizeof size), p.threads,
-             p.threads == 1 ? "" : "s", (clock_now_ns() - x->start_ns) / 1e9);
+             x->w->threads[p.threads != 1], (clock_now_ns() - x->start_ns) / 1e9);
     pthread_mutex_lock(&x->lock);
     cli_bar_draw(line);
     x->bar_shown = true;
@@ -609,13 +615,22 @@ static void cli_xkcd_summary(const struct cli_xkcd *x)
 
 /* ---- --compare ------------------------------------------------------------ */
 
-struct cli_xkcd_timing {
-    const char *name;
-    unsigned threads;
-    double wall, slowest;        /* seconds; slowest: one comic's JSON+image chain */
-    uint64_t bytes;
-    size_t ok, failed, requests;
-    char *timeline;
+const struct cli_xkcd_words cli_xkcd_words_en = {
+    .comics = { "comic", "comics" },
+    .threads = { "thread", "threads" },
+    .title = "xkcd %s: %zu %s from %s\n",
+    .heads = { "threads", "wall", "comics/s", "downloaded", "requests" },
+    .names = { "sequential", "parallel" },
+    .speed_up = "  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;\n"
+                "  identical files: %zu of %zu\n",
+    .no_speed_up = "  no speed-up: %zu of %zu comics failed sequentially, %zu in parallel;\n"
+                   "  identical files: %zu of %zu\n",
+    .run = "\n%s, %u %s:\n",
+    .row = "thread %u",
+    .legend = { "info.0.json request", "image request" },
+    .no_timeline = "(no timeline: out of memory)\n",
+    .down = "imgpool: xkcd: no answer from %s: %s; %s run stopped\n",
+    .progress = "xkcd: downloaded %zu/%zu%s  %s  %u %s  %.1f s",
 };
 
 /* Removes what a --compare run left in its temp folder, then the folder. */
@@ -633,7 +648,8 @@ static void cli_xkcd_rmdir(const char *dir)
     rmdir(dir);
 }
 
-/* One timed run into a fresh temp folder; fills t. -1 if it could not run. */
+/* One timed run with t->threads threads into a fresh temp folder; fills t,
+ * taking over the run's request spans. -1 if it could not run. */
 static int cli_xkcd_timed(struct cli_xkcd *x, struct cli_xkcd_timing *t, char *dir)
 {
     if (!mkdtemp(dir)) {
@@ -652,22 +668,15 @@ static int cli_xkcd_timed(struct cli_xkcd *x, struct cli_xkcd_timing *t, char *d
     t->wall = cli_xkcd_wall(x);
     t->bytes = p.bytes;
     t->ok = p.ok;
-    t->failed = p.failed;
-    t->requests = x->nspans;
+    t->start_ns = x->start_ns;
+    memcpy(t->down, p.down, sizeof t->down);
     for (size_t i = 0; i < x->n; i++)
         if (c[i].status == XKCD_OK && (c[i].end_ns - c[i].start_ns) / 1e9 > t->slowest)
             t->slowest = (c[i].end_ns - c[i].start_ns) / 1e9;
-    char labels[CLI_XKCD_MAX_THREADS][24];
-    const char *lp[CLI_XKCD_MAX_THREADS];
-    for (unsigned k = 0; k < t->threads; k++) {
-        snprintf(labels[k], sizeof labels[k], "thread %u", k);
-        lp[k] = labels[k];
-    }
-    static const struct timeline_legend legend[] = {
-        { 'J', "info.0.json request" }, { 'I', "image request" },
-    };
-    t->timeline = timeline_render(lp, t->threads, x->spans, x->nspans, legend, 2,
-                                  x->start_ns, x->start_ns + (int64_t)(t->wall * 1e9), 0);
+    t->spans = x->spans;   /* the download threads are done with them */
+    t->nspans = x->nspans;
+    x->spans = NULL;
+    x->nspans = x->capspans = 0;
     return 0;
 }
 
@@ -695,71 +704,106 @@ static size_t cli_xkcd_identical(const struct xkcd_comic *a, const char *da,
     return same;
 }
 
-static void cli_xkcd_print_timing(const struct cli_xkcd_timing *t)
+/* Whether both runs got every comic: only then do their times compare. */
+static bool cli_xkcd_complete(const struct cli_xkcd_comparison *c)
 {
-    char size[32];
-    printf("  %-11s %7u %8.2f s %10.1f %12s %9zu\n", t->name, t->threads, t->wall,
-           t->wall > 0 ? t->ok / t->wall : 0.0, cli_xkcd_bytes(t->bytes, size, sizeof size),
-           t->requests);
+    return c->run[0].ok == c->n && c->run[1].ok == c->n;
 }
 
-static int cli_xkcd_compare(struct cli_xkcd *x)
+/* The range sequentially, then in parallel, into temp folders it removes;
+ * fills c. Returns the exit code. */
+static int cli_xkcd_compare(struct cli_xkcd *x, struct cli_xkcd_comparison *c)
 {
     const char *tmp = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
     char dir[2][PATH_MAX];
-    struct cli_xkcd_timing t[2] = {
-        { .name = "sequential", .threads = 1 },
-        { .name = "parallel", .threads = x->threads },
-    };
     struct xkcd_run *runs[2] = { NULL, NULL };
     int rc = CLI_FAILED;
+    c->range = x->range;
+    c->base_url = x->base_url;
+    c->n = x->n;
     for (int k = 0; k < 2; k++) {
-        snprintf(dir[k], sizeof dir[k], "%s/imgpool-xkcd-%s-XXXXXX", tmp, t[k].name);
+        snprintf(dir[k], sizeof dir[k], "%s/imgpool-xkcd-%s-XXXXXX", tmp,
+                 cli_xkcd_run_names[k]);
+        c->run[k].threads = k == 0 ? 1 : x->threads;
         x->trace_row = CLI_XKCD_TRACE_ROW * (k + 1);
-        int ok = cli_xkcd_timed(x, &t[k], dir[k]);
+        int ok = cli_xkcd_timed(x, &c->run[k], dir[k]);
         runs[k] = x->run;
         x->run = NULL;
         if (ok != 0 || stop_signal())
             goto out;
     }
-    size_t same = cli_xkcd_identical(xkcd_comics(runs[0]), dir[0], xkcd_comics(runs[1]),
-                                     dir[1], x->n);
-    printf("xkcd %s: %zu comic%s from %s\n", x->range, x->n, x->n == 1 ? "" : "s",
-           x->base_url);
-    printf("  %-11s %7s %10s %10s %12s %9s\n", "", "threads", "wall", "comics/s",
-           "downloaded", "requests");
-    cli_xkcd_print_timing(&t[0]);
-    cli_xkcd_print_timing(&t[1]);
-    int complete = t[0].ok == x->n && t[1].ok == x->n;
-    if (!complete)
-        /* timing a run that failed (or stopped: the site is down) compares
-         * nothing: no figure */
-        printf("  no speed-up: %zu of %zu comics failed sequentially, %zu in parallel;\n"
-               "  identical files: %zu of %zu\n", x->n - t[0].ok, x->n, x->n - t[1].ok, same,
-               t[0].ok);
-    else
-        printf("  speed-up %.1fx; parallel wall = %.1fx the slowest comic's JSON+image chain;\n"
-               "  identical files: %zu of %zu\n", t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
-               t[1].slowest > 0 ? t[1].wall / t[1].slowest : 0.0, same, t[0].ok);
-    for (int k = 0; k < 2; k++)
-        printf("\n%s, %u thread%s:\n%s", t[k].name, t[k].threads, t[k].threads == 1 ? "" : "s",
-               t[k].timeline ? t[k].timeline : "(no timeline: out of memory)\n");
-    for (int k = 0; k < 2; k++) {
-        struct xkcd_progress p;
-        xkcd_progress(runs[k], &p);
-        if (p.down[0])
-            fprintf(stderr, "imgpool: xkcd: no answer from %s: %s; %s run stopped\n",
-                    x->base_url, p.down, t[k].name);
-    }
-    rc = complete && same == t[0].ok ? CLI_OK : CLI_FAILED;
+    c->same = cli_xkcd_identical(xkcd_comics(runs[0]), dir[0], xkcd_comics(runs[1]),
+                                 dir[1], x->n);
+    c->ran = true;
+    rc = cli_xkcd_complete(c) && c->same == c->run[0].ok ? CLI_OK : CLI_FAILED;
 out:
     for (int k = 0; k < 2; k++) {
-        free(t[k].timeline);
         if (runs[k])
             cli_xkcd_rmdir(dir[k]);
         xkcd_destroy(runs[k]);
     }
     return stop_signal() ? CLI_INTERRUPTED : rc;
+}
+
+static void cli_xkcd_print_timing(const struct cli_xkcd_timing *t, const char *name)
+{
+    char size[32];
+    printf("  %-11s %7u %8.2f s %10.1f %12s %9zu\n", name, t->threads, t->wall,
+           t->wall > 0 ? t->ok / t->wall : 0.0, cli_xkcd_bytes(t->bytes, size, sizeof size),
+           t->nspans);
+}
+
+/* A run's timeline: one row per download thread. */
+static void cli_xkcd_print_timeline(const struct cli_xkcd_timing *t,
+                                    const struct cli_xkcd_words *w)
+{
+    char labels[CLI_XKCD_MAX_THREADS][24];
+    const char *lp[CLI_XKCD_MAX_THREADS];
+    unsigned rows = t->threads < CLI_XKCD_MAX_THREADS ? t->threads : CLI_XKCD_MAX_THREADS;
+    for (unsigned k = 0; k < rows; k++) {
+        snprintf(labels[k], sizeof labels[k], w->row, k);
+        lp[k] = labels[k];
+    }
+    const struct timeline_legend legend[] = { { 'J', w->legend[0] }, { 'I', w->legend[1] } };
+    char *s = timeline_render(lp, rows, t->spans, t->nspans, legend, 2, t->start_ns,
+                              t->start_ns + (int64_t)(t->wall * 1e9), 0);
+    fputs(s ? s : w->no_timeline, stdout);
+    free(s);
+}
+
+void cli_xkcd_comparison_print(const struct cli_xkcd_comparison *c,
+                               const struct cli_xkcd_words *w)
+{
+    const struct cli_xkcd_timing *t = c->run;
+    if (!c->ran)
+        return;
+    printf(w->title, c->range, c->n, w->comics[c->n != 1], c->base_url);
+    printf("  %-11s %7s %10s %10s %12s %9s\n", "", w->heads[0], w->heads[1], w->heads[2],
+           w->heads[3], w->heads[4]);
+    for (int k = 0; k < 2; k++)
+        cli_xkcd_print_timing(&t[k], w->names[k]);
+    if (!cli_xkcd_complete(c))
+        /* timing a run that failed (or stopped: the site is down) compares
+         * nothing: no figure */
+        printf(w->no_speed_up, c->n - t[0].ok, c->n, c->n - t[1].ok, c->same, t[0].ok);
+    else
+        printf(w->speed_up, t[1].wall > 0 ? t[0].wall / t[1].wall : 0.0,
+               t[1].slowest > 0 ? t[1].wall / t[1].slowest : 0.0, c->same, t[0].ok);
+    for (int k = 0; k < 2; k++) {
+        printf(w->run, w->names[k], t[k].threads, w->threads[t[k].threads != 1]);
+        cli_xkcd_print_timeline(&t[k], w);
+    }
+    fflush(stdout);
+    for (int k = 0; k < 2; k++)
+        if (t[k].down[0])
+            fprintf(stderr, w->down, c->base_url, t[k].down, w->names[k]);
+}
+
+void cli_xkcd_comparison_free(struct cli_xkcd_comparison *c)
+{
+    for (int k = 0; k < 2; k++)
+        free(c->run[k].spans);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -827,7 +871,7 @@ static int cli_xkcd_run(struct cli_xkcd *x)
     if (rc != 0)
         return rc;
     if (x->compare)
-        return cli_xkcd_compare(x);
+        return cli_xkcd_compare(x, x->cmp);
     x->names = calloc(x->n ? x->n : 1, sizeof *x->names);
     if (!x->names || cli_xkcd_pool_start(x) != 0)
         return CLI_FAILED;
@@ -862,7 +906,7 @@ static int cli_xkcd_trace_close(struct cli_xkcd *x)
     for (int k = 0; k < (x->compare ? 2 : 1); k++)
         for (unsigned t = 0; t < (x->compare && k == 0 ? 1 : threads); t++) {
             snprintf(name, sizeof name, "%s thread %u",
-                     !x->compare ? "download" : k == 0 ? "sequential" : "parallel", t);
+                     x->compare ? cli_xkcd_run_names[k] : "download", t);
             trace_thread_name(x->trace, pid, CLI_XKCD_TRACE_ROW * (k + 1) + (int)t, name);
         }
     for (unsigned w = 0; x->pool && w < pool_procs(x->pool); w++) {
@@ -876,10 +920,14 @@ static int cli_xkcd_trace_close(struct cli_xkcd *x)
     return rc;
 }
 
-int cli_xkcd_main(int argc, char **argv)
+/* Both entry points: `imgpool xkcd` (compare: --compare given or not) and
+ * --compare for a caller that prints the result itself. */
+static int cli_xkcd_entry(int argc, char **argv, bool compare,
+                          const struct cli_xkcd_words *w, struct cli_xkcd_comparison *cmp)
 {
-    struct cli_xkcd x = {0};
+    struct cli_xkcd x = { .w = w, .cmp = cmp };
     char err[512];
+    memset(cmp, 0, sizeof *cmp);
     cli_job_defaults(&x.jo);
     cli_limits_defaults(&x.lim);
     x.out_dir = "xkcd";
@@ -887,7 +935,7 @@ int cli_xkcd_main(int argc, char **argv)
     x.fo.retries = 3;
     x.base_url = getenv(XKCD_BASE_URL_ENV) && getenv(XKCD_BASE_URL_ENV)[0]
                  ? getenv(XKCD_BASE_URL_ENV) : XKCD_DEFAULT_BASE_URL;
-    int prc = cli_xkcd_parse(&x, argc, argv);
+    int prc = cli_xkcd_parse(&x, argc, argv, compare);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
     if (cli_check_max_memory(x.lim.max_memory) != 0)
@@ -910,4 +958,19 @@ int cli_xkcd_main(int argc, char **argv)
     free(x.spans);
     free(x.nums);
     return rc;
+}
+
+int cli_xkcd_main(int argc, char **argv)
+{
+    struct cli_xkcd_comparison c;
+    int rc = cli_xkcd_entry(argc, argv, false, &cli_xkcd_words_en, &c);
+    cli_xkcd_comparison_print(&c, &cli_xkcd_words_en);
+    cli_xkcd_comparison_free(&c);
+    return rc;
+}
+
+int cli_xkcd_compare_main(int argc, char **argv, const struct cli_xkcd_words *w,
+                          struct cli_xkcd_comparison *out)
+{
+    return cli_xkcd_entry(argc, argv, true, w, out);
 }

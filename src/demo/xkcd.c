@@ -1,7 +1,9 @@
 /* xkcd.c — demo 6: download comics 100-109 sequentially and in parallel and
- * compare: `imgpool xkcd RANGE --compare`, the real downloader. With
- * --offline it first starts the local stand-in server (tools/xkcd-server.py)
- * with a realistic latency per request, so it works in a lecture hall. */
+ * compare: `imgpool xkcd RANGE --compare`, the real downloader, whose typed
+ * result the demo prints in its language (the words below, or the tool's
+ * English). With --offline it first starts the local stand-in server
+ * (tools/xkcd-server.py) with a realistic latency per request, so it works
+ * in a lecture hall. */
 #include "demo.h"
 
 #include <errno.h>
@@ -98,6 +100,25 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
     return -1;
 }
 
+/* What --compare says, in German; English is the downloader's own. */
+static const struct cli_xkcd_words demo_xkcd_words_de = {
+    .comics = { "Comic", "Comics" },
+    .threads = { "Thread", "Threads" },
+    .title = "xkcd %s: %zu %s von %s\n",
+    .heads = { "Threads", "Laufzeit", "Comics/s", "geladen", "Anfragen" },
+    .names = { "sequenziell", "parallel" },
+    .speed_up = "  Beschleunigung %.1fx; Laufzeit parallel = %.1fx die Kette JSON+Bild des"
+                " langsamsten Comics;\n  identische Dateien: %zu von %zu\n",
+    .no_speed_up = "  keine Beschleunigung: %zu von %zu Comics fehlgeschlagen (sequenziell),"
+                   " %zu parallel;\n  identische Dateien: %zu von %zu\n",
+    .run = "\n%s, %u %s:\n",
+    .row = "Thread %u",
+    .legend = { "Anfrage info.0.json", "Bildanfrage" },
+    .no_timeline = "(keine Zeitleiste: Speicher voll)\n",
+    .down = "imgpool: xkcd: keine Antwort von %s: %s; Lauf %s abgebrochen\n",
+    .progress = "xkcd: geladen %zu/%zu%s  %s  %u %s  %.1f s",
+};
+
 /* demo:core */
 /* The lecture exercise is the downloader's own --compare: the same range
  * once with one thread, once with many, same per-comic code. */
@@ -105,12 +126,17 @@ static int demo_xkcd_compare(struct demo_ctx *ctx, const char *url)
 {
     char threads[24];
     snprintf(threads, sizeof threads, "%lld", ctx->val[P_THREADS]);
-    char *argv[] = { "xkcd", (char *)ctx->str[P_RANGE], "--compare", "--threads", threads,
+    char *argv[] = { "xkcd", (char *)ctx->str[P_RANGE], "--threads", threads,
                      url ? "--base-url" : NULL, (char *)url, NULL };
-    int argc = url ? 7 : 5;
+    int argc = url ? 6 : 4;
+    const struct cli_xkcd_words *w = ctx->de ? &demo_xkcd_words_de : &cli_xkcd_words_en;
+    struct cli_xkcd_comparison c;
     optind = 0;   /* a fresh getopt scan for the xkcd parser */
     fflush(stdout);
-    return cli_xkcd_main(argc, argv);
+    int rc = cli_xkcd_compare_main(argc, argv, w, &c);
+    cli_xkcd_comparison_print(&c, w);
+    cli_xkcd_comparison_free(&c);
+    return rc;
 }
 
 static int demo_xkcd_run(struct demo_ctx *ctx)

@@ -16,4 +16,44 @@ sleep 0.2
 python3 -c "import socket, sys; s = socket.socket(); s.settimeout(2)
 sys.exit(0 if s.connect_ex(('127.0.0.1', int(sys.argv[1]))) != 0 else 1)" "$port" || fail "server left running"
 expect_exit 0 "$IMGPOOL" demo xkcd --show-code
-grep -q "cli_xkcd_main" "$T/out" || fail "--show-code lacks the core"
+grep -q "cli_xkcd_compare_main" "$T/out" || fail "--show-code lacks the core"
+
+# --lang de: the table, the speed-up and the timelines in German too, from
+# a run that worked and from one that failed (nothing answers on port 1);
+# `imgpool xkcd --compare` itself stays English (35-xkcd-compare-interrupt.sh)
+expect_exit 0 "$IMGPOOL" demo xkcd --offline --latency 20 --lang de
+grep -q "identische Dateien: 10 von 10" "$T/out" || { cat "$T/out"; fail "de: runs differ"; }
+grep -q "^Thread 9 |" "$T/out" || fail "de: no timeline of the parallel run"
+if english_in_de "$T/out" >"$T/english"; then
+  cat "$T/english"
+  fail "English in demo xkcd --offline --lang de"
+fi
+expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100 --base-url http://127.0.0.1:1 --lang de
+grep -q "keine Beschleunigung: 1 von 1 Comics" "$T/out" || { cat "$T/out"; fail "de: no speed-up"; }
+grep -q "keine Antwort von http://127.0.0.1:1: .*; Lauf parallel abgebrochen" "$T/err" \
+  || { cat "$T/err"; fail "de: the site that did not answer"; }
+if english_in_de "$T/out" >"$T/english"; then
+  cat "$T/english"
+  fail "English in a failed demo xkcd --lang de"
+fi
+# on a terminal, the progress line while the comics download is German too
+python3 - "$IMGPOOL" >"$T/tty" <<'PY' || fail "demo xkcd on a terminal"
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen([sys.argv[1], "demo", "xkcd", "--offline", "--latency", "50", "--lang", "de"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:   # EIO: the demo ended, the terminal closed
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode(errors="replace").replace("\r", "\n"))
+sys.exit(p.wait(timeout=60))
+PY
+grep -q '^xkcd: geladen [0-9]*/10 .* Threads\{0,1\} ' "$T/tty" || { cat "$T/tty"; fail "de: no German progress line"; }
+! grep -q 'downloaded\|thread' "$T/tty" || fail "de: English progress line"

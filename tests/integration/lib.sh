@@ -45,3 +45,10 @@ wait_for_output() {
 png_complete() {
   python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if d.startswith(b"\x89PNG") and d[-8:-4]==b"IEND" else 1)' "$1"
 }
+# english_in_de FILE: prints the lines of a demo's `--lang de` output that hold
+# an English word of the demos' texts (the "== imgpool demo NAME ==" headers
+# aside); true if there is one.
+english_in_de() {
+  grep -nE '\b(the|with|without|from|parent|child|joined|expected|lost|messages|answer|sending|woke|sleeping|finished|hand-overs|wall|speed-up|Timeline|observe|iterations|process(es)?|more \(|is (not )?prime|thread [ab0-9]+:?|ready|asleep|holding|waiting|comics?|requests?|downloaded|identical|sequential|stopped|failed)\b' \
+    "$1" | grep -v '^[0-9]*:== imgpool demo [a-z-]* ==$'
+}
