@@ -221,8 +221,9 @@ static uint64_t cli_vm_size(void)
 #endif
 }
 
-int cli_check_max_memory(uint64_t max_memory)
+int cli_limits_finish(const struct cli_limits *l)
 {
+    uint64_t max_memory = l->max_memory;
     /* Measured (release build, 16x16 PNG): the parent maps 21.5 MiB when the
      * pool starts, and a worker fails below 23 MiB; 16 MiB above the parent
      * leaves room for the codecs' buffers, the pool's shared memory and a

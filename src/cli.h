@@ -138,6 +138,11 @@ void cli_limits_defaults(struct cli_limits *l);
 /* Applies one pool-limit option: 1 if c was one (value good), 0 if not, -1
  * after a message for a bad value. */
 int cli_limits_option(int c, const char *arg, struct cli_limits *l);
+/* After the last option, before any work: checks what no single option can,
+ * --max-memory (0: none) against what a worker needs to start (this
+ * process's address space, which a forked worker inherits, plus its
+ * codecs). 0, or -1 after printing why (a usage error). */
+int cli_limits_finish(const struct cli_limits *l);
 /* Puts the limits where they act: the pool's options and the job's. */
 void cli_limits_apply(const struct cli_limits *l, struct pool_options *po,
                       struct job_options *jo);
@@ -149,11 +154,6 @@ int cli_parse_range(const char *opt, const char *arg, uint64_t min, uint64_t max
 int cli_parse_bytes(const char *opt, const char *arg, uint64_t *out);
 /* Parses a count like "4" into *out (1..max). 0, or -1 after a message. */
 int cli_parse_count(const char *opt, const char *arg, unsigned max, unsigned *out);
-
-/* --max-memory (bytes, 0: none) against what a worker needs to start: this
- * process's address space, which a forked worker inherits, plus its codecs.
- * 0, or -1 after printing why (a usage error). */
-int cli_check_max_memory(uint64_t max_memory);
 
 /* The struct job_result of a record, or NULL (a crash record has none). */
 const struct job_result *cli_job_result(const struct pool_record *rec);

@@ -594,7 +594,7 @@ int cli_folder_main(int argc, char **argv)
     int prc = cli_parse(&r, argc, argv);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
-    if (cli_check_max_memory(r.lim.max_memory) != 0)
+    if (cli_limits_finish(&r.lim) != 0)
         return CLI_USAGE;
     r.tty = isatty(STDERR_FILENO);
     r.start_ns = clock_now_ns();

@@ -938,7 +938,7 @@ static int cli_xkcd_entry(int argc, char **argv, bool compare,
     int prc = cli_xkcd_parse(&x, argc, argv, compare);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
-    if (cli_check_max_memory(x.lim.max_memory) != 0)
+    if (cli_limits_finish(&x.lim) != 0)
         return CLI_USAGE;
     x.tty = isatty(STDERR_FILENO);
     pthread_mutex_init(&x.lock, NULL);

@@ -13,6 +13,15 @@ expect_exit 1 "$IMGPOOL" xkcd latest-2-latest --base-url "http://127.0.0.1:$port
 expect_err "latest comic: .*[Cc]onnect"
 # a bad range is still a usage error, found before any request
 expect_exit 2 "$IMGPOOL" xkcd latest-x --base-url "http://127.0.0.1:$port" --out "$T/latest"
+# --max-memory below what a worker needs: the pool-limit group's check, as
+# for folders (18-hostile-images.sh), before any request or folder, with
+# --compare (no pool of its own) too
+for cmp in "" --compare; do
+  expect_exit 2 "$IMGPOOL" xkcd 100 $cmp --max-memory 4M --base-url "http://127.0.0.1:$port" \
+    --out "$T/mm"
+  expect_err "^imgpool: --max-memory 4M is below what a worker needs to start .* use at least [0-9]*M"
+  [ ! -e "$T/mm" ] || fail "--max-memory 4M made the output folder"
+done
 
 start_server main --fault 101:emptyimg:missing --fault 102:emptyimg:empty --fault 103:emptyimg
 # 6. an unwritable --out: one message, and the server saw nothing
