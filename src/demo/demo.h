@@ -58,7 +58,8 @@ struct demo {
     struct demo_param params[DEMO_MAX_PARAMS];   /* ends at name == NULL */
     unsigned flags;             /* enum demo_flag */
     const char *uses;           /* a demo whose core --show-code prints too */
-    const char *python;         /* the slide's Python, for --python */
+    const char *python;         /* the slide's exercise in Python, for --python:
+                                   reconstructed, not the slides' own code */
     /* Runs the demo; returns 0, or 1 after printing what went wrong. */
     int (*run)(struct demo_ctx *ctx);
 };

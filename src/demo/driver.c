@@ -70,8 +70,8 @@ static const struct demo_common_opt {
       "jede Zeile und jede Ziffer ausgeben (Standard: passt auf einen Bildschirm)" },
     { 0, "--show-code", "print the C code of the demo's core and exit",
       "den C-Code des Kerns der Demo zeigen und beenden" },
-    { 0, "--python", "print the same in Python (after the slides), then the C core, and exit",
-      "dasselbe in Python (nach den Folien), dann den C-Kern zeigen und beenden" },
+    { 0, "--python", "the exercise in Python (reconstructed, not the slides' text), then the C core",
+      "die Übung in Python (nachgebaut, nicht der Folientext), dann den C-Kern" },
     { 0, "--lang de|en", "language of the explanations (default from LANG)",
       "Sprache der Erklärungen (Standard aus LANG)" },
 };
@@ -231,17 +231,21 @@ static int demo_show_code(const struct demo *d)
     return u ? demo_show_code(u) : 0;
 }
 
-/* The slide's Python, then the C that does the same here. */
+/* The slide's exercise in Python, then the C that does the same here. The
+ * listings are reconstructions of the exercises (we do not have the slides'
+ * code), and the header says so. */
 static int demo_python(const struct demo_ctx *ctx)
 {
     const struct demo *d = ctx->demo;
     if (d->python)
-        printf("# %s\n%s\n", demo_tr(ctx, "the same in Python, after the course slides",
-                                     "dasselbe in Python, nach den Folien des Kurses"),
+        printf("# %s\n%s\n", demo_tr(ctx, "the course's exercise in Python, reconstructed:"
+                                     " not quoted from the slides",
+                                     "die Übung des Kurses in Python, nachgebaut:"
+                                     " nicht von den Folien zitiert"),
                d->python);
     else
-        printf("# %s\n\n", demo_tr(ctx, "no Python on the slides for this demo",
-                                     "zu dieser Demo gibt es kein Python auf den Folien"));
+        printf("# %s\n\n", demo_tr(ctx, "no Python for this demo",
+                                     "zu dieser Demo gibt es kein Python"));
     return demo_show_code(d);
 }
 

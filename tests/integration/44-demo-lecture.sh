@@ -98,6 +98,12 @@ grep -q '^the job failed' "$T/out" || fail "image-pool: says it failed"
 # --python: the Python beside the C core; --help in German
 expect_exit 0 "$IMGPOOL" demo race --python --lang en
 grep -q 'counter += 1' "$T/out" && grep -q 'src/demo/race.c (core)' "$T/out" || fail "--python"
+# the listings are reconstructions, and say so (the slides' code is not ours)
+grep -q '^# .*reconstructed: not quoted from the slides$' "$T/out" || fail "--python: not marked"
+expect_exit 0 "$IMGPOOL" demo race --python --lang de
+grep -q '^# .*nachgebaut: nicht von den Folien zitiert$' "$T/out" || fail "--python de: not marked"
+expect_exit 0 "$IMGPOOL" demo race --help
+grep -q -- '--python .*reconstructed' "$T/out" || fail "--help: --python not marked"
 expect_exit 0 "$IMGPOOL" demo shared-memory --help --lang de
 grep -q '(Standard 100)' "$T/out" && ! grep -q 'default' "$T/out" || fail "--help --lang de: $(cat "$T/out")"
 expect_exit 0 "$IMGPOOL" demo --help --lang de
