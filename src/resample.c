@@ -146,12 +146,15 @@ static int resample_taps_init(struct resample_taps *t, unsigned in, unsigned out
     return 0;
 }
 
+/* How far resample_h may read past a span: its last pair of vectors. */
+#define RESAMPLE_SPAN_PAD 8
+
 /* Horizontal weights laid out for P-lane pixels: output i's weights, each
- * repeated P times, zero-padded to whole vectors; stride floats apart. */
+ * repeated P times, zero-padded to whole pairs of vectors; stride floats apart. */
 static float *resample_taps_lanes(const struct resample_taps *t, unsigned out, unsigned lanes,
                                   size_t *stride)
 {
-    *stride = ((size_t)t->n * lanes + 3) / 4 * 4;
+    *stride = ((size_t)t->n * lanes + 7) / 8 * 8;
     float *wx = calloc(out * *stride, sizeof *wx);
     if (!wx)
         return NULL;
@@ -261,21 +264,44 @@ static void resample_src_row(const struct resample_src *s, unsigned r, float *ro
 }
 
 /* One row through the horizontal taps: in has bw * lanes floats and at least
- * 3 more readable (the last vector of a span may run past it, times 0). */
+ * RESAMPLE_SPAN_PAD more readable and finite (a span's last vectors may run
+ * past it, times 0). Two sums, because one waits on its own previous add
+ * (four cycles) at every tap: the loop was latency-bound. */
 static void resample_h(const float *in, float *out, const struct resample_taps *t,
                        const float *wx, size_t stride, unsigned ow, unsigned lanes)
 {
     for (unsigned x = 0; x < ow; x++, out += lanes) {
         const float *p = in + (size_t)t->first[x] * lanes, *w = wx + x * stride;
-        resample_v4 acc = {0, 0, 0, 0};
-        for (size_t j = 0, n = (size_t)t->count[x] * lanes; j < n; j += 4)
-            acc += resample_load(w + j) * resample_load(p + j);
+        resample_v4 a0 = {0, 0, 0, 0}, a1 = {0, 0, 0, 0};
+        for (size_t j = 0, n = (size_t)t->count[x] * lanes; j < n; j += 8) {
+            a0 += resample_load(w + j) * resample_load(p + j);
+            a1 += resample_load(w + j + 4) * resample_load(p + j + 4);
+        }
+        resample_v4 acc = a0 + a1;
         if (lanes == 4)
             resample_put(out, acc);
         else if (lanes == 2)
             out[0] = acc[0] + acc[2], out[1] = acc[1] + acc[3];
         else
             out[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+}
+
+/* One output row of the vertical pass: acc[i] = sum of w[j] * rows[j][i] over
+ * n taps, olen a multiple of 8. The sums stay in registers across the taps
+ * (two vectors at a time, for the same reason as resample_h) instead of
+ * going through memory once per tap. */
+static void resample_v(const float *const *rows, const resample_v4 *w, unsigned n, float *acc,
+                       size_t olen)
+{
+    for (size_t i = 0; i < olen; i += 8) {
+        resample_v4 s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
+        for (unsigned j = 0; j < n; j++) {
+            s0 += w[j] * resample_load(rows[j] + i);
+            s1 += w[j] * resample_load(rows[j] + i + 4);
+        }
+        resample_put(acc + i, s0);
+        resample_put(acc + i + 4, s1);
     }
 }
 
@@ -316,6 +342,8 @@ struct resample_run {
     float *wx;           /* horizontal weights in lanes */
     float *row, *ring;   /* one box row; nv horizontally filtered rows */
     float *acc;          /* one output row */
+    resample_v4 *wv;     /* one output row's vertical weights, splat */
+    const float **rows;  /* the ring rows they weight */
     uint64_t *sums;      /* box sums */
 };
 
@@ -327,6 +355,8 @@ static void resample_free(struct resample_run *r)
     free(r->row);
     free(r->ring);
     free(r->acc);
+    free(r->wv);
+    free(r->rows);
     free(r->sums);
 }
 
@@ -350,17 +380,19 @@ int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigne
     struct resample_src s = {src, sw, sh, ch, kx, ky, (sw + kx - 1) / kx, NULL,
                              o->space == RESAMPLE_AS_IS ? &resample_as_is : &resample_srgb};
     unsigned bh = (sh + ky - 1) / ky;
-    size_t olen = ((size_t)dw * lanes + 3) / 4 * 4, stride;   /* whole vectors */
+    size_t olen = ((size_t)dw * lanes + 7) / 8 * 8, stride;   /* whole pairs of vectors */
     struct resample_run r = {0};
     if (resample_taps_init(&r.th, s.bw, dw, scale_x / kx) != 0 ||
         resample_taps_init(&r.tv, bh, dh, scale_y / ky) != 0)
         goto fail;
     r.wx = resample_taps_lanes(&r.th, dw, lanes, &stride);
-    r.row = calloc((size_t)s.bw * lanes + 4, sizeof *r.row);
+    r.row = calloc((size_t)s.bw * lanes + RESAMPLE_SPAN_PAD, sizeof *r.row);
     r.ring = calloc(r.tv.n * olen, sizeof *r.ring);
     r.acc = malloc(olen * sizeof *r.acc);
+    r.wv = malloc(r.tv.n * sizeof *r.wv);
+    r.rows = malloc(r.tv.n * sizeof *r.rows);
     r.sums = boxed ? malloc((size_t)s.bw * ch * sizeof *r.sums) : NULL;
-    if (!r.wx || !r.row || !r.ring || !r.acc || (boxed && !r.sums))
+    if (!r.wx || !r.row || !r.ring || !r.acc || !r.wv || !r.rows || (boxed && !r.sums))
         goto fail;
     s.sums = r.sums;
 
@@ -375,14 +407,13 @@ int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigne
             resample_h(r.row, r.ring + (size_t)(have % nv) * olen, &r.th, r.wx, stride, dw,
                        lanes);
         }
-        memset(r.acc, 0, olen * sizeof *r.acc);
         const float *w = r.tv.w + (size_t)y * nv;
         for (unsigned j = first; j < end; j++) {
-            const float *in = r.ring + (size_t)(j % nv) * olen;
-            resample_v4 wj = {w[j - first], w[j - first], w[j - first], w[j - first]};
-            for (size_t i = 0; i < olen; i += 4)
-                resample_put(r.acc + i, resample_load(r.acc + i) + wj * resample_load(in + i));
+            float wj = w[j - first];
+            r.wv[j - first] = (resample_v4){wj, wj, wj, wj};
+            r.rows[j - first] = r.ring + (size_t)(j % nv) * olen;
         }
+        resample_v(r.rows, r.wv, end - first, r.acc, olen);
         resample_store(s.curve, r.acc, dst + (size_t)y * dw * ch, dw, ch, lanes);
     }
     resample_free(&r);
