@@ -727,6 +727,24 @@ int img_gray(struct img *im, char *err, size_t errlen)
     return 0;
 }
 
+int img_drop_opaque_alpha(struct img *im)
+{
+    unsigned ch = im->ch, och = ch - 1;
+    size_t n = (size_t)im->w * im->h;
+    if (ch != 2 && ch != 4)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (im->px[i * ch + och] != 255)
+            return 0;
+    const unsigned char *from = im->px;
+    unsigned char *to = im->px;             /* forward: the write never passes the read */
+    for (size_t i = 0; i < n; i++, from += ch)
+        for (unsigned c = 0; c < och; c++)
+            *to++ = from[c];
+    im->ch = och;
+    return 1;
+}
+
 /* 1 if a w x h x ch buffer and its row stride fit stb's int arguments. */
 static int img_size_ok(unsigned w, unsigned h, unsigned ch)
 {

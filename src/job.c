@@ -549,6 +549,8 @@ int job_file(const struct job_options *o, const char *in_path, const char *out_p
     int64_t t1 = clock_now_ns();
     rc = job_apply_ops(o, sizes, &ji, rec);
     int64_t t2 = clock_now_ns();
+    if (rc == 0 && !ji.planar)
+        img_drop_opaque_alpha(&ji.im);
     struct img shape = job_image_shape(&ji);
     if (rc == 0) {
         job_output_meta(o, shape.w, shape.h, &meta, info.note, sizeof info.note);

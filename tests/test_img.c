@@ -363,6 +363,31 @@ static void test_img__gray_bt601(void **state)
     img_free(&rgb);
 }
 
+static void test_img__drop_opaque_alpha(void **state)
+{
+    (void)state;
+    unsigned char rgba[] = {1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255};
+    struct img im = {malloc(sizeof rgba), 3, 1, 4};
+    memcpy(im.px, rgba, sizeof rgba);
+    assert_int_equal(img_drop_opaque_alpha(&im), 1);
+    assert_int_equal(im.ch, 3);
+    assert_memory_equal(im.px, ((unsigned char[]){1, 2, 3, 4, 5, 6, 7, 8, 9}), 9);
+    assert_int_equal(img_drop_opaque_alpha(&im), 0);        /* no alpha left */
+    img_free(&im);
+
+    unsigned char ga[] = {10, 255, 20, 255, 30, 254};       /* the last one is not opaque */
+    struct img g = {malloc(sizeof ga), 3, 1, 2};
+    memcpy(g.px, ga, sizeof ga);
+    assert_int_equal(img_drop_opaque_alpha(&g), 0);
+    assert_int_equal(g.ch, 2);
+    assert_memory_equal(g.px, ga, sizeof ga);
+    g.px[5] = 255;
+    assert_int_equal(img_drop_opaque_alpha(&g), 1);
+    assert_int_equal(g.ch, 1);
+    assert_memory_equal(g.px, ((unsigned char[]){10, 20, 30}), 3);
+    img_free(&g);
+}
+
 static void test_img__resize(void **state)
 {
     (void)state;
@@ -691,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_img__decode_always_gives_a_message),
         cmocka_unit_test(test_img__exif_orientation_all_eight),
         cmocka_unit_test(test_img__gray_bt601),
+        cmocka_unit_test(test_img__drop_opaque_alpha),
         cmocka_unit_test(test_img__resize),
         cmocka_unit_test(test_img__encode_round_trips),
         cmocka_unit_test(test_img__encode_alpha_on_white),

@@ -150,6 +150,12 @@ int img_decode(const unsigned char *buf, size_t len, const struct img_load_opts 
  * Returns 0, or -1 with a message. */
 int img_gray(struct img *im, char *err, size_t errlen);
 
+/* In place: an alpha channel that is 255 everywhere is dropped (4 -> 3, 2 -> 1
+ * channels), as ImageMagick's PNG writer does: the pixels look the same, the
+ * file is smaller and quicker to write. 1 if it was dropped, 0 if im has no
+ * alpha or some pixel is not opaque (then im is unchanged). */
+int img_drop_opaque_alpha(struct img *im);
+
 /* Resizes to exactly w x h (both >= 1) with the resample module (Catmull-Rom
  * in linear light, box pre-shrink for large reductions); an alpha channel
  * weights the colours, so transparent pixels do not bleed.

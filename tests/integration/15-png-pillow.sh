@@ -26,3 +26,27 @@ for n in names:
         assert im.tobytes() == ref.tobytes(), (n, level)
 print("%d images, 3 levels: same pixels" % len(names))
 PY
+# An alpha channel that is 255 everywhere is dropped (as ImageMagick's PNG
+# writer does); one pixel short of opaque keeps it. Same pixels either way.
+mkdir -p "$T/alpha"
+"$py" - "$T/alpha" <<'PY' || fail "cannot make the alpha inputs"
+import os, sys
+from PIL import Image
+d = sys.argv[1]
+rgb = Image.radial_gradient("L").resize((64, 48)).convert("RGB")
+rgb.putalpha(255); rgb.save(os.path.join(d, "opaque.png"))
+hole = rgb.copy(); hole.putpixel((63, 47), (1, 2, 3, 254)); hole.save(os.path.join(d, "hole.png"))
+Image.linear_gradient("L").resize((40, 30)).convert("LA").save(os.path.join(d, "gray-opaque.png"))
+PY
+expect_exit 0 "$IMGPOOL" -q --procs 2 --format png -o "$T/alpha-out" "$T/alpha"
+"$py" - "$T" <<'PY' || fail "an opaque alpha channel was kept, or a real one dropped"
+import os, sys
+from PIL import Image
+t = sys.argv[1]
+for name, mode in (("opaque.png", "RGB"), ("hole.png", "RGBA"), ("gray-opaque.png", "L")):
+    a = Image.open(os.path.join(t, "alpha", name))
+    b = Image.open(os.path.join(t, "alpha-out", name))
+    assert b.mode == mode, (name, b.mode)
+    assert b.tobytes() == a.convert(mode).tobytes(), name
+print("opaque alpha dropped, real alpha kept")
+PY
