@@ -322,9 +322,10 @@ static void resample_store(const struct resample_curve *cv, const float *row,
             continue;
         }
         float al = row[a] <= 0 ? 0 : row[a] >= 65535 ? 65535 : row[a];
+        float k = al > 0 ? 65535 / al : 0;    /* one division a pixel, not one a colour */
         for (unsigned c = 0; c < a; c++) {
             float p = row[c] < al ? row[c] : al;
-            dst[c] = al > 0 ? cv->to_u8[resample_index(p * 65535 / al)] : 0;
+            dst[c] = cv->to_u8[resample_index(p * k)];
         }
         dst[a] = (unsigned char)(al / 257 + 0.5f);
     }
