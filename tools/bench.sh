@@ -11,6 +11,7 @@
 #     (photo50: the corpus's 63 JPEGs at 50%, JPEG q90 out; jpeg85: all 200 to JPEG q85,
 #     full size; the stb floor writes PNG only and sits those two out)
 #     webp: fit 256, WebP quality 80 out (imgpool, libvips and Pillow only)
+#     fit also reports where one worker's time goes: --procs 1 --trace, tools/bench_stages.py
 #
 # Prints a markdown report and writes it to build/bench/results.md. Exit 0 if
 # every contender wrote every output, 1 if one failed, 77 if ../shared/bench
@@ -331,6 +332,29 @@ pool_overhead() {
     done
 }
 
+# Where one worker's time goes on the thumbnail job: decoding against the rest
+# (resize, encode, write), from --trace with --procs 1 (tools/bench_stages.py).
+stages() {
+    for job in $jobs; do
+        [ "$job" = fit ] || continue
+        n=0
+        while [ "$n" -lt "${BENCH_REPEAT:-3}" ]; do
+            n=$((n + 1))
+            rm -rf "$bdir/out"
+            "$BENCH_IMGPOOL" "$corpus" --procs 1 --resize "$fit" --format png -o "$bdir/out" -q \
+                --trace "$bdir/stages-$n.json" || { echo "bench: the stages run failed" >&2; return 1; }
+        done
+        rm -rf "$bdir/out"
+        echo "Where the time goes: fit within 256x256, \`--procs 1 --trace\`, worker seconds (median):"
+        echo
+        echo "| runs | decode | operations | encode + write | outside decoding, share | outside / decode |"
+        echo "|---:|---:|---:|---:|---:|---:|"
+        /usr/bin/python3 "$root/tools/bench_stages.py" "$bdir"/stages-*.json
+        rm -f "$bdir"/stages-*.json
+        echo
+    done
+}
+
 machine() {
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
@@ -435,6 +459,7 @@ bench_main() {
         [ -z "$q" ] || printf 'Resize quality (mean |difference| over every sample, PSNR):\n%s\n\n' "$q"
         photo_quality
         echo
+        stages
         pool_overhead
         notes
     } >"$bdir/results.md.tmp"
