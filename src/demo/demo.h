@@ -97,6 +97,10 @@ const char *demo_tr(const struct demo_ctx *ctx, const char *en, const char *de);
 /* printf of the chosen one of two formats taking the same arguments. */
 __attribute__((format(printf, 2, 4)))
 void demo_say(const struct demo_ctx *ctx, const char *en, const char *de, ...);
+/* The same on stderr after "imgpool demo: ": what went wrong, in the chosen
+ * language (a system's reason, strerror, stays as libc gives it). */
+__attribute__((format(printf, 2, 4)))
+void demo_complain(const struct demo_ctx *ctx, const char *en, const char *de, ...);
 
 /* ---- --step: the lecturer advances one event per Enter ----
  * A thread that steps joins (its row, < 32) before its first event and

@@ -27,7 +27,8 @@ static int demo_fib_procs_run(struct demo_ctx *ctx)
 {
     unsigned from = (unsigned)ctx->val[P_FROM], to = (unsigned)ctx->val[P_TO];
     if (to < from) {
-        fprintf(stderr, "imgpool demo: --to must not be below --from\n");
+        demo_complain(ctx, "--to must not be below --from\n",
+                      "--to darf nicht unter --from liegen\n");
         return 1;
     }
     unsigned count = to - from + 1;

@@ -71,7 +71,8 @@ static int demo_image_pool_run(struct demo_ctx *ctx)
     const char *dir = demo_image_pool_dir(ctx, samples, sizeof samples);
     const char *out = ctx->str[P_OUT];
     if (ctx->nrest > IMAGE_POOL_MAX_ARGS) {
-        fprintf(stderr, "imgpool demo: at most %d arguments after --\n", IMAGE_POOL_MAX_ARGS);
+        demo_complain(ctx, "at most %d arguments after --\n", "höchstens %d Argumente nach --\n",
+                      IMAGE_POOL_MAX_ARGS);
         return 1;
     }
     if (!out && !(out = mkdtemp(tmp))) {

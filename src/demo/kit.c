@@ -726,3 +726,13 @@ void demo_say(const struct demo_ctx *ctx, const char *en, const char *de, ...)
     vprintf(demo_tr(ctx, en, de), ap);
     va_end(ap);
 }
+
+void demo_complain(const struct demo_ctx *ctx, const char *en, const char *de, ...)
+{
+    va_list ap;
+    va_start(ap, de);
+    fflush(stdout);                 /* after what the demo printed so far */
+    fputs("imgpool demo: ", stderr);
+    vfprintf(stderr, demo_tr(ctx, en, de), ap);
+    va_end(ap);
+}

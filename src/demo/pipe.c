@@ -101,7 +101,8 @@ static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned 
         int64_t sent = clock_now_ns();
         demo_span(ctx, 0, DEMO_RAN, t, sent);
         if (demo_pipe_recv(fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
-            fprintf(stderr, "imgpool demo: answer %u missing or out of order\n", i);
+            demo_complain(ctx, "answer %u missing or out of order\n",
+                          "Antwort %u fehlt oder kam außer der Reihe\n", i);
             return -1;
         }
         demo_span(ctx, 0, DEMO_BLOCKED, sent, clock_now_ns());
@@ -116,7 +117,7 @@ static int demo_pipe_run(struct demo_ctx *ctx)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {   /* Pipe() */
-        fprintf(stderr, "imgpool demo: socketpair: %s\n", strerror(errno));
+        demo_complain(ctx, "socketpair: %s\n", "socketpair: %s\n", strerror(errno));
         return 1;
     }
     demo_rows(ctx, 2);

@@ -106,7 +106,8 @@ static int demo_pool_map_run(struct demo_ctx *ctx)
 {
     struct demo_pool_map_ctx pc = { (unsigned long)ctx->val[P_FROM] };
     if (ctx->val[P_TO] <= ctx->val[P_FROM]) {
-        fprintf(stderr, "imgpool demo: --to must be above --from (range(from, to))\n");
+        demo_complain(ctx, "--to must be above --from (range(from, to))\n",
+                      "--to muss über --from liegen (range(from, to))\n");
         return 1;
     }
     uint64_t n = (uint64_t)(ctx->val[P_TO] - ctx->val[P_FROM]);
@@ -115,10 +116,10 @@ static int demo_pool_map_run(struct demo_ctx *ctx)
     int64_t wall1, wallp;
     int rc = 1;
     if (!one || !many) {
-        fprintf(stderr, "imgpool demo: out of memory\n");
+        demo_complain(ctx, "out of memory\n", "kein Speicher mehr\n");
     } else if (demo_pool_map_run_once(&pc, 1, n, one, &wall1) != POOL_DONE ||
                demo_pool_map_run_once(&pc, procs, n, many, &wallp) != POOL_DONE) {
-        fprintf(stderr, "imgpool demo: the pool did not finish\n");
+        demo_complain(ctx, "the pool did not finish\n", "der Pool ist nicht fertig geworden\n");
     } else if (demo_pool_map_check(one, n, pc.from) == 0 &&
                demo_pool_map_check(many, n, pc.from) == 0) {
         rc = 0;

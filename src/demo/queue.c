@@ -345,7 +345,8 @@ static int demo_queue_run(struct demo_ctx *ctx)
     for (int k = 0; k < 3; k++) {
         rate[k] = demo_queue_rate(count, k);
         if (rate[k] < 0) {
-            fprintf(stderr, "imgpool demo: a throughput run lost or reordered messages\n");
+            demo_complain(ctx, "a throughput run lost or reordered messages\n",
+                          "ein Durchsatzlauf hat Nachrichten verloren oder vertauscht\n");
             return 1;
         }
         demo_say(ctx, "  %-28s %10.0f messages/s (all %u in order)\n",

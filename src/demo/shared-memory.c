@@ -138,7 +138,7 @@ static int demo_shared_memory_run(struct demo_ctx *ctx)
     struct demo_shared_memory_area *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
                                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s == MAP_FAILED) {
-        fprintf(stderr, "imgpool demo: mmap: %s\n", strerror(errno));
+        demo_complain(ctx, "mmap: %s\n", "mmap: %s\n", strerror(errno));
         return 1;
     }
     *s = (struct demo_shared_memory_area){ .value = 0.0, .array = { 2, 4, 13 } };

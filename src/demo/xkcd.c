@@ -56,9 +56,14 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
     char script[PATH_MAX], dir[] = "/tmp/imgpool-xkcd-XXXXXX", portfile[64], latency[32];
     char warm[64];
     demo_xkcd_warm(ctx->str[P_RANGE], warm, sizeof warm);
-    if (demo_xkcd_find_server(script, sizeof script) != 0 || !mkdtemp(dir)) {
-        fprintf(stderr, "imgpool demo: cannot find tools/xkcd-server.py"
-                        " (set IMGPOOL_XKCD_SERVER)\n");
+    if (demo_xkcd_find_server(script, sizeof script) != 0) {
+        demo_complain(ctx, "cannot find tools/xkcd-server.py (set IMGPOOL_XKCD_SERVER)\n",
+                      "tools/xkcd-server.py nicht gefunden (IMGPOOL_XKCD_SERVER setzen)\n");
+        return -1;
+    }
+    if (!mkdtemp(dir)) {
+        demo_complain(ctx, "cannot create a temp folder in /tmp: %s\n",
+                      "kann in /tmp keinen Ordner anlegen: %s\n", strerror(errno));
         return -1;
     }
     snprintf(portfile, sizeof portfile, "%s/port", dir);
@@ -90,7 +95,8 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
             break;   /* it died: python3 missing or the script failed */
         usleep(50000);
     }
-    fprintf(stderr, "imgpool demo: the local xkcd server did not start\n");
+    demo_complain(ctx, "the local xkcd server did not start\n",
+                  "der lokale xkcd-Server ist nicht gestartet\n");
     if (pid > 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
