@@ -2,6 +2,8 @@
  * why not libheif, which reads the boxes for img_probe. */
 #include "imgpool/avif.h"
 
+#include "imgpool/meta.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,25 +98,50 @@ static int avif_read_meta(const avifImage *im, struct img_meta *m, char *err, si
         return -1;
     }
     img_meta_exif_unwrap(m);
+    /* The container's irot and imir are authoritative (HEIF, ISO/IEC
+     * 23008-12, and MIAF: no transformation is to be expressed by EXIF), and
+     * avif_decode applies them; an EXIF orientation left in the block would
+     * turn the pixels a second time in a JPEG or PNG output. */
+    meta_exif_reset_orientation(m->exif, m->exif_len);
+    meta_xmp_reset_orientation(m->xmp, m->xmp_len);
     return 0;
+}
+
+/* A decoder set up for buf (libaom, one thread, lenient), its boxes parsed:
+ * AVIF_RESULT_OK, or why not. *out is NULL only when memory ran out. */
+static avifResult avif_parse(const unsigned char *buf, size_t len, int want_meta,
+                             avifDecoder **out)
+{
+    avifDecoder *d = *out = avifDecoderCreate();
+    if (!d)
+        return AVIF_RESULT_OUT_OF_MEMORY;
+    d->codecChoice = AVIF_CODEC_CHOICE_AOM;
+    d->maxThreads = 1;                      /* the pool runs one worker per core */
+    d->strictFlags = AVIF_STRICT_DISABLED;  /* read what libheif and browsers read */
+    d->ignoreExif = d->ignoreXMP = !want_meta;
+    avifResult r = avifDecoderSetIOMemory(d, buf, len);
+    return r == AVIF_RESULT_OK ? avifDecoderParse(d) : r;
+}
+
+int avif_animated(const unsigned char *buf, size_t len)
+{
+    avifDecoder *d;
+    int animated = avif_parse(buf, len, 0, &d) == AVIF_RESULT_OK && d->imageCount > 1;
+    if (d)
+        avifDecoderDestroy(d);
+    return animated;
 }
 
 int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    avifDecoder *d = avifDecoderCreate();
-    if (!d) {
-        snprintf(err, errlen, "AVIF: out of memory");
-        return -1;
-    }
-    d->codecChoice = AVIF_CODEC_CHOICE_AOM;
-    d->maxThreads = 1;                      /* the pool runs one worker per core */
-    d->strictFlags = AVIF_STRICT_DISABLED;  /* read what libheif and browsers read */
-    d->ignoreExif = d->ignoreXMP = meta == NULL;
+    avifDecoder *d;
+    avifResult r = avif_parse(buf, len, meta != NULL, &d);
     int rc = -1;
-    avifResult r = avifDecoderSetIOMemory(d, buf, len);
-    if (r != AVIF_RESULT_OK || (r = avifDecoderParse(d)) != AVIF_RESULT_OK)
+    if (!d)
+        snprintf(err, errlen, "AVIF: out of memory");
+    else if (r != AVIF_RESULT_OK)
         avif_fail(r, d, "cannot read", err, errlen);
     else if ((r = avifDecoderNextImage(d)) != AVIF_RESULT_OK)
         avif_fail(r, d, "cannot decode", err, errlen);
@@ -126,7 +153,8 @@ int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct im
         rc = -1;
     if (rc != 0)
         img_free(out);
-    avifDecoderDestroy(d);
+    if (d)
+        avifDecoderDestroy(d);
     return rc;
 }
 

@@ -13,6 +13,8 @@
  */
 #include "imgpool/heic.h"
 
+#include "imgpool/meta.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +198,11 @@ static int heic_read_meta(const struct heif_image_handle *h, struct img_meta *m,
         heic_block(h, "mime", "application/rdf+xml", &m->xmp, &m->xmp_len) != 0)
         goto oom;
     img_meta_exif_unwrap(m);
+    /* libheif applies irot and imir, which HEIF makes authoritative; the EXIF
+     * orientation is informational there (libheif's own converters reset it
+     * to 1 too), and left as it is it would turn a JPEG output again. */
+    meta_exif_reset_orientation(m->exif, m->exif_len);
+    meta_xmp_reset_orientation(m->xmp, m->xmp_len);
     return 0;
 oom:
     snprintf(err, errlen, "HEIF: out of memory reading metadata");

@@ -15,8 +15,10 @@
  * so every failure message has a fallback.
  *
  * EXIF orientation: the APP1 segment is found with a bounded JPEG marker walk
- * and only that segment is handed to libexif. Rotation and mirroring are one
- * table of (start, step along a row, step down a column) into the source.
+ * and read by the meta module, as the EXIF chunk of a WebP; a TIFF's own
+ * Orientation tag says the same. Each is applied here, after decoding, the
+ * same way. Rotation and mirroring are one table of (start, step along a row,
+ * step down a column) into the source.
  */
 #include "imgpool/img.h"
 
@@ -31,7 +33,6 @@
 #include "imgpool/webp.h"
 
 #include <errno.h>
-#include <libexif/exif-data.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,21 +266,7 @@ static int img_jpeg_orientation(const unsigned char *b, size_t len)
 {
     size_t n = 0;
     const unsigned char *seg = meta_jpeg_segment(b, len, 0xe1, "Exif\0\0", 6, &n);
-    int orientation = 1;
-    if (!seg)
-        return 1;
-    ExifData *ed = exif_data_new();
-    if (!ed)
-        return 1;
-    exif_data_load_data(ed, seg, (unsigned)n);
-    ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
-    if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->data && e->size >= 2) {
-        int v = exif_get_short(e->data, exif_data_get_byte_order(ed));
-        if (v >= 1 && v <= 8)
-            orientation = v;
-    }
-    exif_data_unref(ed);
-    return orientation;
+    return seg ? meta_exif_orientation(seg + 6, n - 6) : 1;
 }
 
 /* The size a PNG, BMP or PSD header declares, for a useful message when
@@ -331,6 +318,8 @@ static int img_probe_module(const unsigned char *buf, size_t len, uint64_t max_p
     }
     if (rc != 0)
         return -1;
+    if (info->fmt == IMG_FMT_AVIF)
+        info->animated = avif_animated(buf, len);
     return img_check_size(info->w, info->h, max_pixels, err, errlen);
 }
 
@@ -516,16 +505,17 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
 }
 
 /* WebP, TIFF, HEIC and AVIF: their module decodes (and fills m with the
- * file's ICC profile, EXIF and XMP), then the result is checked against what
- * the probe promised. */
-static int img_decode_module(const unsigned char *buf, size_t len, struct img_meta *m,
-                             const struct img_info *info, struct img *out, char *err,
-                             size_t errlen)
+ * file's ICC profile, EXIF and XMP, but for TIFF, whose metadata the meta
+ * module reads; tiff_flags are TIFF_DEC_*), then the result is checked
+ * against what the probe promised. */
+static int img_decode_module(const unsigned char *buf, size_t len, unsigned tiff_flags,
+                             struct img_meta *m, const struct img_info *info, struct img *out,
+                             char *err, size_t errlen)
 {
     int rc;
     switch (info->fmt) {
     case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, m, err, errlen); break;
-    case IMG_FMT_TIFF: rc = tiff_decode(buf, len, out, m, err, errlen); break;
+    case IMG_FMT_TIFF: rc = tiff_decode(buf, len, tiff_flags, out, err, errlen); break;
     case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, m, err, errlen); break;
     default:           rc = heic_decode(buf, len, out, m, err, errlen); break;
     }
@@ -538,27 +528,33 @@ static int img_decode_module(const unsigned char *buf, size_t len, struct img_me
     return rc;
 }
 
+/* 1 if the decoder should hand over CMYK samples for m's profile: a CMYK
+ * profile that will be converted and that lcms2 can use. One it cannot use
+ * clears *convert, with the reason in info->note. */
+static int img_cmyk_ready(struct img_codec *c, const struct img_meta *m, int *convert,
+                          struct img_info *info)
+{
+    char why[96];
+    if (!*convert || icc_space_of(m->icc, m->icc_len) != ICC_SPACE_CMYK)
+        return 0;
+    if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) == 0)
+        return 1;
+    snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
+    *convert = 0;
+    return 0;
+}
+
 /* The JPEG decoder's flags for a profile icc that will be converted (NULL:
  * none). The luma shortcut for o->gray is wrong under an RGB or CMYK profile
- * (luma must come from the converted colours); a CMYK profile that lcms2 can
- * use gets the CMYK samples. One it cannot use clears *convert, with the
- * reason in info->note. */
+ * (luma must come from the converted colours); a CMYK profile gets the CMYK
+ * samples (img_cmyk_ready). */
 static unsigned img_jpeg_flags(struct img_codec *c, const struct img_load_opts *o,
                                const struct img_meta *m, int *convert, struct img_info *info)
 {
     enum icc_space space = *convert ? icc_space_of(m->icc, m->icc_len) : ICC_SPACE_OTHER;
     unsigned flags =
         o->gray && (!m->icc || !*convert || space == ICC_SPACE_GRAY) ? JPEG_DEC_GRAY : 0;
-    char why[96];
-    if (space == ICC_SPACE_CMYK) {
-        if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) == 0) {
-            flags |= JPEG_DEC_CMYK;
-        } else {
-            snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
-            *convert = 0;
-        }
-    }
-    return flags;
+    return flags | (img_cmyk_ready(c, m, convert, info) ? JPEG_DEC_CMYK : 0);
 }
 
 /* The metadata o asks for, read into o->meta, or into own when nobody asked:
@@ -666,8 +662,12 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     } else if (info->fmt == IMG_FMT_PNG) {
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
+    } else if (info->fmt == IMG_FMT_TIFF) {     /* its profile is in m already */
+        unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
+        rc = img_decode_module(buf, len, flags, m, info, out, err, errlen);
+        done = 1;
     } else if (info->fmt >= IMG_FMT_WEBP) {
-        rc = img_decode_module(buf, len, m, info, out, err, errlen);
+        rc = img_decode_module(buf, len, 0, m, info, out, err, errlen);
         done = 1, convert = m->icc && !o->keep_profile;
     }
     if (rc == 0 && !done)

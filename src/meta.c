@@ -295,6 +295,282 @@ static int meta_read_png(const unsigned char *buf, size_t len, unsigned want,
     return rc;
 }
 
+
+/* ---- TIFF structures: TIFF files and EXIF blocks ---- */
+
+/* Bytes per value of TIFF field types 1..18 (0: unknown or not used). */
+static const unsigned char meta_tiff_type_size[19] = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8,
+                                                      4, 0, 0, 8, 8, 8};
+
+/* n bytes (1, 2, 4 or 8) at p in w's byte order. */
+static uint64_t meta_tiff_get(const struct meta_tiff_walk *w, const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[w->le ? i : n - 1 - i] << (8 * i);
+    return v;
+}
+
+/* Points w at the directory at offset off: 0, or -1 if it is outside the
+ * buffer. A directory that runs past the end is read as far as it goes. */
+static int meta_tiff_dir(struct meta_tiff_walk *w, uint64_t off)
+{
+    unsigned head = w->big ? 8 : 2;
+    size_t entry = w->big ? 20 : 12;
+    if (off < 8 || off > w->len || w->len - off < head)
+        return -1;
+    uint64_t n = meta_tiff_get(w, w->b + off, head);
+    uint64_t room = (w->len - off - head) / entry;
+    w->at = (size_t)off + head;
+    w->left = n < room ? n : room;
+    return 0;
+}
+
+int meta_tiff_first(struct meta_tiff_walk *w, const unsigned char *b, size_t len)
+{
+    *w = (struct meta_tiff_walk){.b = b, .len = len};
+    if (len < 8 || (memcmp(b, "II", 2) != 0 && memcmp(b, "MM", 2) != 0))
+        return -1;
+    w->le = b[0] == 'I';
+    unsigned version = (unsigned)meta_tiff_get(w, b + 2, 2);
+    w->big = version == 43;
+    if (version != 42 && !(w->big && len >= 16 && meta_tiff_get(w, b + 4, 4) == 8))
+        return -1;
+    return meta_tiff_dir(w, w->big ? meta_tiff_get(w, b + 8, 8) : meta_tiff_get(w, b + 4, 4));
+}
+
+int meta_tiff_next(struct meta_tiff_walk *w, struct meta_tiff_entry *e)
+{
+    unsigned word = w->big ? 8 : 4;
+    while (w->left) {
+        const unsigned char *p = w->b + w->at;
+        w->at += w->big ? 20 : 12;
+        w->left--;
+        e->tag = (unsigned)meta_tiff_get(w, p, 2);
+        e->type = (unsigned)meta_tiff_get(w, p + 2, 2);
+        e->count = meta_tiff_get(w, p + 4, word);
+        unsigned size = e->type < sizeof meta_tiff_type_size ? meta_tiff_type_size[e->type] : 0;
+        if (!size || e->count > w->len / size)
+            continue;
+        e->size = (size_t)e->count * size;
+        e->value = p + 4 + word;
+        if (e->size > word) {
+            uint64_t off = meta_tiff_get(w, e->value, word);
+            if (off > w->len || e->size > w->len - off)
+                continue;
+            e->value = w->b + off;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+uint64_t meta_tiff_uint(const struct meta_tiff_walk *w, const struct meta_tiff_entry *e,
+                        uint64_t i)
+{
+    static const unsigned char is_uint[19] = {[1] = 1, [3] = 1, [4] = 1, [13] = 1, [16] = 1,
+                                              [18] = 1};
+    if (e->type >= sizeof is_uint || !is_uint[e->type] || i >= e->count)
+        return 0;
+    unsigned size = meta_tiff_type_size[e->type];
+    return meta_tiff_get(w, e->value + i * size, size);
+}
+
+/* The first-directory entry of exif with this tag, SHORT, one value: 1 with
+ * *e, else 0. */
+static int meta_exif_short(const unsigned char *exif, size_t len, unsigned tag,
+                           struct meta_tiff_walk *w, struct meta_tiff_entry *e)
+{
+    if (!exif || meta_tiff_first(w, exif, len) != 0)
+        return 0;
+    while (meta_tiff_next(w, e))
+        if (e->tag == tag)
+            return e->type == 3 && e->count == 1;
+    return 0;
+}
+
+#define META_TAG_ORIENTATION 0x0112
+
+int meta_exif_orientation(const unsigned char *exif, size_t len)
+{
+    struct meta_tiff_walk w;
+    struct meta_tiff_entry e;
+    if (!meta_exif_short(exif, len, META_TAG_ORIENTATION, &w, &e))
+        return 1;
+    uint64_t v = meta_tiff_uint(&w, &e, 0);
+    return v >= 1 && v <= 8 ? (int)v : 1;
+}
+
+void meta_exif_reset_orientation(unsigned char *exif, size_t len)
+{
+    struct meta_tiff_walk w;
+    struct meta_tiff_entry e;
+    if (meta_exif_short(exif, len, META_TAG_ORIENTATION, &w, &e)) {
+        unsigned char *v = exif + (e.value - exif);     /* inline: inside the entry */
+        v[w.le ? 0 : 1] = 1;
+        v[w.le ? 1 : 0] = 0;
+    }
+}
+
+/* The first-directory tags of a TIFF file that belong to EXIF's first
+ * directory: 2 for a camera's description of the picture (ImageDescription,
+ * Make, Model, Software, DateTime, Artist, Copyright), 1 for those that go
+ * along but make no EXIF on their own (the resolution, and the orientation,
+ * which every TIFF writer sets), 0 for the rest. */
+static int meta_tiff_exif_tag(unsigned tag)
+{
+    static const unsigned short camera[] = {0x010e, 0x010f, 0x0110, 0x0131, 0x0132, 0x013b,
+                                            0x8298};
+    for (size_t i = 0; i < sizeof camera / sizeof *camera; i++)
+        if (camera[i] == tag)
+            return 2;
+    return tag == META_TAG_ORIENTATION || tag == 0x011a || tag == 0x011b || tag == 0x0128;
+}
+
+/* The EXIF being built from a TIFF file's directories. */
+struct meta_tiff_exif {
+    ExifData *ed;
+    ExifMem *mem;
+    size_t bytes;           /* value bytes copied so far */
+    int camera;             /* a camera tag or an EXIF/GPS entry was copied */
+    int too_large;          /* more than an output can keep */
+};
+
+/* Copies entry e into ifd as stored: 0, or -1 if the EXIF would outgrow what
+ * an output can keep, or memory ran out. Types EXIF has no name for (IFD,
+ * BigTIFF's 8-byte integers) are left out. */
+static int meta_tiff_exif_add(struct meta_tiff_exif *x, ExifIfd ifd,
+                              const struct meta_tiff_entry *e)
+{
+    if (e->type > EXIF_FORMAT_DOUBLE || exif_content_get_entry(x->ed->ifd[ifd], e->tag))
+        return 0;
+    if (e->size > META_EXIF_MAX - x->bytes) {
+        x->too_large = 1;
+        return -1;
+    }
+    ExifEntry *n = exif_entry_new_mem(x->mem);
+    unsigned char *data = n ? exif_mem_alloc(x->mem, (ExifLong)(e->size ? e->size : 1)) : NULL;
+    if (!data) {
+        if (n)
+            exif_entry_unref(n);
+        return -1;
+    }
+    memcpy(data, e->value, e->size);
+    n->tag = (ExifTag)e->tag;
+    n->format = (ExifFormat)e->type;
+    n->components = (unsigned long)e->count;
+    n->data = data;
+    n->size = (unsigned)e->size;
+    exif_content_add_entry(x->ed->ifd[ifd], n);
+    exif_entry_unref(n);
+    x->bytes += e->size;
+    return 0;
+}
+
+/* Copies every entry of the directory at off into ifd (the pointer tags,
+ * which libexif writes itself, left out); 0, or -1 as meta_tiff_exif_add.
+ * An interoperability pointer is returned in *interop. */
+static int meta_tiff_exif_dir(struct meta_tiff_exif *x, const struct meta_tiff_walk *file,
+                              uint64_t off, ExifIfd ifd, uint64_t *interop)
+{
+    struct meta_tiff_walk w = *file;
+    struct meta_tiff_entry e;
+    if (!off || meta_tiff_dir(&w, off) != 0)
+        return 0;
+    while (meta_tiff_next(&w, &e)) {
+        if (e.tag == EXIF_TAG_INTEROPERABILITY_IFD_POINTER && interop)
+            *interop = meta_tiff_uint(&w, &e, 0);
+        else if (e.tag != EXIF_TAG_EXIF_IFD_POINTER && e.tag != EXIF_TAG_GPS_INFO_IFD_POINTER &&
+                 e.tag != EXIF_TAG_INTEROPERABILITY_IFD_POINTER) {
+            if (meta_tiff_exif_add(x, ifd, &e) != 0)
+                return -1;
+            x->camera = 1;
+        }
+    }
+    return 0;
+}
+
+/* The EXIF of a TIFF file (see meta_read) into m->exif. 0, or 1 with a note. */
+static int meta_tiff_exif(const struct meta_tiff_walk *file, struct img_meta *m, char *note,
+                          size_t notelen)
+{
+    struct meta_tiff_walk w = *file;
+    struct meta_tiff_entry e;
+    struct meta_tiff_exif x = {.mem = exif_mem_new_default()};
+    uint64_t exif_at = 0, gps_at = 0, interop_at = 0;
+    int rc = (x.ed = x.mem ? exif_data_new_mem(x.mem) : NULL) ? 0 : -1;
+    if (rc == 0) {
+        exif_data_unset_option(x.ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+        exif_data_set_byte_order(x.ed, w.le ? EXIF_BYTE_ORDER_INTEL : EXIF_BYTE_ORDER_MOTOROLA);
+    }
+    while (rc == 0 && meta_tiff_next(&w, &e)) {
+        int kind = meta_tiff_exif_tag(e.tag);
+        if (e.tag == EXIF_TAG_EXIF_IFD_POINTER)
+            exif_at = meta_tiff_uint(&w, &e, 0);
+        else if (e.tag == EXIF_TAG_GPS_INFO_IFD_POINTER)
+            gps_at = meta_tiff_uint(&w, &e, 0);
+        else if (kind)
+            rc = meta_tiff_exif_add(&x, EXIF_IFD_0, &e);
+        /* an orientation other than 1 is worth keeping for --no-autorotate */
+        x.camera |= kind == 2 ||
+                    (e.tag == META_TAG_ORIENTATION && meta_tiff_uint(&w, &e, 0) != 1);
+    }
+    if (rc == 0)
+        rc = meta_tiff_exif_dir(&x, file, exif_at, EXIF_IFD_EXIF, &interop_at);
+    if (rc == 0)
+        rc = meta_tiff_exif_dir(&x, file, gps_at, EXIF_IFD_GPS, NULL);
+    if (rc == 0)
+        rc = meta_tiff_exif_dir(&x, file, interop_at, EXIF_IFD_INTEROPERABILITY, NULL);
+    unsigned char *saved = NULL;
+    unsigned int n = 0;
+    if (rc == 0 && x.camera)
+        exif_data_save_data(x.ed, &saved, &n);
+    if (rc == 0 && x.camera &&
+        (!saved || n <= 6 || meta_copy(saved + 6, n - 6, &m->exif, &m->exif_len) != 0))
+        rc = -1;
+    if (rc != 0)
+        snprintf(note, notelen, "EXIF left out: %s",
+                 x.too_large ? "larger than 64 KB" : "out of memory");
+    free(saved);
+    if (x.ed)
+        exif_data_unref(x.ed);
+    exif_mem_unref(x.mem);
+    return rc != 0;
+}
+
+/* A block of a TIFF's first directory into *dst, if at most cap bytes. 0, or
+ * 1 with a note. */
+static int meta_tiff_block(const struct meta_tiff_entry *e, size_t cap, const char *what,
+                           unsigned char **dst, size_t *dst_len, char *note, size_t notelen)
+{
+    if (e->size <= cap && meta_copy(e->value, e->size, dst, dst_len) == 0)
+        return 0;
+    snprintf(note, notelen, "%s left out: %s", what,
+             e->size > cap ? "too large" : "out of memory");
+    return 1;
+}
+
+static int meta_read_tiff(const unsigned char *buf, size_t len, unsigned want,
+                          struct img_meta *m, char *note, size_t notelen)
+{
+    struct meta_tiff_walk w;
+    struct meta_tiff_entry e;
+    int rc = 0;
+    if (meta_tiff_first(&w, buf, len) != 0)
+        return 0;                       /* the decoder says what is wrong */
+    struct meta_tiff_walk first = w;
+    while (meta_tiff_next(&w, &e)) {
+        if (e.tag == 0x8773 && (want & META_ICC) && !m->icc && e.size)
+            rc |= meta_tiff_block(&e, ICC_MAX_BYTES, "ICC profile", &m->icc, &m->icc_len, note,
+                                  notelen);
+        else if (e.tag == 0x02bc && (want & META_XMP) && !m->xmp && e.size)
+            rc |= meta_tiff_block(&e, META_XMP_MAX, "XMP", &m->xmp, &m->xmp_len, note, notelen);
+    }
+    if ((want & META_EXIF) && !m->exif)
+        rc |= meta_tiff_exif(&first, m, note, notelen);
+    return rc;
+}
+
 int meta_read(enum img_format fmt, const unsigned char *buf, size_t len, unsigned want,
               struct img_meta *m, char *note, size_t notelen)
 {
@@ -302,6 +578,8 @@ int meta_read(enum img_format fmt, const unsigned char *buf, size_t len, unsigne
         return meta_read_jpeg(buf, len, want, m, note, notelen);
     if (fmt == IMG_FMT_PNG && len >= 8)
         return meta_read_png(buf, len, want, m, note, notelen);
+    if (fmt == IMG_FMT_TIFF)
+        return meta_read_tiff(buf, len, want, m, note, notelen);
     return 0;
 }
 
@@ -399,6 +677,8 @@ int meta_exif_for_output(const unsigned char *exif, size_t len, int reset_orient
 void meta_xmp_reset_orientation(unsigned char *xmp, size_t len)
 {
     static const char key[] = "tiff:Orientation";
+    if (!xmp)
+        return;
     unsigned char *p = xmp, *end = xmp + len;
     while ((p = memmem(p, (size_t)(end - p), key, sizeof key - 1))) {
         p += sizeof key - 1;

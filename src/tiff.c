@@ -1,14 +1,29 @@
 /* tiff.c — TIFF through libtiff, over a memory buffer (TIFFClientOpenExt).
  *
  * Design note. libtiff's RGBA interface (TIFFRGBAImage) walks strips and
- * tiles, applies the Orientation tag and converts palette, CMYK, YCbCr and
- * odd bit depths; imgpool uses it for every page. Its own routines for plain
- * grey and RGB have two faults for us: 16-bit grey keeps the high byte
- * (truncation) and alpha always comes back premultiplied. So for contiguous
- * 8- and 16-bit grey and RGB (the common TIFF) a routine of ours is plugged
- * into its `put.contig` slot: samples rounded to 8 bits (v + 128) / 257,
- * alpha as stored. The raster is 4 bytes a pixel and is packed down to the
- * file's channels in place.
+ * tiles and converts palette, CMYK, YCbCr and odd bit depths; imgpool uses it
+ * for every page. Its own routines for plain grey and RGB have two faults for
+ * us: 16-bit grey keeps the high byte (truncation) and alpha always comes
+ * back premultiplied. So for contiguous 8- and 16-bit grey and RGB (the
+ * common TIFF) a routine of ours is plugged into its `put.contig` slot:
+ * samples rounded to 8 bits (v + 128) / 257, alpha as stored; the same
+ * routine hands over CMYK samples untouched when a CMYK profile will convert
+ * them. The raster is 4 bytes a pixel and is packed down to the file's
+ * channels in place. The raster is asked for in the file's own orientation:
+ * libtiff would only flip it (it cannot turn rows into columns, so the four
+ * 90-degree orientations came out wrong), and img.c turns it as it turns a
+ * JPEG by its EXIF orientation, with --no-autorotate obeyed the same way.
+ *
+ * EXIF into a written file. The EXIF block for an output is a TIFF structure
+ * itself, its offsets counted from its own 8-byte header. Written in the
+ * block's byte order, right after the file's header, everything in it keeps
+ * its offset: the file's directory (libtiff's) then only points at the
+ * block's EXIF and GPS directories and copies the camera tags of its first
+ * one. Every entry, maker notes and GPS included, stays byte for byte, which
+ * libtiff's own EXIF writer (TIFFCreateEXIFDirectory, one TIFFSetField per
+ * tag) would not do: it takes rationals as floating point and knows no tag
+ * outside its table. libtiff appends strips and its directory at the end of
+ * the file, after the block.
  *
  * libtiff reports through handlers; by default they print to stderr. Each
  * file gets its own (TIFFOpenOptions, libtiff 4.5), which keep the first
@@ -18,6 +33,8 @@
  * buffer before the worker's address-space limit has to.
  */
 #include "imgpool/tiff.h"
+
+#include "imgpool/meta.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -220,9 +237,12 @@ static int tiff_probe_open(TIFF *t, struct img_info *info, char *err, size_t err
         return -1;
     }
     tiff_layout(t, &l);
+    uint16_t orientation = ORIENTATION_TOPLEFT;
+    TIFFGetFieldDefaulted(t, TIFFTAG_ORIENTATION, &orientation);
     info->w = w;
     info->h = h;
     info->ch = (l.gray ? 1u : 3u) + (l.alpha != 0);
+    info->orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
     info->multipage = TIFFNumberOfDirectories(t) > 1;
     return 0;
 }
@@ -249,14 +269,15 @@ static unsigned tiff_sample8(const unsigned char *p, unsigned k, unsigned bits)
     return (v + 128u) / 257u;
 }
 
-/* Our put.contig for 8- and 16-bit grey and RGB, contiguous: see the design
- * note. fromskew is in pixels (as in libtiff's own routines), toskew in raster
- * words. */
+/* Our put.contig for 8- and 16-bit grey, RGB and CMYK (its four samples
+ * stored as R, G, B and A), contiguous: see the design note. fromskew is in
+ * pixels (as in libtiff's own routines), toskew in raster words. */
 static void tiff_put_contig(TIFFRGBAImage *ri, uint32_t *cp, uint32_t x, uint32_t y, uint32_t w,
                             uint32_t h, int32_t fromskew, int32_t toskew, unsigned char *pp)
 {
     unsigned spp = ri->samplesperpixel, bits = ri->bitspersample;
-    int gray = ri->photometric != PHOTOMETRIC_RGB;
+    int cmyk = ri->photometric == PHOTOMETRIC_SEPARATED;
+    int gray = !cmyk && ri->photometric != PHOTOMETRIC_RGB;
     unsigned invert = ri->photometric == PHOTOMETRIC_MINISWHITE ? 255 : 0;
     unsigned a_at = gray ? 1 : 3;
     size_t step = (size_t)spp * bits / 8;
@@ -266,7 +287,8 @@ static void tiff_put_contig(TIFFRGBAImage *ri, uint32_t *cp, uint32_t x, uint32_
             unsigned r = tiff_sample8(pp, 0, bits) ^ invert;
             unsigned g = gray ? r : tiff_sample8(pp, 1, bits);
             unsigned b = gray ? r : tiff_sample8(pp, 2, bits);
-            unsigned a = ri->alpha ? tiff_sample8(pp, a_at, bits) : 255;
+            unsigned a = cmyk ? tiff_sample8(pp, 3, bits)
+                         : ri->alpha ? tiff_sample8(pp, a_at, bits) : 255;
             *cp++ = r | g << 8 | b << 16 | (uint32_t)a << 24;
         }
         cp += toskew;
@@ -306,22 +328,8 @@ static void tiff_pack(unsigned char *px, size_t n, unsigned ch, int premultiplie
     }
 }
 
-/* A malloc'd copy of a counted tag (ICC profile, XMP). */
-static int tiff_copy_tag(TIFF *t, uint32_t tag, unsigned char **out, size_t *outlen)
-{
-    uint32_t n = 0;
-    void *p = NULL;
-    if (!TIFFGetField(t, tag, &n, &p) || !p || n == 0)
-        return 0;
-    if (!(*out = malloc(n)))
-        return -1;
-    memcpy(*out, p, n);
-    *outlen = n;
-    return 0;
-}
-
 static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_info *pi,
-                            struct img *out, char *err, size_t errlen)
+                            unsigned flags, struct img *out, char *err, size_t errlen)
 {
     TIFFRGBAImage ri;
     char why[1024] = "";
@@ -331,11 +339,14 @@ static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_
         snprintf(err, errlen, "TIFF: unsupported: %.150s", why);
         return -1;
     }
-    int ours = ri.isContig && (ri.bitspersample == 8 || ri.bitspersample == 16) &&
-               (ri.photometric == PHOTOMETRIC_RGB ? l.colors == 3 : l.gray && l.colors == 1);
+    int cmyk = (flags & TIFF_DEC_CMYK) && ri.isContig && ri.bitspersample == 8 &&
+               ri.photometric == PHOTOMETRIC_SEPARATED && l.colors == 4 && !l.alpha;
+    int ours = cmyk || (ri.isContig && (ri.bitspersample == 8 || ri.bitspersample == 16) &&
+                        (ri.photometric == PHOTOMETRIC_RGB ? l.colors == 3
+                                                           : l.gray && l.colors == 1));
     if (ours)
         ri.put.contig = tiff_put_contig;
-    ri.req_orientation = ORIENTATION_TOPLEFT;
+    ri.req_orientation = ri.orientation;    /* as stored: see the design note */
     size_t n = (size_t)pi->w * pi->h;
     unsigned char *px = ri.width == pi->w && ri.height == pi->h ? malloc(n * 4) : NULL;
     if (!px)
@@ -351,13 +362,14 @@ static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_
         return -1;
     /* libtiff's own routines premultiply any alpha; ours keep it as stored */
     int premultiplied = ri.alpha && (!ours || ri.alpha == EXTRASAMPLE_ASSOCALPHA);
-    tiff_pack(px, n, pi->ch, premultiplied);
-    unsigned char *smaller = realloc(px, n * pi->ch);
-    *out = (struct img){smaller ? smaller : px, pi->w, pi->h, pi->ch};
+    unsigned ch = cmyk ? 4 : pi->ch;
+    tiff_pack(px, n, ch, premultiplied);
+    unsigned char *smaller = realloc(px, n * ch);
+    *out = (struct img){smaller ? smaller : px, pi->w, pi->h, ch};
     return 0;
 }
 
-int tiff_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
+int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img *out,
                 char *err, size_t errlen)
 {
     struct tiff_mem m;
@@ -368,16 +380,50 @@ int tiff_decode(const unsigned char *buf, size_t len, struct img *out, struct im
         return -1;
     int rc = tiff_probe_open(t, &info, err, errlen);
     if (rc == 0)
-        rc = tiff_read_pixels(t, &m, &info, out, err, errlen);
-    if (rc == 0 && meta &&
-        (tiff_copy_tag(t, TIFFTAG_ICCPROFILE, &meta->icc, &meta->icc_len) != 0 ||
-         tiff_copy_tag(t, TIFFTAG_XMLPACKET, &meta->xmp, &meta->xmp_len) != 0)) {
-        snprintf(err, errlen, "TIFF: out of memory reading metadata");
-        img_free(out);
-        rc = -1;
-    }
+        rc = tiff_read_pixels(t, &m, &info, flags, out, err, errlen);
     TIFFClose(t);
     return rc;
+}
+
+/* An ASCII entry of an EXIF block as tag of the file's directory. */
+static int tiff_set_ascii(TIFF *t, unsigned tag, const struct meta_tiff_entry *e)
+{
+    char *text = malloc(e->size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, e->value, e->size);
+    text[e->size] = '\0';
+    int ok = TIFFSetField(t, tag, text);
+    free(text);
+    return ok;
+}
+
+/* The directory tags that carry exif[0..len) (see the design note): the
+ * pointers to its EXIF and GPS directories, its orientation and camera tags.
+ * 1, or 0 if libtiff refused one. */
+static int tiff_set_exif(TIFF *t, const unsigned char *exif, size_t len)
+{
+    struct meta_tiff_walk w;
+    struct meta_tiff_entry e;
+    int ok = meta_tiff_first(&w, exif, len) == 0;
+    while (ok && meta_tiff_next(&w, &e)) {
+        uint64_t v = meta_tiff_uint(&w, &e, 0);
+        switch (e.tag) {
+        case TIFFTAG_EXIFIFD:
+        case TIFFTAG_GPSIFD:
+            ok = TIFFSetField(t, e.tag, v);
+            break;
+        case TIFFTAG_ORIENTATION:
+            ok = v < 1 || v > 8 || TIFFSetField(t, e.tag, (uint16_t)v);
+            break;
+        case TIFFTAG_IMAGEDESCRIPTION: case TIFFTAG_MAKE: case TIFFTAG_MODEL:
+        case TIFFTAG_SOFTWARE: case TIFFTAG_DATETIME: case TIFFTAG_ARTIST:
+        case TIFFTAG_COPYRIGHT:
+            ok = e.type != 2 || tiff_set_ascii(t, e.tag, &e);
+            break;
+        }
+    }
+    return ok;
 }
 
 static int tiff_write_image(TIFF *t, const struct img *im, const struct img_meta *meta)
@@ -400,6 +446,8 @@ static int tiff_write_image(TIFF *t, const struct img *im, const struct img_meta
         ok = TIFFSetField(t, TIFFTAG_ICCPROFILE, (uint32_t)meta->icc_len, meta->icc);
     if (ok && meta && meta->xmp && meta->xmp_len)
         ok = TIFFSetField(t, TIFFTAG_XMLPACKET, (uint32_t)meta->xmp_len, meta->xmp);
+    if (ok && meta && meta->exif && meta->exif_len)
+        ok = tiff_set_exif(t, meta->exif, meta->exif_len);
     /* the predictor works in place on the row it is given: hand it a copy */
     size_t stride = (size_t)im->w * im->ch;
     unsigned char *row = ok ? malloc(stride) : NULL;
@@ -412,18 +460,40 @@ static int tiff_write_image(TIFF *t, const struct img *im, const struct img_meta
     return ok;
 }
 
+/* Opens m for writing with exif (NULL: none) placed after the header (see
+ * the design note), in its byte order. NULL with the reason in m->err. */
+static TIFF *tiff_open_write(struct tiff_mem *m, const unsigned char *exif, size_t exif_len)
+{
+    struct meta_tiff_walk w;
+    int carry = exif && meta_tiff_first(&w, exif, exif_len) == 0 && !w.big;
+    TIFF *t = tiff_open(m, !carry ? "w" : w.le ? "wl" : "wb");
+    if (t && carry) {
+        m->pos = 8;
+        if (tiff_mem_write(m, (void *)(exif + 8), (tmsize_t)(exif_len - 8)) < 0) {
+            TIFFClose(t);
+            snprintf(m->err, m->errlen, "TIFF: out of memory");
+            return NULL;
+        }
+    }
+    return t;
+}
+
 long long tiff_encode(const struct img *im, const struct img_meta *meta, int fd, char *err,
                       size_t errlen)
 {
     struct tiff_mem m = {.err = err, .errlen = errlen};
     long long rc = -1;
-    if (meta && (meta->icc_len > UINT32_MAX || meta->xmp_len > UINT32_MAX)) {
+    if (meta && (meta->icc_len > UINT32_MAX || meta->xmp_len > UINT32_MAX ||
+                 meta->exif_len > UINT32_MAX)) {
         snprintf(err, errlen, "TIFF: metadata too large");
         return -1;
     }
-    TIFF *t = tiff_open(&m, "w");
-    if (!t)
+    TIFF *t = tiff_open_write(&m, meta && meta->exif_len ? meta->exif : NULL,
+                              meta ? meta->exif_len : 0);
+    if (!t) {
+        free(m.buf);
         return -1;
+    }
     int ok = tiff_write_image(t, im, meta);
     TIFFClose(t);                       /* writes the directory */
     if (!ok || m.failed) {

@@ -1,9 +1,12 @@
 /* webp.c — WebP through libwebp: WebPGetFeatures for the header, WebPDecode
  * into a buffer allocated here (so the size check in img_probe bounds it),
  * WebPAnimDecoder for the first frame of an animation, WebPDemux for the
- * metadata chunks, WebPEncode plus WebPMux to write.
+ * metadata chunks (and the EXIF orientation, which img.c applies as a JPEG's),
+ * WebPEncode plus WebPMux to write.
  */
 #include "imgpool/webp.h"
+
+#include "imgpool/meta.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,21 @@ static const char *webp_status_text(VP8StatusCode st)
     }
 }
 
+/* The orientation the EXIF chunk records; 1 if there is none. */
+static int webp_orientation(const unsigned char *buf, size_t len)
+{
+    WebPData data = {buf, len};
+    WebPChunkIterator it;
+    int orientation = 1;
+    WebPDemuxer *dmux = WebPDemux(&data);
+    if (dmux && WebPDemuxGetChunk(dmux, "EXIF", 1, &it)) {
+        orientation = meta_exif_orientation(it.chunk.bytes, it.chunk.size);
+        WebPDemuxReleaseChunkIterator(&it);
+    }
+    WebPDemuxDelete(dmux);
+    return orientation;
+}
+
 int webp_probe(const unsigned char *buf, size_t len, struct img_info *info, char *err,
                size_t errlen)
 {
@@ -45,6 +63,7 @@ int webp_probe(const unsigned char *buf, size_t len, struct img_info *info, char
     info->h = (unsigned)f.height;
     info->ch = f.has_alpha ? 4 : 3;
     info->animated = f.has_animation != 0;
+    info->orientation = webp_orientation(buf, len);
     return 0;
 }
 

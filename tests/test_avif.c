@@ -13,26 +13,15 @@
 #include "imgpool/heic.h"
 #include "imgpool/img.h"
 
-static unsigned char *avif_bytes(const struct img *im, int q, const struct img_meta *meta,
-                                 size_t *len)
-{
-    char err[256] = "";
-    int fd = memfd_create("avif-test", MFD_CLOEXEC);
-    assert_true(fd >= 0);
-    return test_encoded(fd, heic_encode_avif(im, q, meta, fd, err, sizeof err), err, len);
-}
-
 static void test_avif__decode_like_libheif(void **state)
 {
     (void)state;
     for (unsigned ch = 3; ch <= 4; ch++) {
-        struct img src = test_gradient(40, 24, ch), a, h;
+        struct img src = test_gradient(40, 24, ch);
         size_t len;
-        char err[256] = "";
-        unsigned char *buf = avif_bytes(&src, 90, NULL, &len);
-        if (avif_decode(buf, len, &a, NULL, err, sizeof err) != 0)
-            fail_msg("avif_decode: %s", err);
-        assert_int_equal(heic_decode(buf, len, &h, NULL, err, sizeof err), 0);
+        unsigned char *buf = test_avif_bytes(&src, 90, NULL, &len);
+        struct img a = test_decoded(avif_decode, buf, len, NULL);
+        struct img h = test_decoded(heic_decode, buf, len, NULL);
         assert_int_equal(a.w, 40);
         assert_int_equal(a.h, 24);
         assert_int_equal(a.ch, ch);
@@ -52,21 +41,7 @@ static void test_avif__decode_like_libheif(void **state)
 static void test_avif__metadata(void **state)
 {
     (void)state;
-    unsigned char icc[] = "a profile, byte for byte";
-    unsigned char exif[] = "II*\0\x08\0\0\0\0\0\0\0";
-    unsigned char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
-    struct img_meta in = {icc, sizeof icc, exif, sizeof exif, xmp, sizeof xmp}, out = {0};
-    struct img src = test_gradient(16, 16, 3), im;
-    size_t len;
-    char err[256] = "";
-    unsigned char *buf = avif_bytes(&src, 60, &in, &len);
-    if (avif_decode(buf, len, &im, &out, err, sizeof err) != 0)
-        fail_msg("avif_decode: %s", err);
-    test_meta_equal(&out, &in);
-    img_meta_free(&out);
-    img_free(&im);
-    free(buf);
-    img_free(&src);
+    test_avif_meta_round_trip(avif_decode);
 }
 
 /* Every truncation and byte flip fails with a message or decodes, and no
@@ -77,7 +52,7 @@ static void test_avif__hostile_and_silent(void **state)
     struct img src = test_gradient(24, 16, 4);
     size_t len, printed;
     unsigned decoded;
-    unsigned char *buf = avif_bytes(&src, 50, NULL, &len);
+    unsigned char *buf = test_avif_bytes(&src, 50, NULL, &len);
     int saved, sink = test_stderr_begin(&saved);
     assert_true(sink >= 0);
     unsigned silent = test_hostile_variants(avif_decode, buf, len, 3, &decoded);

@@ -17,31 +17,13 @@
 #include "imgpool/heic.h"
 #include "imgpool/img.h"
 
-static unsigned char *avif_bytes(const struct img *im, int q, const struct img_meta *meta,
-                                 size_t *len)
-{
-    char err[256] = "";
-    int fd = memfd_create("avif-test", MFD_CLOEXEC);
-    assert_true(fd >= 0);
-    return test_encoded(fd, heic_encode_avif(im, q, meta, fd, err, sizeof err), err, len);
-}
-
-static struct img heic_decoded(const unsigned char *buf, size_t len, struct img_meta *meta)
-{
-    struct img im;
-    char err[256] = "";
-    if (heic_decode(buf, len, &im, meta, err, sizeof err) != 0)
-        fail_msg("heic_decode: %s", err);
-    return im;
-}
-
 static void test_heic__avif_round_trip(void **state)
 {
     (void)state;
     for (unsigned ch = 3; ch <= 4; ch++) {
         struct img src = test_gradient(48, 32, ch);
         size_t len;
-        unsigned char *buf = avif_bytes(&src, 90, NULL, &len);
+        unsigned char *buf = test_avif_bytes(&src, 90, NULL, &len);
         struct img_info info = {0};
         char err[256];
         assert_int_equal(img_sniff(buf, len), IMG_FMT_AVIF);
@@ -49,7 +31,7 @@ static void test_heic__avif_round_trip(void **state)
         assert_int_equal(info.w, 48);
         assert_int_equal(info.h, 32);
         assert_int_equal(info.ch, ch);
-        struct img out = heic_decoded(buf, len, NULL);
+        struct img out = test_decoded(heic_decode, buf, len, NULL);
         assert_int_equal(out.ch, ch);
         double d = test_mean_diff(&out, &src);
         if (d > 3.0)
@@ -65,10 +47,11 @@ static void test_heic__quality(void **state)
     (void)state;
     struct img src = test_gradient(64, 48, 3);
     size_t lo_len, hi_len;
-    unsigned char *lo = avif_bytes(&src, 10, NULL, &lo_len);
-    unsigned char *hi = avif_bytes(&src, 95, NULL, &hi_len);
+    unsigned char *lo = test_avif_bytes(&src, 10, NULL, &lo_len);
+    unsigned char *hi = test_avif_bytes(&src, 95, NULL, &hi_len);
     assert_true(lo_len < hi_len);
-    struct img a = heic_decoded(lo, lo_len, NULL), b = heic_decoded(hi, hi_len, NULL);
+    struct img a = test_decoded(heic_decode, lo, lo_len, NULL);
+    struct img b = test_decoded(heic_decode, hi, hi_len, NULL);
     assert_true(test_mean_diff(&b, &src) < test_mean_diff(&a, &src));
     img_free(&a);
     img_free(&b);
@@ -80,19 +63,7 @@ static void test_heic__quality(void **state)
 static void test_heic__metadata_round_trip(void **state)
 {
     (void)state;
-    unsigned char icc[] = "profile bytes, carried as they are";
-    unsigned char exif[] = "MM\0*\0\0\0\x08\0\0\0\0\0\0";
-    unsigned char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
-    struct img_meta in = {icc, sizeof icc, exif, sizeof exif, xmp, sizeof xmp}, out = {0};
-    struct img src = test_gradient(16, 16, 3);
-    size_t len;
-    unsigned char *buf = avif_bytes(&src, 60, &in, &len);
-    struct img im = heic_decoded(buf, len, &out);
-    test_meta_equal(&out, &in);
-    img_meta_free(&out);
-    img_free(&im);
-    free(buf);
-    img_free(&src);
+    test_avif_meta_round_trip(heic_decode);
 }
 
 /* x265 keeps one 1168-byte block for the life of the process (its own
@@ -158,7 +129,7 @@ static void test_heic__lying_size(void **state)
     struct img_info info;
     size_t len;
     char err[256] = "";
-    unsigned char *buf = avif_bytes(&src, 50, NULL, &len);
+    unsigned char *buf = test_avif_bytes(&src, 50, NULL, &len);
     unsigned char *ispe = memmem(buf, len, "ispe", 4);
     assert_non_null(ispe);
     memcpy(ispe + 8, "\0\0\xea\x60\0\0\xea\x60", 8);      /* after version and flags */

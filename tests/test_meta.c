@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "test_util.h"
 #include "imgpool/icc.h"
 #include "imgpool/meta.h"
 #include "imgpool/png.h"
@@ -289,6 +290,57 @@ static void test_meta__xmp_orientation_reset(void **state)
                            "tiff:Orientation=\"");
 }
 
+/* The EXIF orientation read and reset in place, through a bounded walk: a
+ * cut block reads as 1 or as what it says, never past its end (ASan). */
+static void test_meta__exif_orientation(void **state)
+{
+    (void)state;
+    unsigned char b[TEST_EXIF_LEN], upright[TEST_EXIF_LEN];
+    test_exif_block(b, 6);
+    test_exif_block(upright, 1);
+    assert_int_equal(meta_exif_orientation(b, sizeof b), 6);
+    for (size_t n = 0; n < sizeof b; n++) {
+        unsigned char *cut = malloc(n ? n : 1);
+        memcpy(cut, b, n);
+        int v = meta_exif_orientation(cut, n);
+        assert_true(v == 1 || (v == 6 && n >= 34));
+        meta_exif_reset_orientation(cut, n);
+        free(cut);
+    }
+    meta_exif_reset_orientation(b, sizeof b);
+    assert_memory_equal(b, upright, sizeof b);      /* only the value changed */
+    test_exif_block(b, 9);                          /* out of range */
+    assert_int_equal(meta_exif_orientation(b, sizeof b), 1);
+    test_exif_block(b, 8);
+    b[24] = 4;                                      /* a LONG: not EXIF's orientation */
+    assert_int_equal(meta_exif_orientation(b, sizeof b), 1);
+    meta_exif_reset_orientation(b, sizeof b);
+    assert_int_equal(b[30], 8);
+    assert_int_equal(meta_exif_orientation(NULL, 0), 1);
+}
+
+/* The walk over a TIFF structure: entries in order with their values; no
+ * walk of what is not one. */
+static void test_meta__tiff_walk(void **state)
+{
+    (void)state;
+    unsigned char b[TEST_EXIF_LEN];
+    struct meta_tiff_walk w;
+    struct meta_tiff_entry e;
+    test_exif_block(b, 3);
+    assert_int_equal(meta_tiff_first(&w, b, sizeof b), 0);
+    unsigned tags[3], n = 0;
+    while (meta_tiff_next(&w, &e) && n < 3)
+        tags[n++] = e.tag;
+    assert_int_equal(n, 3);
+    assert_int_equal(tags[0], 0x010f);
+    assert_int_equal(tags[2], 0x8769);
+    assert_int_equal(meta_tiff_uint(&w, &e, 0), 50);
+    assert_int_equal(meta_tiff_uint(&w, &e, 1), 0);         /* past the count */
+    assert_int_equal(meta_tiff_first(&w, b + 1, sizeof b - 1), -1);
+    assert_int_equal(meta_tiff_first(&w, (const unsigned char *)"II*\0\xff\0\0\0", 8), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +349,8 @@ int main(void)
         cmocka_unit_test(test_meta__png_chunks_round_trip),
         cmocka_unit_test(test_meta__exif_for_output),
         cmocka_unit_test(test_meta__xmp_orientation_reset),
+        cmocka_unit_test(test_meta__exif_orientation),
+        cmocka_unit_test(test_meta__tiff_walk),
     };
     return cmocka_run_group_tests_name("meta", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* Unit tests for tiff: files written by libtiff itself (strips, tiles, 16-bit,
- * palette, min-is-white, associated alpha, several pages, DNG tags) read back;
- * our encoder's round trip; metadata; hostile variants; and silence: libtiff
- * must not print to stderr. */
+ * palette, min-is-white, associated alpha, several pages, DNG tags, every
+ * orientation, CMYK) read back; our encoder's round trip; metadata (ICC, XMP
+ * and EXIF, read by meta_read); hostile variants; and silence: libtiff must
+ * not print to stderr. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "test_util.h"
 #include "imgpool/img.h"
+#include "imgpool/meta.h"
 #include "imgpool/tiff.h"
 
 /* What to write: w x h, spp samples of bits each; sample(x, y, k) gives them. */
@@ -113,14 +115,17 @@ static unsigned char *tiff_bytes(const struct spec *s, void (*extra_tags)(TIFF *
     return buf;
 }
 
-static struct img tiff_decoded(const unsigned char *buf, size_t len, struct img_meta *meta)
+/* tiff_decode as the other modules' decoders are called: the pixels, and
+ * the metadata that img_decode reads with meta_read. */
+static int tiff_decode_meta(const unsigned char *buf, size_t len, struct img *out,
+                            struct img_meta *meta, char *err, size_t errlen)
 {
-    struct img im;
-    char err[256] = "";
-    if (tiff_decode(buf, len, &im, meta, err, sizeof err) != 0)
-        fail_msg("tiff_decode: %s", err);
-    return im;
+    char note[128];
+    if (meta)
+        meta_read(IMG_FMT_TIFF, buf, len, META_ALL, meta, note, sizeof note);
+    return tiff_decode(buf, len, 0, out, err, errlen);
 }
+
 
 /* Each layout decodes to the channels tiff_probe announced, with the pixels
  * the samples say (16-bit rounded, white-is-zero inverted, palette looked
@@ -146,7 +151,7 @@ static void test_tiff__layouts(void **state)
         struct img_info info = {0};
         char err[256];
         assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
-        struct img im = tiff_decoded(buf, len, NULL);
+        struct img im = test_decoded(tiff_decode_meta, buf, len, NULL);
         int gray = s->photometric == PHOTOMETRIC_MINISBLACK ||
                    s->photometric == PHOTOMETRIC_MINISWHITE;
         unsigned want_ch = (gray ? 1u : 3u) + (s->extra != 0);
@@ -181,7 +186,7 @@ static void test_tiff__associated_alpha(void **state)
                            sample_alpha};
     size_t len;
     unsigned char *buf = tiff_bytes(&s, NULL, &len);
-    struct img im = tiff_decoded(buf, len, NULL);
+    struct img im = test_decoded(tiff_decode_meta, buf, len, NULL);
     assert_int_equal(im.ch, 4);
     for (unsigned x = 0; x < 31; x++) {         /* alpha 255 - 8x: at least 7 */
         const unsigned char *p = im.px + x * 4;
@@ -243,12 +248,12 @@ static void test_tiff__encode_round_trip_and_meta(void **state)
     for (unsigned ch = 1; ch <= 4; ch++) {
         struct img src = test_gradient(41, 13, ch);
         char err[256] = "";
-        int fd = memfd_create("tiff-enc", MFD_CLOEXEC);
+        int fd = test_memfd();
         size_t len;
         unsigned char *buf =
             test_encoded(fd, tiff_encode(&src, &in, fd, err, sizeof err), err, &len);
         struct img_meta out = {0};
-        struct img im = tiff_decoded(buf, len, &out);
+        struct img im = test_decoded(tiff_decode_meta, buf, len, &out);
         assert_int_equal(im.ch, ch);
         if (memcmp(im.px, src.px, (size_t)41 * 13 * ch) != 0)
             fail_msg("%u channels: pixels differ", ch);
@@ -258,6 +263,104 @@ static void test_tiff__encode_round_trip_and_meta(void **state)
         free(buf);
         img_free(&src);
     }
+}
+
+/* Every Orientation tag: probed, pixels handed over as stored, and turned by
+ * img_decode exactly as img_orient turns a JPEG by its EXIF orientation. */
+static uint16_t orientation_tag;
+static void orientation(TIFF *t)
+{
+    TIFFSetField(t, TIFFTAG_ORIENTATION, orientation_tag);
+}
+
+static void test_tiff__orientation(void **state)
+{
+    (void)state;
+    const struct spec s = {5, 3, 3, 8, 1, PHOTOMETRIC_RGB, 0, 0, sample8};
+    for (orientation_tag = 1; orientation_tag <= 8; orientation_tag++) {
+        size_t len;
+        unsigned char *buf = tiff_bytes(&s, orientation, &len);
+        struct img_info info = {0};
+        char err[256];
+        assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
+        assert_int_equal(info.orientation, orientation_tag);
+        assert_int_equal(info.w, 5);
+        struct img stored = test_decoded(tiff_decode_meta, buf, len, NULL), turned;
+        for (unsigned i = 0; i < 5 * 3 * 3; i++)
+            if (stored.px[i] != sample8(i / 3 % 5, i / 15, i % 3))
+                fail_msg("orientation %u: sample %u not as stored", orientation_tag, i);
+        struct img_load_opts o = {.autorotate = 1};
+        assert_int_equal(img_decode(buf, len, &o, &turned, &info, err, sizeof err), 0);
+        assert_int_equal(img_orient(&stored, orientation_tag, err, sizeof err), 0);
+        assert_int_equal(turned.w, stored.w);
+        assert_int_equal(info.w, stored.w);
+        assert_memory_equal(turned.px, stored.px, (size_t)5 * 3 * 3);
+        img_free(&stored);
+        img_free(&turned);
+        free(buf);
+    }
+}
+
+/* CMYK: with TIFF_DEC_CMYK the samples themselves, for a profile to convert;
+ * without, libtiff's RGB. */
+static void test_tiff__cmyk(void **state)
+{
+    (void)state;
+    const struct spec s = {7, 5, 4, 8, 1, PHOTOMETRIC_SEPARATED, 0, 1, sample8};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, NULL, &len);
+    struct img im;
+    char err[256] = "";
+    assert_int_equal(tiff_decode(buf, len, TIFF_DEC_CMYK, &im, err, sizeof err), 0);
+    assert_int_equal(im.ch, 4);
+    for (unsigned i = 0; i < 7 * 5 * 4; i++)
+        assert_int_equal(im.px[i], sample8(i / 4 % 7, i / 28, i % 4));
+    img_free(&im);
+    assert_int_equal(tiff_decode(buf, len, 0, &im, err, sizeof err), 0);
+    assert_int_equal(im.ch, 3);
+    unsigned c = sample8(0, 0, 0), k = sample8(0, 0, 3);
+    assert_int_equal(im.px[0], (255 - c) * (255 - k) / 255);
+    img_free(&im);
+    free(buf);
+}
+
+/* EXIF into our TIFF and back: the file's own Orientation tag and camera
+ * tags, its EXIF directory (where the block's was), read by meta_read as an
+ * EXIF block again. */
+static void test_tiff__exif_round_trip(void **state)
+{
+    (void)state;
+    unsigned char exif[TEST_EXIF_LEN];
+    test_exif_block(exif, 6);
+    struct img_meta in = {.exif = exif, .exif_len = sizeof exif}, out = {0};
+    struct img src = test_gradient(9, 4, 3);
+    char err[256] = "", note[128] = "";
+    int fd = test_memfd();
+    size_t len;
+    unsigned char *buf = test_encoded(fd, tiff_encode(&src, &in, fd, err, sizeof err), err, &len);
+    struct img_info info = {0};
+    assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
+    assert_int_equal(info.orientation, 6);
+    assert_int_equal(meta_read(IMG_FMT_TIFF, buf, len, META_ALL, &out, note, sizeof note), 0);
+    assert_non_null(out.exif);
+    assert_int_equal(meta_exif_orientation(out.exif, out.exif_len), 6);
+    assert_non_null(memmem(out.exif, out.exif_len, "Cam", 4));
+    assert_non_null(memmem(out.exif, out.exif_len, "2024:05:06 07:08:09", 20));
+    unsigned char *kept;
+    size_t kept_len;
+    assert_int_equal(meta_exif_for_output(out.exif, out.exif_len, 1, 4, 9, &kept, &kept_len, err,
+                                          sizeof err), 0);
+    assert_int_equal(meta_exif_orientation(kept, kept_len), 1);
+    free(kept);
+    img_meta_free(&out);
+    /* a TIFF whose tags are only about the image has no EXIF */
+    free(buf);
+    fd = test_memfd();
+    buf = test_encoded(fd, tiff_encode(&src, NULL, fd, err, sizeof err), err, &len);
+    assert_int_equal(meta_read(IMG_FMT_TIFF, buf, len, META_ALL, &out, note, sizeof note), 0);
+    assert_null(out.exif);
+    free(buf);
+    img_free(&src);
 }
 
 /* Hostile variants fail cleanly, and libtiff prints nothing on stderr. */
@@ -274,9 +377,21 @@ static void test_tiff__hostile_and_silent(void **state)
     for (unsigned i = 0; i < sizeof specs / sizeof *specs; i++) {
         size_t len;
         unsigned char *buf = tiff_bytes(&specs[i], NULL, &len);
-        silent += test_hostile_variants(tiff_decode, buf, len, 7, &decoded);
+        silent += test_hostile_variants(tiff_decode_meta, buf, len, 7, &decoded);
         free(buf);
     }
+    unsigned char exif[TEST_EXIF_LEN];      /* and one with EXIF, for meta_read's walk */
+    test_exif_block(exif, 3);
+    struct img_meta meta = {.exif = exif, .exif_len = sizeof exif};
+    struct img src = test_gradient(12, 8, 3);
+    char err[256] = "";
+    int fd = test_memfd();
+    size_t len;
+    unsigned char *buf =
+        test_encoded(fd, tiff_encode(&src, &meta, fd, err, sizeof err), err, &len);
+    silent += test_hostile_variants(tiff_decode_meta, buf, len, 1, &decoded);
+    free(buf);
+    img_free(&src);
     size_t printed;
     unsigned char *text = test_stderr_end(sink, saved, &printed);
     if (text)
@@ -326,6 +441,9 @@ int main(void)
         cmocka_unit_test(test_tiff__multipage),
         cmocka_unit_test(test_tiff__dng_refused),
         cmocka_unit_test(test_tiff__encode_round_trip_and_meta),
+        cmocka_unit_test(test_tiff__orientation),
+        cmocka_unit_test(test_tiff__cmyk),
+        cmocka_unit_test(test_tiff__exif_round_trip),
         cmocka_unit_test(test_tiff__hostile_and_silent),
         cmocka_unit_test(test_tiff__lying_size),
     };

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "imgpool/heic.h"
 #include "imgpool/img.h"
 
 /* The whole file in a malloc'd buffer (one spare byte), its size in *len;
@@ -106,7 +107,53 @@ static inline unsigned char *test_stderr_end(int sink, int saved, size_t *len)
     return text;
 }
 
+/* A codec module's decoder (webp_decode, heic_decode, avif_decode; TIFF's
+ * through a wrapper in test_tiff.c). */
+typedef int (*test_decode_fn)(const unsigned char *buf, size_t len, struct img *out,
+                              struct img_meta *meta, char *err, size_t errlen);
+
+/* A small little-endian EXIF block (TIFF structure) as a camera lays one out:
+ * a first directory with Make "Cam", Orientation `orientation` and a pointer
+ * to an EXIF directory holding DateTimeOriginal "2024:05:06 07:08:09" (its
+ * value stored after the directories). Fills b (TEST_EXIF_LEN bytes). */
+#define TEST_EXIF_LEN 88
+static inline void test_exif_block(unsigned char b[TEST_EXIF_LEN], unsigned orientation)
+{
+    static const unsigned char head[] = {
+        'I', 'I', 42, 0, 8, 0, 0, 0,                    /* header, first directory at 8 */
+        3, 0,                                           /* 3 entries */
+        0x0f, 0x01, 2, 0, 4, 0, 0, 0, 'C', 'a', 'm', 0, /* Make, ASCII[4], inline */
+        0x12, 0x01, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0,       /* Orientation, SHORT (set below) */
+        0x69, 0x87, 4, 0, 1, 0, 0, 0, 50, 0, 0, 0,      /* EXIF directory at 50 */
+        0, 0, 0, 0,                                     /* no next directory */
+        1, 0,                                           /* 50: 1 entry */
+        0x03, 0x90, 2, 0, 20, 0, 0, 0, 68, 0, 0, 0,     /* DateTimeOriginal, at 68 */
+        0, 0, 0, 0};
+    memcpy(b, head, sizeof head);
+    b[30] = (unsigned char)orientation;
+    memcpy(b + 68, "2024:05:06 07:08:09", 20);
+}
+
 #ifdef fail_msg     /* cmocka is in: helpers that fail the test themselves */
+/* decode(buf) or the test fails with the decoder's message. */
+static inline struct img test_decoded(test_decode_fn decode, const unsigned char *buf, size_t len,
+                                      struct img_meta *meta)
+{
+    struct img im;
+    char err[256] = "";
+    if (decode(buf, len, &im, meta, err, sizeof err) != 0)
+        fail_msg("decoding failed: %s", err);
+    return im;
+}
+
+/* A new memfd for an encoder to write into. */
+static inline int test_memfd(void)
+{
+    int fd = memfd_create("encoded", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    return fd;
+}
+
 /* What an encoder wrote into the memfd fd (n bytes by its return value, or
  * an error in err): the bytes, malloc'd, count in *len; closes fd. */
 static inline unsigned char *test_encoded(int fd, long long n, const char *err, size_t *len)
@@ -120,6 +167,15 @@ static inline unsigned char *test_encoded(int fd, long long n, const char *err, 
     return buf;
 }
 
+/* im encoded as AVIF by heic_encode_avif (quality q, with meta), malloc'd. */
+static inline unsigned char *test_avif_bytes(const struct img *im, int q,
+                                             const struct img_meta *meta, size_t *len)
+{
+    char err[256] = "";
+    int fd = test_memfd();
+    return test_encoded(fd, heic_encode_avif(im, q, meta, fd, err, sizeof err), err, len);
+}
+
 /* got holds want's ICC, EXIF and XMP blobs, byte for byte. */
 static inline void test_meta_equal(const struct img_meta *got, const struct img_meta *want)
 {
@@ -130,11 +186,32 @@ static inline void test_meta_equal(const struct img_meta *got, const struct img_
     assert_memory_equal(got->exif, want->exif, want->exif_len);
     assert_memory_equal(got->xmp, want->xmp, want->xmp_len);
 }
-#endif
 
-/* A codec module's decoder (webp_decode, tiff_decode, heic_decode). */
-typedef int (*test_decode_fn)(const unsigned char *buf, size_t len, struct img *out,
-                              struct img_meta *meta, char *err, size_t errlen);
+/* Metadata written by heic_encode_avif and read back by decode (heic_decode
+ * or avif_decode): the ICC profile and XMP byte for byte, the EXIF block too
+ * but for its orientation, which goes in as 6 and must come out as 1 (HEIF's
+ * irot and imir are authoritative: see heic.h). */
+static inline void test_avif_meta_round_trip(test_decode_fn decode)
+{
+    unsigned char icc[] = "profile bytes, carried as they are";
+    unsigned char exif[TEST_EXIF_LEN], upright[TEST_EXIF_LEN];
+    unsigned char xmp[] = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
+    test_exif_block(exif, 6);
+    test_exif_block(upright, 1);
+    struct img_meta in = {icc, sizeof icc, exif, sizeof exif, xmp, sizeof xmp}, out = {0};
+    struct img_meta want = {icc, sizeof icc, upright, sizeof upright, xmp, sizeof xmp};
+    struct img src = test_gradient(16, 16, 3);
+    size_t len;
+    unsigned char *buf = test_avif_bytes(&src, 60, &in, &len);
+    struct img im = test_decoded(decode, buf, len, &out);
+    assert_int_equal(im.w, 16);             /* the EXIF orientation turned nothing */
+    test_meta_equal(&out, &want);
+    img_meta_free(&out);
+    img_free(&im);
+    free(buf);
+    img_free(&src);
+}
+#endif
 
 /* Hostile variants of a valid file buf: every prefix at a stride (each in a
  * heap block of exactly its size, so ASan sees a read past it) and copies

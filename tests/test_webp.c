@@ -17,18 +17,8 @@ static unsigned char *webp_bytes(const struct img *im, int q, int lossless,
                                  const struct img_meta *meta, size_t *len)
 {
     char err[256] = "";
-    int fd = memfd_create("webp-test", MFD_CLOEXEC);
-    assert_true(fd >= 0);
+    int fd = test_memfd();
     return test_encoded(fd, webp_encode(im, q, lossless, meta, fd, err, sizeof err), err, len);
-}
-
-static struct img webp_decoded(const unsigned char *buf, size_t len, struct img_meta *meta)
-{
-    struct img im;
-    char err[256] = "";
-    if (webp_decode(buf, len, &im, meta, err, sizeof err) != 0)
-        fail_msg("webp_decode: %s", err);
-    return im;
 }
 
 static void test_webp__lossless_exact(void **state)
@@ -45,7 +35,7 @@ static void test_webp__lossless_exact(void **state)
         assert_int_equal(info.h, 21);
         assert_int_equal(info.ch, ch);
         assert_false(info.animated);
-        struct img out = webp_decoded(buf, len, NULL);
+        struct img out = test_decoded(webp_decode, buf, len, NULL);
         assert_int_equal(out.ch, ch);
         assert_memory_equal(out.px, src.px, (size_t)37 * 21 * ch);
         img_free(&out);
@@ -62,7 +52,8 @@ static void test_webp__lossy_quality(void **state)
     unsigned char *lo = webp_bytes(&src, 20, 0, NULL, &lo_len);
     unsigned char *hi = webp_bytes(&src, 95, 0, NULL, &hi_len);
     assert_true(lo_len < hi_len);
-    struct img a = webp_decoded(lo, lo_len, NULL), b = webp_decoded(hi, hi_len, NULL);
+    struct img a = test_decoded(webp_decode, lo, lo_len, NULL);
+    struct img b = test_decoded(webp_decode, hi, hi_len, NULL);
     double da = test_mean_diff(&a, &src), db = test_mean_diff(&b, &src);
     assert_true(db < da);
     assert_true(db < 2.0);
@@ -80,7 +71,7 @@ static void test_webp__gray_widened(void **state)
     struct img src = test_gradient(20, 10, 2);
     size_t len;
     unsigned char *buf = webp_bytes(&src, 100, 1, NULL, &len);
-    struct img out = webp_decoded(buf, len, NULL);
+    struct img out = test_decoded(webp_decode, buf, len, NULL);
     assert_int_equal(out.ch, 4);
     for (size_t i = 0; i < (size_t)20 * 10; i++) {
         assert_int_equal(out.px[4 * i], src.px[2 * i]);
@@ -102,14 +93,14 @@ static void test_webp__metadata_round_trip(void **state)
     struct img src = test_gradient(16, 16, 3);
     size_t len;
     unsigned char *buf = webp_bytes(&src, 80, 0, &in, &len);
-    struct img im = webp_decoded(buf, len, &out);
+    struct img im = test_decoded(webp_decode, buf, len, &out);
     test_meta_equal(&out, &in);
     img_meta_free(&out);
     img_free(&im);
     /* without metadata: a plain file, nothing filled */
     free(buf);
     buf = webp_bytes(&src, 80, 0, NULL, &len);
-    im = webp_decoded(buf, len, &out);
+    im = test_decoded(webp_decode, buf, len, &out);
     assert_null(out.icc);
     assert_null(out.exif);
     assert_null(out.xmp);

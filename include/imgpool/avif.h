@@ -24,11 +24,16 @@
 /* Decodes the primary image (of a sequence: the first frame) into *out (RGB,
  * or RGBA with alpha; free with img_free). Call img_probe first and check the
  * size. If meta is not NULL it receives the ICC profile, the EXIF block (TIFF
- * header first) and the XMP packet (the caller frees with img_meta_free, also
- * after an error). Returns 0, or -1 with a message ("AVIF: Truncated data:
- * ...") and *out zeroed. */
+ * header first, orientation set to 1: see heic.h) and the XMP packet (the
+ * caller frees with img_meta_free, also after an error). Returns 0, or -1
+ * with a message ("AVIF: Truncated data: ...") and *out zeroed. */
 int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen);
+
+/* 1 if buf is an AVIF image sequence of more than one frame, read from its
+ * boxes by libavif (nothing is decoded); 0 otherwise, also when libavif
+ * cannot parse it (avif_decode then says why). */
+int avif_animated(const unsigned char *buf, size_t len);
 
 /* libavif's version and its codecs', "0.11.1 (aom [dec/enc]:3.6.0 ...)". */
 const char *avif_version(void);

@@ -8,7 +8,11 @@
  *   if (heic_decode(buf, len, &im, &meta, err, sizeof err) != 0) ...;
  *
  * The primary image is decoded, with the container's rotation, mirroring and
- * crop applied (so it comes out upright; EXIF orientation does not apply).
+ * crop applied (so it comes out upright). EXIF orientation does not apply:
+ * HEIF makes irot and imir authoritative and the EXIF orientation only
+ * informational (libheif's and libavif's authors read the standard so, and
+ * MIAF says no transformation is to be expressed by EXIF), so the decoders
+ * here set it to 1 in the EXIF (and XMP) they hand over.
  * 10- and 12-bit images are rounded to 8 bits. One decoding thread per call:
  * the pool already runs one worker per core. Any thread of any process may
  * call these at once. Nothing here prints. Messages start with "HEIF: ".
@@ -32,7 +36,7 @@ int heic_probe(const unsigned char *buf, size_t len, struct img_info *info, char
  * with img_free). Call
  * heic_probe first and check the size. If meta is not NULL it receives the
  * raw ICC profile ("prof"/"rICC"), the first Exif block (TIFF header on,
- * without HEIF's 4-byte offset) and the XMP packet; the caller frees with
+ * without HEIF's 4-byte offset, orientation 1) and the XMP packet; the caller frees with
  * img_meta_free, also after an error. Returns 0, or -1 with a message and
  * *out zeroed. */
 int heic_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,

@@ -50,9 +50,13 @@ struct img_info {
                                was asked for, and the decoded channels; after img_probe:
                                what the header says */
     enum img_format fmt;
-    int orientation;        /* EXIF orientation 1..8 of a JPEG, 1 if none or another format */
-    int animated;           /* GIF or WebP with more than one frame (only the first is
-                               decoded) */
+    int orientation;        /* orientation 1..8 to apply (EXIF's numbering): a JPEG's or
+                               WebP's EXIF, a TIFF's Orientation tag; 1 if none, and
+                               for HEIC and AVIF, whose decoders apply the container's
+                               rotation and mirror (their EXIF orientation is only
+                               informational, per HEIF) */
+    int animated;           /* GIF, WebP or AVIF with more than one frame (only the
+                               first is decoded) */
     int multipage;          /* TIFF with more than one page (only the first is decoded) */
     char warning[128];      /* after img_decode: the decoder decoded damaged data and
                                said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
@@ -114,8 +118,9 @@ enum img_format img_sniff(const unsigned char *buf, size_t len);
 /* Reads only the header: sniffs the format, reads the size (stb_image; libwebp's
  * WebPGetFeatures; libtiff's first directory; libheif's primary image item),
  * and checks it (w, h >= 1 and <= IMG_MAX_SIDE, channels 1..4, w*h <=
- * max_pixels unless 0). Also reads the EXIF orientation (JPEG), whether a GIF
- * or WebP is animated and whether a TIFF has more pages.
+ * max_pixels unless 0). Also reads the orientation (JPEG and WebP EXIF, the
+ * TIFF tag), whether a GIF, WebP or AVIF is animated (libavif reads an AVIF
+ * sequence's boxes) and whether a TIFF has more pages.
  * Returns 0 and fills *info, or -1 with a message in err, e.g. "not an image
  * (unknown format)", "unsupported format: JPEG XL" (info->fmt then says which:
  * !img_format_readable(info->fmt); a TIFF that turns out to be a camera raw,
@@ -133,12 +138,14 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
  * mirroring applied), stb_image for every other format (the first frame of a
  * GIF). 16-bit, 10/12-bit and HDR sources come out 8-bit (rounded).
  * With o->meta, JPEG, PNG, WebP, TIFF, HEIC and AVIF fill it with their ICC
- * profile, EXIF and XMP. Unless o->keep_profile, pixels with an embedded ICC
- * profile are converted to sRGB by the icc module, at the decoded size (a
- * reduced-scale JPEG is converted small), CMYK JPEGs from their CMYK
- * samples; a profile that cannot be applied leaves the pixels as decoded,
- * with the reason in info->note. With o->autorotate the EXIF orientation is
- * applied, so a 90-degree orientation swaps w and h. o may be NULL (no limit,
+ * profile, EXIF and XMP (a TIFF's EXIF is built from its camera tags and EXIF
+ * and GPS directories; HEIC and AVIF EXIF has its orientation set to 1).
+ * Unless o->keep_profile, pixels with an embedded ICC profile are converted
+ * to sRGB by the icc module, at the decoded size (a reduced-scale JPEG is
+ * converted small), CMYK JPEGs and TIFFs from their CMYK samples; a profile
+ * that cannot be applied leaves the pixels as decoded, with the reason in
+ * info->note. With o->autorotate info->orientation (JPEG and WebP EXIF, the
+ * TIFF tag) is applied, so a 90-degree orientation swaps w and h. o may be NULL (no limit,
  * no rotation, colour converted).
  * Returns 0 and fills *out (caller frees with img_free) and *info (may be NULL),
  * or -1 with a non-empty message in err and *out zeroed. */
@@ -200,9 +207,10 @@ struct img_save_opts {
     const struct img_meta *meta; /* written into the output where the format can
                                carry it (NULL or empty blobs: none): JPEG all three
                                (APP1 EXIF and XMP, APP2 ICC), PNG all three (iCCP, eXIf,
-                               iTXt XMP), WebP all three, AVIF all three, TIFF ICC and
-                               XMP. An ICC profile whose colour space does not fit the
-                               pixels (an RGB profile on a gray result) is left out */
+                               iTXt XMP), WebP all three, AVIF all three, TIFF all three
+                               (EXIF as its EXIF and GPS directories, see tiff.h). An
+                               ICC profile whose colour space does not fit the pixels
+                               (an RGB profile on a gray result) is left out */
     int quality;            /* 1..100; 0 = the format's default: JPEG 90 (libjpeg's
                                tables, as Pillow and ImageMagick at the same number),
                                WebP 80 (Pillow's; cwebp's is 75), AVIF 75 (Pillow's);

@@ -3,10 +3,12 @@
  *   struct img_info info;
  *   if (tiff_probe(buf, len, &info, err, sizeof err) != 0) ...;
  *   ...check info.w x info.h against the limits...
- *   if (tiff_decode(buf, len, &im, &meta, err, sizeof err) != 0) ...;
+ *   if (tiff_decode(buf, len, 0, &im, err, sizeof err) != 0) ...;
+ *   ...img_orient(&im, info.orientation, ...)...
  *
  * Reads strips and tiles, 1 to 16 bits per sample, grey, RGB, palette, CMYK,
  * YCbCr (also JPEG-compressed), with or without alpha: the first page only.
+ * The metadata (ICC profile, EXIF, XMP) is read by meta_read, not here.
  * libtiff's messages go to the error buffer, never to stderr: each file is
  * opened with its own error and warning handlers (libtiff 4.5's
  * TIFFOpenOptions), and the process-wide handlers are silenced once for the
@@ -20,8 +22,9 @@
 
 #include "imgpool/img.h"
 
-/* Reads the first directory only: fills info->w, h, ch (1 grey, 2 grey+alpha,
- * 3 RGB, 4 RGBA, as tiff_decode will return) and multipage. Returns 0; or -1
+/* Reads the first directory only: fills info->w, h (as stored), ch (1 grey,
+ * 2 grey+alpha, 3 RGB, 4 RGBA, as tiff_decode will return), orientation (the
+ * Orientation tag, 1..8: the same numbers as EXIF's) and multipage. Returns 0; or -1
  * with a message: a damaged or unsupported TIFF ("TIFF: ..."), or a camera raw
  * built on TIFF (a DNGVersion tag, or a first image that is only a reduced
  * preview with the raw data in sub-IFDs: NEF, ARW, ...): then info->fmt is set
@@ -29,21 +32,31 @@
 int tiff_probe(const unsigned char *buf, size_t len, struct img_info *info, char *err,
                size_t errlen);
 
-/* Decodes the first page into *out (channels as tiff_probe says; free with
- * img_free), upright per the Orientation tag; 16-bit samples are rounded to 8
- * bits. Unassociated alpha comes back as stored; associated
- * (premultiplied) alpha is divided out. Call tiff_probe first and check the size. If meta is not
- * NULL it receives the ICC profile (TIFFTAG_ICCPROFILE) and XMP packet (the
- * caller frees with img_meta_free, also after an error). Returns 0, or -1
- * with a message and *out zeroed. */
-int tiff_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
+/* tiff_decode flags. */
+enum {
+    TIFF_DEC_CMYK = 1   /* an 8-bit CMYK image without alpha comes out as 4 channels of
+                           CMYK samples (0 = no ink), for a CMYK ICC profile to convert;
+                           other CMYK images still come out RGB */
+};
+
+/* Decodes the first page into *out (channels as tiff_probe says, or CMYK
+ * with TIFF_DEC_CMYK; free with img_free), rows and columns as stored: the
+ * Orientation tag is not applied (the caller turns the pixels by
+ * tiff_probe's info->orientation, or keeps them). 16-bit samples are
+ * rounded to 8 bits. Unassociated alpha comes back as stored; associated
+ * (premultiplied) alpha is divided out. Call tiff_probe first and check the
+ * size. Returns 0, or -1 with a message and *out zeroed. */
+int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img *out,
                 char *err, size_t errlen);
 
 /* Encodes im (1 to 4 channels, 8-bit) as a TIFF into fd: Deflate with the
  * horizontal predictor (lossless), alpha as unassociated extra sample; a
  * non-empty meta->icc becomes TIFFTAG_ICCPROFILE and meta->xmp
- * TIFFTAG_XMLPACKET (EXIF is not written). Returns the bytes written, or -1
- * with a message. */
+ * TIFFTAG_XMLPACKET; meta->exif (a TIFF structure, as meta_exif_for_output
+ * makes it) gives the file its camera tags (Make, Model, DateTime, ...), its
+ * Orientation tag, and its EXIF and GPS directories, byte for byte (the file
+ * is then written in the EXIF block's byte order). Returns the bytes written,
+ * or -1 with a message. */
 long long tiff_encode(const struct img *im, const struct img_meta *meta, int fd, char *err,
                       size_t errlen);
 

@@ -20,14 +20,17 @@
 /* WebP's own quality default (cwebp -q); img.c uses Pillow's 80 instead. */
 #define WEBP_QUALITY_CWEBP 75
 
-/* Reads the header only (WebPGetFeatures): fills info->w, h (the canvas of an
- * animation), ch (4 with alpha, else 3) and animated; allocates nothing.
+/* Reads the header (WebPGetFeatures) and the EXIF chunk's orientation
+ * (WebPDemux, which only walks the chunks): fills info->w, h (the canvas of
+ * an animation, as stored), ch (4 with alpha, else 3), animated and
+ * orientation (1..8, 1 without EXIF); allocates no pixels.
  * Returns 0, or -1 with a message ("WebP: truncated header", ...). */
 int webp_probe(const unsigned char *buf, size_t len, struct img_info *info, char *err,
                size_t errlen);
 
 /* Decodes the still image, or the first frame of an animation (composited on
- * its transparent canvas), into *out: RGBA if the file has alpha, else RGB
+ * its transparent canvas), as stored (the EXIF orientation not applied), into
+ * *out: RGBA if the file has alpha, else RGB
  * (free with img_free). Call webp_probe first and check the size: this
  * allocates w x h x ch bytes. If meta is not NULL it receives the ICCP, EXIF
  * and XMP chunks (malloc'd copies; the caller frees with img_meta_free, also

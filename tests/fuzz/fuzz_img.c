@@ -1,7 +1,8 @@
 /* fuzz_img.c — libFuzzer harness for everything a hostile file reaches:
  * sniffing, probing, the JPEG and PNG decoders (libjpeg-turbo, the libdeflate
  * PNG path, stb_image), WebP (libwebp), TIFF (libtiff), HEIC and AVIF
- * (libheif, libavif) with their metadata, metadata blocks of JPEG and PNG,
+ * (libheif, libavif) with their metadata, metadata blocks of JPEG, PNG and
+ * TIFF (the EXIF built from a TIFF's directories),
  * colour management (lcms2), EXIF rewriting, EXIF orientation, gray, the
  * resampler and the PNG encoder with metadata chunks. Built and run by `make fuzz` (clang,
  * ASan+UBSan). Seeds are real

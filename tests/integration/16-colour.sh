@@ -1,7 +1,7 @@
 #!/bin/sh
 # Colour management against lcms2 as Pillow's ImageCms drives it: images
 # carrying colord's SwappedRedAndGreen.icc, Adobe RGB (1998) and
-# Ghostscript's CMYK profile come out as sRGB (within 1-2 levels of the
+# Ghostscript's CMYK profile (a CMYK JPEG and a CMYK TIFF) come out as sRGB (within 1-2 levels of the
 # reference transform, where ignoring the profile is off by tens of levels);
 # --keep-profile keeps pixels and profile bytes; a corrupt profile leaves the
 # file converted without colour management, with a note.
@@ -42,6 +42,7 @@ if os.path.exists(cmyk):
     c = ImageCms.profileToProfile(Image.open(photo).convert("RGB"), srgb,
                                   ImageCms.getOpenProfile(cmyk), outputMode="CMYK")
     c.save(p("cmyk.jpg"), quality=95, icc_profile=open(cmyk, "rb").read())
+    c.save(p("cmyk-tiff.tif"), icc_profile=open(cmyk, "rb").read())
 PY
 
 expect_exit 0 "$IMGPOOL" -q --procs 2 --format png -o "$T/conv" "$T/in"
@@ -104,8 +105,14 @@ if os.path.exists(p("in/cmyk.jpg")):
     k = Image.open(p("keep/cmyk.png"))
     assert "icc_profile" not in k.info
     assert mean_diff(k.convert("RGB"), reference(p("in/cmyk.jpg"))) > 5
+    # a CMYK TIFF: its samples through the profile, as the JPEG's
+    check("cmyk-tiff.tif vs lcms2", Image.open(p("conv/cmyk-tiff.png")).convert("RGB"),
+          reference(p("in/cmyk-tiff.tif")), 1.0)
+    k = Image.open(p("keep/cmyk-tiff.png"))
+    assert "icc_profile" not in k.info
+    assert mean_diff(k.convert("RGB"), reference(p("in/cmyk-tiff.tif"))) > 5
 else:
-    print("cmyk.jpg: no CMYK profile (libgs10-common), not tested")
+    print("cmyk.jpg, cmyk-tiff.tif: no CMYK profile (libgs10-common), not tested")
 
 # --keep-profile: pixels as stored, the profile's bytes embedded
 for name, stem in (("swap.png", "swap.png"), ("swap-alpha.png", "swap-alpha.png"),

@@ -45,13 +45,7 @@ expect_exit 0 "$IMGPOOL" --format png -o "$T/bad" "$T/in/badexif.jpg"
 expect_err "badexif.jpg': EXIF left out"
 [ -f "$T/bad/badexif.png" ] || fail "a bad EXIF block failed the file"
 
-# tag [GROUP:]NAME FILE: the tag's value as a number, empty if absent (one
-# exiftool run per file, kept in FILE.tags)
-tag() {
-  [ -f "$2.tags" ] || exiftool -n -s -G1 -a "$2" >"$2.tags" || fail "exiftool cannot read $2"
-  case $1 in *:*) g="[${1%%:*}]" n=${1#*:};; *) g="" n=$1;; esac
-  awk -v g="$g" -v n="$n" '$2 == n && (g == "" || $1 == g) { sub(/^[^:]*: /, ""); print; exit }' "$2.tags"
-}
+tag() { exif_tag "$@"; }
 for f in "$T/def/phone.png" "$T/jpg/phone.jpg" "$T/jpg/plain.jpg"; do
   [ "$(tag Orientation "$f")" = 1 ] || fail "$f: orientation $(tag Orientation "$f"), want 1"
   [ "$(tag XMP-tiff:Orientation "$f")" = 1 ] || fail "$f: XMP orientation not reset"

@@ -5,7 +5,10 @@
 # Pillow); truncated, bit-flipped and size-lying copies fail one by one with
 # a message naming the file, never a crash; images in formats imgpool does not
 # read fail by name and appear in --report; --format webp|avif|tiff write
-# files the reference decoders read back.
+# files the reference decoders read back. An animated AVIF (avifenc, three
+# frames) gives its first frame with a typed note; 10- and 12-bit HEICs
+# (heif-enc -b from a 16-bit PNG, x265's deep profiles) come out rounded, not
+# truncated, exactly as heif-convert's samples round.
 . "$ROOT/tests/integration/lib.sh"
 for tool in cwebp dwebp img2webp avifenc avifdec heif-enc heif-convert tiffcp raw2tiff; do
   command -v $tool >/dev/null || skip "$tool not installed (sh tools/deps.sh test)"
@@ -42,6 +45,14 @@ rgb.convert("CMYK").save(d + "/cmyk.tif")
 vals = [(x * 997 + y * 6151 + k * 200) % 65536 for y in range(h) for x in range(w) for k in range(3)]
 open(d + "/rgb16.raw", "wb").write(b"".join(v.to_bytes(2, "little") for v in vals))
 open(d + "/gray16.raw", "wb").write(b"".join(v.to_bytes(2, "little") for v in vals[::3]))
+# the same samples as a 16-bit PNG (Pillow 9 writes no 16-bit RGB), for heif-enc -b
+import struct, zlib
+def chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+rows = b"".join(b"\0" + b"".join(v.to_bytes(2, "big") for v in vals[y * w * 3:(y + 1) * w * 3])
+                for y in range(h))
+open(d + "/rgb16.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+                                   + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 PY
 s=$src
 cwebp -quiet -q 80 "$s/rgb.png" -o "$in/lossy.webp"
@@ -62,6 +73,9 @@ heif-enc -q 80 "$s/rgb.png" -o "$in/rgb.heic" >/dev/null
 heif-enc -A -q 80 "$s/rgba.png" -o "$in/heifenc.avif" >/dev/null
 avifenc -s 8 --min 10 --max 10 --irot 1 "$s/rgb.png" "$in/irot.avif" >/dev/null
 avifenc -s 8 --min 10 --max 10 --imir 1 "$s/rgb.png" "$in/imir.avif" >/dev/null
+avifenc -s 8 --min 10 --max 10 "$s/rgb.png" "$s/smooth.png" "$s/rgb.png" -o "$in/anim.avif" >/dev/null
+heif-enc -b 10 -q 90 "$s/rgb16.png" -o "$in/deep10.heic" >/dev/null
+heif-enc -b 12 -q 90 "$s/rgb16.png" -o "$in/deep12.heic" >/dev/null
 for f in "$in"/*; do [ -s "$f" ] || fail "encoder did not make $f"; done
 
 # ---- references ------------------------------------------------------------
@@ -70,6 +84,8 @@ avifdec -c aom -d 8 "$in/rgb8.avif" "$ref/rgb8.avif.png" >/dev/null
 avifdec -c aom -d 16 "$in/rgb10.avif" "$ref/rgb10.avif.png" >/dev/null
 avifdec -c aom -d 16 "$in/rgba12.avif" "$ref/rgba12.avif.png" >/dev/null
 heif-convert "$in/rgb.heic" "$ref/rgb.heic.png" >/dev/null
+for f in deep10 deep12; do heif-convert "$in/$f.heic" "$ref/$f.heic.png" >/dev/null; done
+avifdec -c aom --index 0 "$in/anim.avif" "$ref/anim.avif.png" >/dev/null
 # avifdec neither turns nor mirrors: the test does, with Pillow
 for f in heifenc irot imir; do avifdec -c aom -d 8 "$in/$f.avif" "$ref/$f.avif.png" >/dev/null; done
 
@@ -77,14 +93,19 @@ for f in heifenc irot imir; do avifdec -c aom -d 8 "$in/$f.avif" "$ref/$f.avif.p
 expect_exit 0 "$IMGPOOL" -j 2 --format png -o "$T/o1" "$in"
 expect_err "note '$in/animated.webp': animated WebP, first frame only"
 expect_err "note '$in/multipage.tif': multi-page TIFF, first page only"
+expect_err "note '$in/anim.avif': animated AVIF, first frame only"
+expect_exit 0 "$IMGPOOL" -q --format png --report "$T/anim.json" -o "$T/o1b" "$in/anim.avif"
+grep -q '"reason":"note-animated"' "$T/anim.json" || fail "--report: the animated AVIF is not note-animated"
 $py - "$in" "$ref" "$src" "$T/o1" <<'PY' || fail "pixels differ from the reference decoders"
 import os, sys
 from PIL import Image
 inp, ref, src, out = sys.argv[1:5]
 
-def rounded16(path, mode):
+def rounded16(path, mode, bits=16):
     # avifdec's 16-bit PNG (Pillow 9 reads it as 8-bit), rounded to 8 bits
-    # as imgpool must: read by hand (non-interlaced, filters undone)
+    # as imgpool must: read by hand (non-interlaced, filters undone). With
+    # bits < 16: heif-convert's, whose samples are the decoder's shifted up,
+    # rounded from the decoder's own bits
     import struct, zlib
     d = open(path, "rb").read()
     pos, idat = 8, b""
@@ -111,10 +132,10 @@ def rounded16(path, mode):
             line[i] = (line[i] + pred) & 255
         rows.append(line)
         prev = line
-    px = []
+    px, top = [], (1 << bits) - 1
     for line in rows:
-        v = [(line[i] << 8 | line[i + 1]) for i in range(0, stride, 2)]
-        px += [tuple((x + 128) // 257 for x in v[i:i + ch]) for i in range(0, len(v), ch)]
+        v = [(line[i] << 8 | line[i + 1]) >> (16 - bits) for i in range(0, stride, 2)]
+        px += [tuple((x * 255 + top // 2) // top for x in v[i:i + ch]) for i in range(0, len(v), ch)]
     o = Image.new(mode, (w, h))
     o.putdata(px)
     return o
@@ -152,6 +173,13 @@ check("rgb8.png", R("rgb8.avif.png"), 0, 0)
 check("rgb10.png", rounded16(os.path.join(ref, "rgb10.avif.png"), "RGB"), 0.6, 4)
 check("rgba12.png", rounded16(os.path.join(ref, "rgba12.avif.png"), "RGBA"), 0.6, 4)
 check("rgb.png", R("rgb.heic.png"), 0.6, 4)
+for bits in (10, 12):
+    hevc = open(os.path.join(inp, "deep%d.heic" % bits), "rb").read()
+    at = hevc.find(b"hvcC") + 4          # the HEVC decoder configuration record
+    assert (hevc[at + 17] & 7) + 8 == bits, "heif-enc did not write %d bits" % bits
+    # libheif hands imgpool and heif-convert the same samples: rounding exact
+    check("deep%d.png" % bits, rounded16(os.path.join(ref, "deep%d.heic.png" % bits), "RGB", bits), 0, 0)
+check("anim.png", R("anim.avif.png"), 0, 0)
 check("heifenc.png", R("heifenc.avif.png"), 0, 0)
 check("irot.png", R("irot.avif.png").transpose(Image.ROTATE_90), 0, 0)     # anticlockwise
 check("imir.png", R("imir.avif.png").transpose(Image.FLIP_LEFT_RIGHT), 0, 0)

@@ -52,3 +52,10 @@ english_in_de() {
   grep -nE '\b(the|with|without|from|parent|child|joined|expected|lost|messages|answer|sending|woke|sleeping|finished|hand-overs|wall|speed-up|Timeline|observe|iterations|process(es)?|more \(|is (not )?prime|thread [ab0-9]+:?|ready|asleep|holding|waiting|comics?|requests?|downloaded|identical|sequential|stopped|failed)\b' \
     "$1" | grep -v '^[0-9]*:== imgpool demo [a-z-]* ==$'
 }
+# exif_tag [GROUP:]NAME FILE: the tag's value as exiftool reads it (-n: as a
+# number), empty if absent; one exiftool run per file, kept in FILE.tags.
+exif_tag() {
+  [ -f "$2.tags" ] || exiftool -n -s -G1 -a "$2" >"$2.tags" || fail "exiftool cannot read $2"
+  case $1 in *:*) g="[${1%%:*}]" n=${1#*:};; *) g="" n=$1;; esac
+  awk -v g="$g" -v n="$n" '$2 == n && (g == "" || $1 == g) { sub(/^[^:]*: /, ""); print; exit }' "$2.tags"
+}
