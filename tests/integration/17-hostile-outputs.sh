@@ -7,8 +7,8 @@ $MKIMG png 12 8 "$in/a.png"
 
 # Item 1: --report and --trace into a FIFO: written, and still a FIFO.
 mkfifo "$T/rep.fifo" "$T/trace.fifo"
-timeout 20 cat "$T/rep.fifo" > "$T/rep.out" & r1=$!
-timeout 20 cat "$T/trace.fifo" > "$T/trace.out" & r2=$!
+fifo_reader "$T/rep.fifo" "$T/rep.out"; r1=$_pid
+fifo_reader "$T/trace.fifo" "$T/trace.out"; r2=$_pid
 expect_exit 0 timeout 20 "$IMGPOOL" -q -o "$T/o1" --report "$T/rep.fifo" --trace "$T/trace.fifo" "$in"
 wait $r1; wait $r2
 [ -p "$T/rep.fifo" ] && [ -p "$T/trace.fifo" ] || fail "a FIFO was replaced by a file"

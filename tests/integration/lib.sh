@@ -13,6 +13,35 @@ expect_exit() {
   got=$?
   [ "$got" -eq "$want" ] || { cat "$T/err"; fail "'$*' exited $got, expected $want"; }
 }
+# fifo_reader FIFO OUT: copies what is written into FIFO to OUT, in the
+# background (the reader's pid in $_pid; it gives up after 20 s without data).
+# Returns once the reader holds the FIFO open: imgpool opens a FIFO without
+# blocking and fails at once if nobody reads, so a reader still starting up
+# would make the test race.
+fifo_reader() {
+  rm -f "$2.ready"
+  python3 - "$1" "$2" <<'PY' &
+import os, select, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)   # counts as a reader at once
+open(sys.argv[2] + ".ready", "w").close()
+with open(sys.argv[2], "wb") as out:
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    while p.poll(20000):          # data, or the writer closed (HUP); [] after 20 s
+        try:
+            b = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        if not b:
+            break
+        out.write(b)
+PY
+  _pid=$!
+  _i=0
+  while [ ! -e "$2.ready" ] && [ $_i -lt 400 ]; do sleep 0.05; _i=$((_i + 1)); done
+  [ -e "$2.ready" ] || fail "the reader of $1 did not start"
+  return 0
+}
 expect_err() { grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "stderr lacks '$1'"; }; }
 # need_pillow [MODULE]: sets py to a python3 that imports PIL (and PIL.MODULE),
 # or skips the test.
