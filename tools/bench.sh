@@ -215,6 +215,25 @@ measure() {
     rm -rf "$out" "$bdir/vips-tmp"
 }
 
+# The bytes of a folder of WebP files without their EXIF and XMP chunks.
+webp_image_bytes() {
+    /usr/bin/python3 - "$1" <<'PY'
+import os, struct, sys
+total = 0
+for name in os.listdir(sys.argv[1]):
+    with open(os.path.join(sys.argv[1], name), "rb") as f:
+        b = f.read()
+    total += len(b)
+    p = 12
+    while p + 8 <= len(b):
+        kind, n = b[p:p + 4], struct.unpack("<I", b[p + 4:p + 8])[0]
+        if kind in (b"EXIF", b"XMP "):
+            total -= 8 + n + (n & 1)
+        p += 8 + n + (n & 1)
+print(total)
+PY
+}
+
 # How close imgpool's thumbnails are to Pillow's thumbnail() (tools/quality.py).
 quality() {
     for job in fit grayfit webp; do
@@ -224,6 +243,8 @@ quality() {
         if [ "$job" = webp ]; then     # same encoder settings: the bytes should agree
             q="$q; bytes $(du -sb "$a" | cut -f1) vs Pillow's $(du -sb "$b" | cut -f1) ($(echo \
                 "$(du -sb "$a" | cut -f1) $(du -sb "$b" | cut -f1)" | awk '{ printf "%+.1f%%", 100 * ($1 / $2 - 1) }'))"
+            q="$q; without the EXIF and XMP imgpool keeps and Pillow's save() drops: $(webp_image_bytes "$a")"
+            q="$q vs $(webp_image_bytes "$b")"
         fi
         echo "- $(job_label "$job"), imgpool --procs 2 against Pillow's thumbnail(): $q"
     done
