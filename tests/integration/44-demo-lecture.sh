@@ -7,16 +7,7 @@ ncpu=$(nproc)
 
 # race: lost updates without the lock (statistical: in at least one of 5
 # runs; the counts go to the log), exact with it, under --gil too.
-lost=0
-for i in 1 2 3 4 5; do
-  expect_exit 0 "$IMGPOOL" demo race --ms 50 --lang en
-  line=$(grep '^without lock:' "$T/out") || fail "race: no unlocked line"
-  echo "race run $i: $line"
-  n=$(echo "$line" | sed -n 's/.*(\([0-9]*\) updates lost)$/\1/p')
-  [ -n "$n" ] || fail "race line: $line"
-  [ "$n" -gt 0 ] && lost=$((lost + 1))
-  grep -Eq '^with lock: +counter = ([0-9]+), expected \1 \(0 updates lost\)$' "$T/out" || fail "race: locked exact"
-done
+lost_update_runs race "$IMGPOOL" demo race --ms 50 --lang en
 [ "$lost" -ge 1 ] || fail "race: no lost update in 5 runs"
 echo "race: updates lost in $lost of 5 runs"
 expect_exit 0 "$IMGPOOL" demo race --ms 50 --gil --lang en

@@ -13,6 +13,24 @@ expect_exit() {
   got=$?
   [ "$got" -eq "$want" ] || { cat "$T/err"; fail "'$*' exited $got, expected $want"; }
 }
+# lost_update_runs LABEL CMD...: runs a lost-update demo (shared-memory,
+# race) 5 times; in every run the locked count must be exact and the
+# unlocked line well formed. Sets lost to the number of runs that lost updates.
+lost_update_runs() {
+  label=$1; shift
+  lost=0
+  for i in 1 2 3 4 5; do
+    expect_exit 0 "$@"
+    line=$(grep '^without lock:' "$T/out") || fail "$label: no unlocked line"
+    echo "$label run $i: $line"
+    n=$(echo "$line" | sed -n 's/.*expected [0-9]* (\([0-9]*\) updates lost)$/\1/p')
+    [ -n "$n" ] || fail "$label: unlocked line: $line"
+    [ "$n" -gt 0 ] && lost=$((lost + 1))
+    grep -Eq '^with lock: +counter = ([0-9]+), expected \1 \(0 updates lost\)$' "$T/out" ||
+      fail "$label: locked not exact"
+  done
+  return 0
+}
 # fifo_reader FIFO OUT: copies what is written into FIFO to OUT, in the
 # background (the reader's pid in $_pid; it gives up after 20 s without data).
 # Returns once the reader holds the FIFO open: imgpool opens a FIFO without
