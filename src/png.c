@@ -246,18 +246,18 @@ static void png_filter_row(struct png_enc *e, const unsigned char *row,
     memcpy(dst + 1, best ? cand[best - 1] : row, n);
 }
 
-/* Makes e->zc a compressor for level. */
+/* Makes e->zc a compressor for level, and e->trial the trial's. */
 static int png_compressor(struct png_enc *e, int level)
 {
+    if (!e->trial && !(e->trial = libdeflate_alloc_compressor(PNG_TRIAL_LEVEL)))
+        return -1;
     if (e->zc && e->level == level)
         return 0;
     if (e->zc)
         libdeflate_free_compressor(e->zc);
     e->zc = libdeflate_alloc_compressor(level);
     e->level = level;
-    if (!e->trial)
-        e->trial = libdeflate_alloc_compressor(PNG_TRIAL_LEVEL);
-    return e->zc && e->trial ? 0 : -1;
+    return e->zc ? 0 : -1;
 }
 
 /* zlib stream (Z_RLE) of in[0..n) into out (cap bytes); its size, 0 on failure. */

@@ -390,7 +390,7 @@ int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigne
     r.row = calloc((size_t)s.bw * lanes + RESAMPLE_SPAN_PAD, sizeof *r.row);
     r.ring = calloc(r.tv.n * olen, sizeof *r.ring);
     r.acc = malloc(olen * sizeof *r.acc);
-    r.wv = malloc(r.tv.n * sizeof *r.wv);
+    r.wv = aligned_alloc(sizeof *r.wv, r.tv.n * sizeof *r.wv);   /* read as vectors */
     r.rows = malloc(r.tv.n * sizeof *r.rows);
     r.sums = boxed ? malloc((size_t)s.bw * ch * sizeof *r.sums) : NULL;
     if (!r.wx || !r.row || !r.ring || !r.acc || !r.wv || !r.rows || (boxed && !r.sums))
