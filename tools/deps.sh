@@ -27,9 +27,13 @@ if [ "$level" = fuzz ] && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt
     >/dev/null 2>&1; then
   missing="libclang-rt-14-dev"
 fi
+# Debian's own binary, not whatever PATH finds first: a wrapper of the same name
+# (one stands in for ImageMagick's convert in /usr/local/bin on some machines)
+# must not pass for the package.
 for pair in $need_cmd; do
   cmd=${pair%%:*}; pkg=${pair#*:}
-  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+  case $cmd in /*) path=$cmd ;; *) path=/usr/bin/$cmd ;; esac
+  [ -x "$path" ] || missing="$missing $pkg"
 done
 for pair in $need_file; do
   [ -e "${pair%%:*}" ] || missing="$missing ${pair#*:}"

@@ -11,12 +11,15 @@
 . "$ROOT/tests/integration/lib.sh"
 need_pillow
 command -v cjpeg >/dev/null && command -v djpeg >/dev/null || skip "cjpeg/djpeg not installed (libjpeg-turbo-progs)"
-command -v convert >/dev/null || skip "ImageMagick not installed"
+# Debian's ImageMagick itself (tools/deps.sh installs it), not a wrapper of
+# the same name earlier in PATH
+magick=/usr/bin/convert
+[ -x "$magick" ] || fail "$magick missing: make test-deps installs ImageMagick"
 in=$T/in
 mkdir -p "$in"
 djpeg -ppm -outfile "$T/photo.ppm" "$ROOT/samples/photo.jpg" || fail "djpeg"
-convert "$T/photo.ppm" -crop 33x17+40+40 +repage "$T/odd.ppm" || fail "convert crop"
-convert -size 1x1 xc:'#c04020' "$T/one.ppm" || fail "convert 1x1"
+"$magick" "$T/photo.ppm" -crop 33x17+40+40 +repage "$T/odd.ppm" || fail "convert crop"
+"$magick" -size 1x1 xc:'#c04020' "$T/one.ppm" || fail "convert 1x1"
 for s in 1x1 2x1 2x2 4x1 1x2; do
   cjpeg -quality 95 -sample $s -outfile "$in/s$s.jpg" "$T/photo.ppm" || fail "cjpeg -sample $s"
   cjpeg -quality 95 -sample $s -outfile "$in/odd$s.jpg" "$T/odd.ppm" || fail "cjpeg odd $s"
@@ -24,7 +27,7 @@ done
 cjpeg -quality 95 -grayscale -outfile "$in/gray.jpg" "$T/photo.ppm"
 cjpeg -quality 95 -progressive -outfile "$in/progressive.jpg" "$T/photo.ppm"
 cjpeg -quality 95 -outfile "$in/one.jpg" "$T/one.ppm"
-convert "$T/photo.ppm" -colorspace CMYK -quality 95 "$in/cmyk.jpg" || fail "convert CMYK"
+"$magick" "$T/photo.ppm" -colorspace CMYK -quality 95 "$in/cmyk.jpg" || fail "convert CMYK"
 cp "$ROOT/samples/exif-rotate6.jpg" "$in/rotated.jpg"
 # full: every input decoded at full size, upright; ref*: that resized, the
 # truth both paths aim at.
