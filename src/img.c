@@ -1227,6 +1227,12 @@ void img_meta_exif_unwrap(struct img_meta *m)
 {
     if (!m->exif || img_is_tiff_header(m->exif, m->exif_len))
         return;
+    size_t app1 = meta_exif_app1_header(m->exif, m->exif_len);
+    if (app1 && img_is_tiff_header(m->exif + app1, m->exif_len - app1)) {
+        m->exif_len -= app1;
+        memmove(m->exif, m->exif + app1, m->exif_len);
+        return;
+    }
     size_t off = m->exif_len >= 4 ? img_be32(m->exif) : SIZE_MAX;
     if (off <= m->exif_len - 4 && img_is_tiff_header(m->exif + 4 + off, m->exif_len - 4 - off)) {
         m->exif_len -= 4 + off;

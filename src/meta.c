@@ -391,6 +391,11 @@ static int meta_exif_short(const unsigned char *exif, size_t len, unsigned tag,
 
 #define META_TAG_ORIENTATION 0x0112
 
+size_t meta_exif_app1_header(const unsigned char *exif, size_t len)
+{
+    return len > 6 && memcmp(exif, "Exif\0\0", 6) == 0 ? 6 : 0;
+}
+
 int meta_exif_orientation(const unsigned char *exif, size_t len)
 {
     struct meta_tiff_walk w;

@@ -39,7 +39,8 @@ static int webp_orientation(const unsigned char *buf, size_t len)
     int orientation = 1;
     WebPDemuxer *dmux = WebPDemux(&data);
     if (dmux && WebPDemuxGetChunk(dmux, "EXIF", 1, &it)) {
-        orientation = meta_exif_orientation(it.chunk.bytes, it.chunk.size);
+        size_t skip = meta_exif_app1_header(it.chunk.bytes, it.chunk.size);
+        orientation = meta_exif_orientation(it.chunk.bytes + skip, it.chunk.size - skip);
         WebPDemuxReleaseChunkIterator(&it);
     }
     WebPDemuxDelete(dmux);
@@ -102,6 +103,7 @@ static int webp_read_meta(const unsigned char *buf, size_t len, struct img_meta 
         snprintf(err, errlen, "WebP: out of memory reading metadata");
         rc = -1;
     }
+    img_meta_exif_unwrap(meta);
     WebPDemuxDelete(dmux);
     return rc;
 }

@@ -319,6 +319,38 @@ static void test_meta__exif_orientation(void **state)
     assert_int_equal(meta_exif_orientation(NULL, 0), 1);
 }
 
+/* EXIF as decoders find it becomes the bare TIFF structure: as it is, behind
+ * HEIF's 4-byte offset, or behind JPEG's "Exif\0\0" (Pillow's WebP files);
+ * a block with no TIFF header anywhere is dropped. */
+static void test_meta__exif_unwrap(void **state)
+{
+    (void)state;
+    unsigned char tiff[TEST_EXIF_LEN];
+    test_exif_block(tiff, 6);
+    static const unsigned char heif[4] = {0, 0, 0, 2}, app1[6] = "Exif\0", junk[2] = {7, 7};
+    const struct { const unsigned char *head; size_t n; } wraps[] = {
+        {NULL, 0}, {app1, sizeof app1}, {heif, sizeof heif}};
+    for (size_t i = 0; i < sizeof wraps / sizeof wraps[0]; i++) {
+        size_t n = wraps[i].n + (i == 2 ? sizeof junk : 0) + sizeof tiff;
+        struct img_meta m = {.exif = malloc(n), .exif_len = n};
+        memcpy(m.exif, wraps[i].head ? wraps[i].head : tiff, wraps[i].n);
+        if (i == 2)
+            memcpy(m.exif + wraps[i].n, junk, sizeof junk);
+        memcpy(m.exif + n - sizeof tiff, tiff, sizeof tiff);
+        img_meta_exif_unwrap(&m);
+        assert_int_equal(m.exif_len, sizeof tiff);
+        assert_memory_equal(m.exif, tiff, sizeof tiff);
+        assert_int_equal(meta_exif_orientation(m.exif, m.exif_len), 6);
+        img_meta_free(&m);
+    }
+    struct img_meta m = {.exif = malloc(sizeof tiff), .exif_len = sizeof tiff};
+    memcpy(m.exif, "Exif\0\0", 6);
+    memset(m.exif + 6, 'x', sizeof tiff - 6);
+    img_meta_exif_unwrap(&m);
+    assert_null(m.exif);
+    assert_int_equal(m.exif_len, 0);
+}
+
 /* The walk over a TIFF structure: entries in order with their values; no
  * walk of what is not one. */
 static void test_meta__tiff_walk(void **state)
@@ -350,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_meta__exif_for_output),
         cmocka_unit_test(test_meta__xmp_orientation_reset),
         cmocka_unit_test(test_meta__exif_orientation),
+        cmocka_unit_test(test_meta__exif_unwrap),
         cmocka_unit_test(test_meta__tiff_walk),
     };
     return cmocka_run_group_tests_name("meta", tests, NULL, NULL);

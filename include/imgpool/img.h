@@ -78,9 +78,11 @@ struct img_meta {
 /* Frees the blobs and zeroes *m. NULL-safe. */
 void img_meta_free(struct img_meta *m);
 
-/* HEIF and AVIF files store EXIF behind a 4-byte big-endian offset to the
- * TIFF header: if m->exif has one (and not a TIFF header already), strip it;
- * drop an EXIF block that holds no TIFF header at all. For the decoders. */
+/* EXIF as a decoder found it, made the TIFF structure the rest of imgpool
+ * expects: HEIF and AVIF files store it behind a 4-byte big-endian offset to
+ * the TIFF header, and some WebP and HEIF writers left JPEG's "Exif\0\0"
+ * in front (meta_exif_app1_header); either is stripped. An EXIF block that
+ * holds no TIFF header at all is dropped. For the decoders. */
 void img_meta_exif_unwrap(struct img_meta *m);
 
 struct img_load_opts {

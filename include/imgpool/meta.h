@@ -71,6 +71,12 @@ int meta_exif_for_output(const unsigned char *exif, size_t len, int reset_orient
                          unsigned w, unsigned h, unsigned char **out, size_t *outlen,
                          char *err, size_t errlen);
 
+/* How many bytes of exif[0..len) come before its TIFF structure when a
+ * writer left JPEG's APP1 header "Exif\0\0" in front of it, where a WebP
+ * chunk or a HEIF item should hold the structure itself (Pillow's WebP
+ * writer did, and some older tools): 6, or 0 when there is no such header. */
+size_t meta_exif_app1_header(const unsigned char *exif, size_t len);
+
 /* The orientation 1..8 that the EXIF block exif[0..len) (TIFF structure)
  * records in its first directory; 1 if none, out of range or unreadable. */
 int meta_exif_orientation(const unsigned char *exif, size_t len);

@@ -40,6 +40,11 @@ cwebp -quiet -lossless "$in/src.png" -o "$T/plain.webp" || fail "cwebp failed"
 exiftool -b -EXIF "$in/photo.jpg" >"$T/exif.bin" && [ -s "$T/exif.bin" ] || fail "no EXIF block"
 webpmux -set exif "$T/exif.bin" "$T/plain.webp" -o "$in/photo.webp" >/dev/null 2>&1 ||
   fail "webpmux failed"
+# the same with JPEG's APP1 header "Exif\0\0" left in front of the EXIF, as
+# Pillow's WebP writer stored it
+{ printf 'Exif\000\000'; cat "$T/exif.bin"; } >"$T/exif-app1.bin"
+webpmux -set exif "$T/exif-app1.bin" "$T/plain.webp" -o "$in/app1.webp" >/dev/null 2>&1 ||
+  fail "webpmux failed (app1)"
 # HEIC and AVIF from a JPEG whose EXIF says 1 (so the encoders add no irot),
 # then the EXIF orientation in the file set to 6
 cp "$in/photo.jpg" "$T/one.jpg"
@@ -65,7 +70,8 @@ expect_exit 0 "$IMGPOOL" -q --format png --strip -o "$T/strip" "$in/photo.tif" "
 expect_exit 0 "$IMGPOOL" -q --format tiff -o "$T/tif" "$in/photo.jpg" "$in/photo.tif"
 expect_exit 0 "$IMGPOOL" -q --format tiff --strip -o "$T/tifstrip" "$in/photo.jpg"
 expect_exit 0 "$IMGPOOL" -q --format tiff --no-autorotate -o "$T/tifnorot" "$in/photo.jpg"
-expect_exit 0 "$IMGPOOL" -q --format webp -o "$T/webp" "$in/photo.webp" "$in/photo.jpg"
+expect_exit 0 "$IMGPOOL" -q --format webp -o "$T/webp" "$in/photo.webp" "$in/photo.jpg" \
+  "$in/app1.webp"
 
 # ---- pixels: turned by the TIFF tag and the WebP EXIF, not the HEIF EXIF ----
 "$py" - "$T" <<'PY' || fail "orientation applied wrongly"
@@ -75,7 +81,7 @@ t = sys.argv[1]
 src = Image.open(os.path.join(t, "in/src.png")).convert("RGB")
 turned = src.transpose(Image.Transpose.ROTATE_270)        # EXIF 6: 90 degrees clockwise
 def got(*p): return Image.open(os.path.join(t, *p)).convert("RGB")
-for name in ("photo.tif.png", "photo.webp.png"):
+for name in ("photo.tif.png", "photo.webp.png", "app1.png"):
     assert got("png", name).tobytes() == turned.tobytes(), name + ": not turned by its orientation"
     assert got("norot", name).tobytes() == src.tobytes(), name + ": --no-autorotate turned it"
 for name in ("photo.tif.png", "photo.webp.png"):
@@ -103,6 +109,8 @@ kept "$T/tif/photo.jpg.tiff" 1
 kept "$T/tif/photo.tif.tiff" 1
 kept "$T/tifnorot/photo.tiff" 6
 kept "$T/webp/photo.webp" 1
+kept "$T/png/app1.png" 1
+kept "$T/webp/app1.webp" 1
 kept "$T/webp/photo.jpg.webp" 1
 for f in "$T/png/exif6.heic.png" "$T/png/exif6.avif.png" "$T/norot/exif6.heic.png" \
          "$T/norot/exif6.avif.png"; do
