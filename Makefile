@@ -104,7 +104,7 @@ test: style unit integration test-asan
 
 # libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on
 # everything a hostile file reaches (decoders: JPEG, PNG, stb's, WebP, TIFF,
-# HEIC/AVIF; gray, resampler, PNG encoder),
+# HEIC/AVIF; gray, resampler, PNG encoder, TIFF encoder with EXIF),
 # seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
 # server sends (JSON record, names from titles, img URL, image check), seeded
 # with the fixture's records (tools/xkcd-records.jsonl). New inputs and
@@ -121,7 +121,7 @@ fuzz: all
 	  src/jpeg.c src/resample.c src/webp.c src/tiff.c src/heic.c src/avif.c \
 	  src/icc.c src/meta.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
-	  src/outfile.c src/clock.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	  src/outfile.c src/clock.c src/text.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	@cp samples/* build/fuzz/img-seeds/
 	@# WebP, TIFF and AVIF seeds: the samples written small by imgpool itself
 	@for f in webp tiff avif; do ./$(B)/imgpool -q --force --resize 48x48 --format $$f \

@@ -4,16 +4,20 @@
  * (libheif, libavif) with their metadata, metadata blocks of JPEG, PNG and
  * TIFF (the EXIF built from a TIFF's directories),
  * colour management (lcms2), EXIF rewriting, EXIF orientation, gray, the
- * resampler and the PNG encoder with metadata chunks. Built and run by `make fuzz` (clang,
+ * resampler, the PNG encoder with metadata chunks and the TIFF encoder, which
+ * copies an EXIF block's directories into its file. Built and run by `make fuzz` (clang,
  * ASan+UBSan). Seeds are real
  * images, so the whole input is the file; the last byte picks the options
  * (images ignore trailing bytes, so a seed still decodes). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "imgpool/img.h"
 #include "imgpool/meta.h"
 #include "imgpool/png.h"
+#include "imgpool/tiff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,6 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!png_encode(enc, im.px, im.w, im.h, im.ch, 1 + (int)(flags % 12), &meta, &len, err,
                     sizeof err))
         abort();
+    if (meta.exif) {    /* a hostile block may fail here, never crash */
+        int fd = memfd_create("fuzz_img", 0);
+        if (fd < 0)
+            abort();
+        tiff_encode(&im, &meta, fd, err, sizeof err);
+        close(fd);
+    }
     img_meta_free(&meta);
     img_free(&im);
     return 0;
