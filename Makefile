@@ -42,7 +42,7 @@ TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
 TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all asan deps test-deps run test style unit integration test-asan bench fuzz install deb clean
+.PHONY: all asan deps test-deps test-build run test style unit integration test-asan bench fuzz install deb clean
 all: deps $(B)/imgpool
 asan: $(A)/imgpool
 
@@ -99,6 +99,9 @@ integration: test-deps $(B)/imgpool $(TOOLS)
 test-asan: test-deps $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 	@sh tests/run-unit.sh $(A)
 	@sh tests/run-integration.sh $(A)
+# Everything `make test` runs, built: `make -j2 test-build` first compiles on
+# both cores what `make test` would build one file at a time (.ci/run does).
+test-build: test-deps $(B)/imgpool $(TESTS) $(TOOLS) $(A)/imgpool $(TESTS_ASAN) $(TOOLS_ASAN)
 test: style unit integration test-asan
 	@sh tests/summary.sh $(B) $(A)
 
