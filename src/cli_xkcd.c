@@ -649,7 +649,8 @@ static void cli_xkcd_rmdir(const char *dir)
 }
 
 /* One timed run with t->threads threads into a fresh temp folder; fills t,
- * taking over the run's request spans. -1 if it could not run. */
+ * taking over the run's request spans. -1 if it could not run, and then the
+ * folder is gone: the caller removes only the folders of runs it holds. */
 static int cli_xkcd_timed(struct cli_xkcd *x, struct cli_xkcd_timing *t, char *dir)
 {
     if (!mkdtemp(dir)) {
@@ -658,9 +659,10 @@ static int cli_xkcd_timed(struct cli_xkcd *x, struct cli_xkcd_timing *t, char *d
         return -1;
     }
     x->nspans = 0;
-    int rc = cli_xkcd_download(x, dir, t->threads, true);
-    if (rc != 0)
+    if (cli_xkcd_download(x, dir, t->threads, true) != 0) {
+        cli_xkcd_rmdir(dir);
         return -1;
+    }
     struct xkcd_progress p;
     xkcd_progress(x->run, &p);
     const struct xkcd_comic *c = xkcd_comics(x->run);

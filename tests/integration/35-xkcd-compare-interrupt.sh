@@ -17,6 +17,17 @@ done
 [ -z "$(ls -A "$T/tmp")" ] || fail "--compare left temp folders: $(ls -A "$T/tmp")"
 expect_exit 2 "$IMGPOOL" xkcd 100-105 --base-url "$URL" --compare --gray
 
+# a run that cannot start after its temp folder is made leaves no folder: glibc
+# sizes a thread's stack by the stack limit, and the kernel refuses to commit
+# 1 TiB, so the first download thread cannot start
+rc=0
+(ulimit -s 1073741824 && TMPDIR="$T/tmp" exec "$IMGPOOL" xkcd 100-101 --base-url "$URL" \
+  --compare) >"$T/out" 2>"$T/err" || rc=$?
+grep -q "cannot start a thread" "$T/err" ||
+  skip "a thread with a 1 TiB stack started here (overcommit?); cannot make --compare fail"
+[ "$rc" -eq 1 ] || { cat "$T/err"; fail "--compare that could not start exited $rc, expected 1"; }
+[ -z "$(ls -A "$T/tmp")" ] || fail "--compare that could not start left $(ls -A "$T/tmp")"
+
 # interrupt: slow server, one thread, so the run is surely mid-way
 start_server slow --latency 300
 setsid "$IMGPOOL" xkcd 1-3,100-109,1000-1010 --base-url "$URL" --out "$T/dl" --threads 1 \
