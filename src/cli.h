@@ -16,6 +16,10 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
 /* `imgpool [OPTIONS] DIR|FILE...` (src/cli_folder.c) */
 int cli_folder_main(int argc, char **argv);
+/* Its options only, as cli_folder_main reads them, for a caller that runs it
+ * later (the image-pool demo): 0 good, 1 after printing --help/--version,
+ * -1 after printing what is wrong. Inputs and outputs are not looked at. */
+int cli_folder_check(int argc, char **argv);
 /* `imgpool report merge REPORT.json... [-o OUT]` (src/cli_report.c) */
 int cli_report_main(int argc, char **argv);
 /* `imgpool xkcd RANGE [OPTIONS]` (src/cli_xkcd.c) */
@@ -74,6 +78,10 @@ extern const struct cli_xkcd_words cli_xkcd_words_en;
  * at a time (it catches SIGINT/SIGTERM and initialises libcurl). */
 int cli_xkcd_compare_main(int argc, char **argv, const struct cli_xkcd_words *w,
                           struct cli_xkcd_comparison *out);
+/* What cli_xkcd_compare_main finds wrong in argv before any request (the
+ * options, the RANGE's grammar), for a caller that prints something first:
+ * 0 good, 1 after printing --help, -1 after printing what is wrong. */
+int cli_xkcd_compare_check(int argc, char **argv);
 /* Prints a comparison that ran in w's words: the table, the speed-up (or
  * why there is none) and a timeline per run on stdout; a site that stopped
  * answering on stderr. */

@@ -586,17 +586,31 @@ static int cli_run_pool(struct cli_run *r, unsigned *procs_out)
     return end;
 }
 
+/* Defaults, the options, and what no single option can show: 0 to run, 1
+ * after --help/--version, -1 after a message (a usage error). */
+static int cli_folder_setup(struct cli_run *r, int argc, char **argv)
+{
+    cli_job_defaults(&r->jo);
+    r->out_dir = "imgpool-out";
+    cli_limits_defaults(&r->lim);
+    int prc = cli_parse(r, argc, argv);
+    if (prc != 0)
+        return prc;
+    return cli_limits_finish(&r->lim) != 0 ? -1 : 0;
+}
+
+int cli_folder_check(int argc, char **argv)
+{
+    struct cli_run r = {0};
+    return cli_folder_setup(&r, argc, argv);
+}
+
 int cli_folder_main(int argc, char **argv)
 {
     struct cli_run r = {0};
-    cli_job_defaults(&r.jo);
-    r.out_dir = "imgpool-out";
-    cli_limits_defaults(&r.lim);
-    int prc = cli_parse(&r, argc, argv);
+    int prc = cli_folder_setup(&r, argc, argv);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
-    if (cli_limits_finish(&r.lim) != 0)
-        return CLI_USAGE;
     r.tty = isatty(STDERR_FILENO);
     r.start_ns = clock_now_ns();
     stop_catch_signals();

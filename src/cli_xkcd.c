@@ -810,17 +810,13 @@ void cli_xkcd_comparison_free(struct cli_xkcd_comparison *c)
 
 /* ---- main ----------------------------------------------------------------- */
 
-/* Resolves the range, asking the site for the latest number if needed.
- * Returns 0, or an exit code: a bad range is a usage error (found before any
- * request), a site that cannot tell its latest comic a failure. */
+/* Resolves a range that says "latest", asking the site for its number
+ * (cli_xkcd_setup has checked the grammar). Returns 0, or an exit code: a
+ * site that cannot tell its latest comic is a failure. */
 static int cli_xkcd_range(struct cli_xkcd *x)
 {
     char err[512];
     long latest = 0;
-    if (xkcd_range_parse(x->range, XKCD_NUM_MAX, &x->nums, &x->n, err, sizeof err) != 0) {
-        fprintf(stderr, "imgpool: %s\n", err);
-        return CLI_USAGE;
-    }
     if (!xkcd_range_uses_latest(x->range))
         return 0;
     free(x->nums);
@@ -922,6 +918,32 @@ static int cli_xkcd_trace_close(struct cli_xkcd *x)
     return rc;
 }
 
+/* Defaults, the options, and what no single option can show, the range's
+ * grammar included (its numbers in x->nums, "latest" standing for
+ * XKCD_NUM_MAX): 0 to run, 1 after --help, -1 after a message (a usage
+ * error, found before any request). */
+static int cli_xkcd_setup(struct cli_xkcd *x, int argc, char **argv, bool compare)
+{
+    char err[512];
+    cli_job_defaults(&x->jo);
+    cli_limits_defaults(&x->lim);
+    x->out_dir = "xkcd";
+    x->threads = XKCD_DEFAULT_THREADS;
+    x->fo.retries = 3;
+    x->base_url = getenv(XKCD_BASE_URL_ENV) && getenv(XKCD_BASE_URL_ENV)[0]
+                  ? getenv(XKCD_BASE_URL_ENV) : XKCD_DEFAULT_BASE_URL;
+    int prc = cli_xkcd_parse(x, argc, argv, compare);
+    if (prc != 0)
+        return prc;
+    if (cli_limits_finish(&x->lim) != 0)
+        return -1;
+    if (xkcd_range_parse(x->range, XKCD_NUM_MAX, &x->nums, &x->n, err, sizeof err) != 0) {
+        fprintf(stderr, "imgpool: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Both entry points: `imgpool xkcd` (compare: --compare given or not) and
  * --compare for a caller that prints the result itself. */
 static int cli_xkcd_entry(int argc, char **argv, bool compare,
@@ -930,18 +952,11 @@ static int cli_xkcd_entry(int argc, char **argv, bool compare,
     struct cli_xkcd x = { .w = w, .cmp = cmp };
     char err[512];
     memset(cmp, 0, sizeof *cmp);
-    cli_job_defaults(&x.jo);
-    cli_limits_defaults(&x.lim);
-    x.out_dir = "xkcd";
-    x.threads = XKCD_DEFAULT_THREADS;
-    x.fo.retries = 3;
-    x.base_url = getenv(XKCD_BASE_URL_ENV) && getenv(XKCD_BASE_URL_ENV)[0]
-                 ? getenv(XKCD_BASE_URL_ENV) : XKCD_DEFAULT_BASE_URL;
-    int prc = cli_xkcd_parse(&x, argc, argv, compare);
-    if (prc != 0)
+    int prc = cli_xkcd_setup(&x, argc, argv, compare);
+    if (prc != 0) {
+        free(x.nums);
         return prc > 0 ? CLI_OK : CLI_USAGE;
-    if (cli_limits_finish(&x.lim) != 0)
-        return CLI_USAGE;
+    }
     x.tty = isatty(STDERR_FILENO);
     pthread_mutex_init(&x.lock, NULL);
     stop_catch_signals();
@@ -975,4 +990,12 @@ int cli_xkcd_compare_main(int argc, char **argv, const struct cli_xkcd_words *w,
                           struct cli_xkcd_comparison *out)
 {
     return cli_xkcd_entry(argc, argv, true, w, out);
+}
+
+int cli_xkcd_compare_check(int argc, char **argv)
+{
+    struct cli_xkcd x = { .w = &cli_xkcd_words_en };
+    int rc = cli_xkcd_setup(&x, argc, argv, true);
+    free(x.nums);
+    return rc;
 }

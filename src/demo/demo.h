@@ -24,6 +24,7 @@
 int demo_main(int argc, char **argv);
 
 #define DEMO_MAX_PARAMS 6
+#define DEMO_MAX_PASS 64   /* DEMO_PASS: arguments after `--` at most */
 #define DEMO_MAX_ROWS 128
 
 struct demo_text {
@@ -31,12 +32,16 @@ struct demo_text {
 };
 
 /* An option `--name N` with the slide's value as default, or, if `text` is
- * set, `--name TEXT` with *text as its default (NULL: none). */
+ * set, `--name TEXT` with *text as its default (NULL: none). The driver
+ * checks all of them, and the relations declared here, before the demo
+ * prints anything: a bad value is a usage error, never the run's. */
 struct demo_param {
     const char *name;
     long long def, min, max;
     struct demo_text help;
     const char *const *text;
+    const char *floor;   /* NULL, or the option this one may not be below */
+    int above;           /* ... nor equal to: range(from, to) is never empty */
 };
 
 enum demo_flag {
@@ -60,7 +65,14 @@ struct demo {
     const char *uses;           /* a demo whose core --show-code prints too */
     const char *python;         /* the slide's exercise in Python, for --python:
                                    reconstructed, not the slides' own code */
-    /* Runs the demo; returns 0, or 1 after printing what went wrong. */
+    /* Checks what the demo hands on to another parser (xkcd's range, the
+     * folder job's options), with that parser, before the demo prints
+     * anything: 0 to run, 1 if it answered instead (the job's --help), -1
+     * after the parser said what is wrong (the driver adds the hint).
+     * Optional. */
+    int (*check)(const struct demo_ctx *ctx);
+    /* Runs the demo; returns 0, or 1 after printing what went wrong. Its
+     * arguments are valid: the driver checked them. */
     int (*run)(struct demo_ctx *ctx);
 };
 

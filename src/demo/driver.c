@@ -1,9 +1,14 @@
 /* driver.c — `imgpool demo ...`: lists demos, parses the options every demo
  * shares plus its own numeric ones, prints the explanation, runs the demo,
- * then draws the timeline / writes the trace and says what to observe. */
+ * then draws the timeline / writes the trace and says what to observe.
+ *
+ * Every usage error is found here, before the explanation: the options, the
+ * relations between them the demo declares, and what the demo hands on to
+ * another parser (its check). A demo's run never sees a bad argument. */
 #include "demo.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,17 +111,41 @@ static void demo_help(const struct demo_ctx *ctx)
     }
 }
 
-/* Parses a number for --name; 0 or -1 (printed). */
-static int demo_number(const char *opt, const char *s, long long min, long long max,
-                       long long *out)
+/* A usage error, on stderr in the chosen language: the demo (if known), what
+ * is wrong, and where to look. Printed before anything else. Returns 2. */
+__attribute__((format(printf, 2, 4)))
+static int demo_usage_error(const struct demo_ctx *ctx, const char *en, const char *de, ...)
+{
+    const char *name = ctx->demo ? ctx->demo->name : NULL;
+    va_list ap;
+    va_start(ap, de);
+    fprintf(stderr, "imgpool demo%s%s: ", name ? " " : "", name ? name : "");
+    vfprintf(stderr, demo_tr(ctx, en, de), ap);
+    va_end(ap);
+    fprintf(stderr, " (%s imgpool demo %s%s--help)\n", demo_tr(ctx, "see", "siehe"),
+            name ? name : "", name ? " " : "");
+    return 2;
+}
+
+/* --name given last, without its value. Returns 2. */
+static int demo_no_value(const struct demo_ctx *ctx, const char *name)
+{
+    return demo_usage_error(ctx, "--%s needs a value", "--%s braucht einen Wert", name);
+}
+
+/* Parses a number for --name; 0 or 2 (a usage error, printed). */
+static int demo_number(const struct demo_ctx *ctx, const char *opt, const char *s,
+                       long long min, long long max, long long *out)
 {
     char *end;
+    if (!s)
+        return demo_no_value(ctx, opt);
     errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || errno || end == s || *end || v < min || v > max) {
-        fprintf(stderr, "imgpool demo: --%s needs a number from %lld to %lld\n", opt, min, max);
-        return -1;
-    }
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return demo_usage_error(ctx, "--%s needs a number from %lld to %lld, not '%s'",
+                                "--%s braucht eine Zahl von %lld bis %lld, nicht '%s'",
+                                opt, min, max, s);
     *out = v;
     return 0;
 }
@@ -144,14 +173,56 @@ static int demo_flag(const char *a, const char *name)
     return strncmp(a, "--", 2) == 0 && strcmp(a + 2, name) == 0;
 }
 
-static int demo_lang(const char *s, int *de)
+/* --lang: 0, or 2 (a usage error, printed). */
+static int demo_lang(struct demo_ctx *ctx, const char *s)
 {
-    if (!s || (strcmp(s, "de") != 0 && strcmp(s, "en") != 0)) {
-        fprintf(stderr, "imgpool demo: --lang takes de or en\n");
-        return -1;
-    }
-    *de = strcmp(s, "de") == 0;
+    if (!s)
+        return demo_no_value(ctx, "lang");
+    if (strcmp(s, "de") != 0 && strcmp(s, "en") != 0)
+        return demo_usage_error(ctx, "--lang takes de or en, not '%s'",
+                                "--lang nimmt de oder en, nicht '%s'", s);
+    ctx->de = strcmp(s, "de") == 0;
     return 0;
+}
+
+/* The relations between options the demo declares (demo_param.floor). 0,
+ * or 2 (a usage error, printed). */
+static int demo_relations(const struct demo_ctx *ctx)
+{
+    const struct demo_param *p = ctx->demo->params;
+    for (int k = 0; p[k].name; k++)
+        for (int f = 0; p[k].floor && p[f].name; f++) {
+            if (strcmp(p[f].name, p[k].floor) != 0
+                || ctx->val[k] >= ctx->val[f] + (p[k].above ? 1 : 0))
+                continue;
+            if (p[k].above)
+                return demo_usage_error(ctx, "--%s %lld must be above --%s %lld",
+                                        "--%s %lld muss über --%s %lld liegen",
+                                        p[k].name, ctx->val[k], p[f].name, ctx->val[f]);
+            return demo_usage_error(ctx, "--%s %lld must not be below --%s %lld",
+                                    "--%s %lld darf nicht unter --%s %lld liegen",
+                                    p[k].name, ctx->val[k], p[f].name, ctx->val[f]);
+        }
+    return 0;
+}
+
+/* After the options: what no single option can show. 0 to run, 1 if the
+ * demo's check answered (a job's --help), 2 for a usage error (printed). */
+static int demo_check(const struct demo_ctx *ctx)
+{
+    const struct demo *d = ctx->demo;
+    if (ctx->nrest > DEMO_MAX_PASS)
+        return demo_usage_error(ctx, "at most %d arguments after --, not %d",
+                                "höchstens %d Argumente nach --, nicht %d", DEMO_MAX_PASS,
+                                ctx->nrest);
+    int rc = demo_relations(ctx);
+    if (rc != 0 || !d->check)
+        return rc;
+    rc = d->check(ctx);
+    if (rc < 0)   /* the parser it hands on to has said what is wrong */
+        return demo_usage_error(ctx, "the arguments are not valid",
+                                "die Argumente sind ungültig");
+    return rc;
 }
 
 /* Parses argv[2..]: 0, or 2 for a usage error (printed). */
@@ -166,13 +237,11 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
             if (demo_match(argc, argv, &i, d->params[k].name, &val))
                 break;
         if (d->params[k].name && d->params[k].text) {
-            if (!val || !*val) {
-                fprintf(stderr, "imgpool demo: --%s needs a value\n", d->params[k].name);
-                return 2;
-            }
+            if (!val || !*val)
+                return demo_no_value(ctx, d->params[k].name);
             ctx->str[k] = val;
         } else if (d->params[k].name) {
-            if (demo_number(d->params[k].name, val, d->params[k].min, d->params[k].max,
+            if (demo_number(ctx, d->params[k].name, val, d->params[k].min, d->params[k].max,
                             &ctx->val[k]) != 0)
                 return 2;
         } else if ((d->flags & DEMO_PASS) && strcmp(a, "--") == 0) {
@@ -190,7 +259,7 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
         } else if ((d->flags & DEMO_STEP) && demo_flag(a, "step")) {
             atomic_store(&ctx->step, 1);
         } else if (demo_match(argc, argv, &i, "lang", &val)) {
-            if (demo_lang(val, &ctx->de) != 0)
+            if (demo_lang(ctx, val) != 0)
                 return 2;
         } else if ((d->flags & DEMO_OFFLINE) && demo_flag(a, "offline")) {
             ctx->offline = 1;
@@ -201,19 +270,18 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
         } else if ((d->flags & DEMO_OWN_TIMELINE) && demo_flag(a, "timeline")) {
             ctx->timeline = 1;
         } else if ((d->flags & DEMO_TIMELINE) && demo_match(argc, argv, &i, "trace", &val)) {
-            if (!val || !*val) {
-                fprintf(stderr, "imgpool demo: --trace needs a file name\n");
-                return 2;
-            }
+            if (!val || !*val)
+                return demo_no_value(ctx, "trace");
             o->trace = val;
         } else if ((d->flags & DEMO_TIMELINE) && demo_match(argc, argv, &i, "width", &val)) {
-            if (demo_number("width", val, 10, 1000, &w) != 0)
+            if (demo_number(ctx, "width", val, 10, 1000, &w) != 0)
                 return 2;
             o->width = (unsigned)w;
+        } else if (a[0] == '-') {
+            return demo_usage_error(ctx, "unknown option '%s'", "unbekannte Option '%s'", a);
         } else {
-            fprintf(stderr, "imgpool demo %s: unknown option '%s' (see imgpool demo %s --help)\n",
-                    d->name, a, d->name);
-            return 2;
+            return demo_usage_error(ctx, "unexpected argument '%s'",
+                                    "unerwartetes Argument '%s'", a);
         }
     }
     return 0;
@@ -292,11 +360,12 @@ static int demo_tour(int argc, char **argv, struct demo_ctx *ctx)
 {
     for (int i = 2; i < argc; i++) {
         const char *val;
-        if (!demo_match(argc, argv, &i, "lang", &val) || demo_lang(val, &ctx->de) != 0) {
-            if (strncmp(argv[i], "--lang", 6) != 0)
-                fprintf(stderr, "imgpool demo tour: unknown option '%s'\n", argv[i]);
+        if (!demo_match(argc, argv, &i, "lang", &val)) {
+            fprintf(stderr, "imgpool demo tour: unknown option '%s'\n", argv[i]);
             return 2;
         }
+        if (demo_lang(ctx, val) != 0)
+            return 2;
     }
     int interactive = isatty(STDIN_FILENO), worst = 0;
     for (unsigned i = 0; i < demo_count; i++) {
@@ -337,7 +406,7 @@ int demo_main(int argc, char **argv)
     if (name[0] == '-' || strcmp(name, "list") == 0 || strcmp(name, "help") == 0) {
         for (int i = 1; i < argc; i++) {   /* `demo --help --lang de`, `demo list --lang de` */
             const char *val;
-            if (demo_match(argc, argv, &i, "lang", &val) && demo_lang(val, &ctx.de) != 0)
+            if (demo_match(argc, argv, &i, "lang", &val) && demo_lang(&ctx, val) != 0)
                 return 2;
         }
     }
@@ -373,5 +442,8 @@ int demo_main(int argc, char **argv)
         return demo_python(&ctx);
     if (o.show_code)
         return demo_show_code(ctx.demo);
+    rc = demo_check(&ctx);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
     return demo_run(&ctx, &o);
 }

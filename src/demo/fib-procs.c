@@ -26,11 +26,6 @@ static void demo_fib_procs_print_fib(struct demo_ctx *ctx, unsigned row, unsigne
 static int demo_fib_procs_run(struct demo_ctx *ctx)
 {
     unsigned from = (unsigned)ctx->val[P_FROM], to = (unsigned)ctx->val[P_TO];
-    if (to < from) {
-        demo_complain(ctx, "--to must not be below --from\n",
-                      "--to darf nicht unter --from liegen\n");
-        return 1;
-    }
     unsigned count = to - from + 1;
     pid_t *pid = calloc(count, sizeof *pid);
     if (!pid)
@@ -97,7 +92,7 @@ const struct demo demo_fib_procs = {
         { "from", 30, 0, 45, { "first n",
           "erstes n" } },
         { "to", 39, 0, 45, { "last n",
-          "letztes n" } },
+          "letztes n" }, .floor = "from" },
     },
     .flags = DEMO_TIMELINE,
     .run = demo_fib_procs_run,

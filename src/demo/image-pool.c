@@ -16,7 +16,8 @@ enum { P_DIR, P_OUT, P_PROCS };
 
 static const char *const demo_image_pool_none = NULL;
 
-#define IMAGE_POOL_MAX_ARGS 64
+/* The job's command line: the fixed arguments, then the user's after --. */
+#define IMAGE_POOL_ARGV (DEMO_MAX_PASS + 10)
 
 /* The images: --dir, else the project's samples (the source tree's, or the
  * installed PREFIX/share/imgpool/samples), else ./samples. */
@@ -36,24 +37,36 @@ static int demo_image_pool_rm(const char *path, const struct stat *st, int flag,
 }
 
 /* demo:core */
-/* `imgpool DIR --procs N --out OUT --force [-q] [ARGS...]`: the folder job
- * itself (src/cli_folder.c), timed. Its exit code; wall and CPU time. */
-static int demo_image_pool_job(struct demo_ctx *ctx, const char *dir, const char *out,
-                               long long procs, int quiet, int64_t *wall_ns, int64_t *cpu_ns)
+/* `imgpool DIR --procs N --out OUT --force [-q] [ARGS...]` in argv (room
+ * for IMAGE_POOL_ARGV, NULL-terminated; the driver allows DEMO_MAX_PASS
+ * ARGS); returns argc. nprocs: room for the number. */
+static int demo_image_pool_argv(const struct demo_ctx *ctx, const char *dir, const char *out,
+                                long long procs, int quiet, char *nprocs, size_t len,
+                                char **argv)
 {
-    char nprocs[24];
-    snprintf(nprocs, sizeof nprocs, "%lld", procs);
-    char *argv[IMAGE_POOL_MAX_ARGS + 10] = {
-        "imgpool", (char *)dir, "--procs", nprocs, "--out", (char *)out, "--force",
-    };
-    int argc = 7;
+    snprintf(nprocs, len, "%lld", procs);
+    int argc = 0;
+    const char *fixed[] = { "imgpool", dir, "--procs", nprocs, "--out", out, "--force" };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        argv[argc++] = (char *)fixed[i];
     if (quiet)
         argv[argc++] = "-q";
     else if (ctx->timeline)
         argv[argc++] = "--timeline";   /* the job draws its workers itself */
-    for (int i = 0; i < ctx->nrest && i < IMAGE_POOL_MAX_ARGS; i++)
+    for (int i = 0; i < ctx->nrest; i++)
         argv[argc++] = ctx->rest[i];
+    argv[argc] = NULL;
     optind = 0;                  /* a fresh getopt scan for the job's parser */
+    return argc;
+}
+
+/* The folder job itself (src/cli_folder.c) on dir into out, timed. Its exit
+ * code; wall and CPU time. */
+static int demo_image_pool_job(struct demo_ctx *ctx, const char *dir, const char *out,
+                               long long procs, int quiet, int64_t *wall_ns, int64_t *cpu_ns)
+{
+    char nprocs[24], *argv[IMAGE_POOL_ARGV];
+    int argc = demo_image_pool_argv(ctx, dir, out, procs, quiet, nprocs, sizeof nprocs, argv);
     struct demo_clock clock;
     demo_clock_start(&clock);
     fflush(stdout);
@@ -70,11 +83,6 @@ static int demo_image_pool_run(struct demo_ctx *ctx)
     snprintf(tmp, sizeof tmp, "%s/imgpool-demo-XXXXXX", tmpdir);
     const char *dir = demo_image_pool_dir(ctx, samples, sizeof samples);
     const char *out = ctx->str[P_OUT];
-    if (ctx->nrest > IMAGE_POOL_MAX_ARGS) {
-        demo_complain(ctx, "at most %d arguments after --\n", "höchstens %d Argumente nach --\n",
-                      IMAGE_POOL_MAX_ARGS);
-        return 1;
-    }
     if (!out && !(out = mkdtemp(tmp))) {
         perror("imgpool demo: mkdtemp");
         return 1;
@@ -106,6 +114,17 @@ static int demo_image_pool_run(struct demo_ctx *ctx)
     return rc == 0 ? 0 : 1;
 }
 /* demo:end */
+
+/* The job's parser, on the job's arguments, before the demo prints anything
+ * (the output folder is not made yet: any name does for the parser). */
+static int demo_image_pool_check(const struct demo_ctx *ctx)
+{
+    char samples[PATH_MAX], nprocs[24], *argv[IMAGE_POOL_ARGV];
+    const char *out = ctx->str[P_OUT] ? ctx->str[P_OUT] : "imgpool-demo-out";
+    int argc = demo_image_pool_argv(ctx, demo_image_pool_dir(ctx, samples, sizeof samples),
+                                    out, ctx->val[P_PROCS], 0, nprocs, sizeof nprocs, argv);
+    return cli_folder_check(argc, argv);
+}
 
 const struct demo demo_image_pool = {
     .name = "image-pool",
@@ -149,5 +168,6 @@ const struct demo demo_image_pool = {
           "Prozesse im zweiten Lauf" } },
     },
     .flags = DEMO_PASS | DEMO_OWN_TIMELINE,
+    .check = demo_image_pool_check,
     .run = demo_image_pool_run,
 };

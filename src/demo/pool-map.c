@@ -105,11 +105,6 @@ static void demo_pool_map_timeline(struct demo_ctx *ctx, const struct pool_recor
 static int demo_pool_map_run(struct demo_ctx *ctx)
 {
     struct demo_pool_map_ctx pc = { (unsigned long)ctx->val[P_FROM] };
-    if (ctx->val[P_TO] <= ctx->val[P_FROM]) {
-        demo_complain(ctx, "--to must be above --from (range(from, to))\n",
-                      "--to muss über --from liegen (range(from, to))\n");
-        return 1;
-    }
     uint64_t n = (uint64_t)(ctx->val[P_TO] - ctx->val[P_FROM]);
     unsigned procs = (unsigned)ctx->val[P_PROCS];
     struct pool_record *one = calloc(n, sizeof *one), *many = calloc(n, sizeof *many);
@@ -187,7 +182,7 @@ const struct demo demo_pool_map = {
         { "from", 1000, 0, 9000, { "first n (range start)",
           "erstes n (Anfang des Bereichs)" } },
         { "to", 1100, 1, 9001, { "range end (exclusive)",
-          "Ende des Bereichs (ausschließlich)" } },
+          "Ende des Bereichs (ausschließlich)" }, .floor = "from", .above = 1 },
         { "procs", 4, 1, 64, { "processes of the second run",
           "Prozesse im zweiten Lauf" } },
     },

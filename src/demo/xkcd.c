@@ -126,18 +126,34 @@ static const struct cli_xkcd_words demo_xkcd_words_de = {
 };
 
 /* demo:core */
+/* `xkcd RANGE --threads N [--base-url URL]` in argv (room for 7, NULL-
+ * terminated); returns argc. threads: room for the number. */
+static int demo_xkcd_argv(const struct demo_ctx *ctx, const char *url, char *threads,
+                          size_t len, char **argv)
+{
+    snprintf(threads, len, "%lld", ctx->val[P_THREADS]);
+    int argc = 0;
+    argv[argc++] = "xkcd";
+    argv[argc++] = (char *)ctx->str[P_RANGE];
+    argv[argc++] = "--threads";
+    argv[argc++] = threads;
+    if (url) {
+        argv[argc++] = "--base-url";
+        argv[argc++] = (char *)url;
+    }
+    argv[argc] = NULL;
+    optind = 0;   /* a fresh getopt scan for the xkcd parser */
+    return argc;
+}
+
 /* The lecture exercise is the downloader's own --compare: the same range
  * once with one thread, once with many, same per-comic code. */
 static int demo_xkcd_compare(struct demo_ctx *ctx, const char *url)
 {
-    char threads[24];
-    snprintf(threads, sizeof threads, "%lld", ctx->val[P_THREADS]);
-    char *argv[] = { "xkcd", (char *)ctx->str[P_RANGE], "--threads", threads,
-                     url ? "--base-url" : NULL, (char *)url, NULL };
-    int argc = url ? 6 : 4;
+    char threads[24], *argv[7];
+    int argc = demo_xkcd_argv(ctx, url, threads, sizeof threads, argv);
     const struct cli_xkcd_words *w = ctx->de ? &demo_xkcd_words_de : &cli_xkcd_words_en;
     struct cli_xkcd_comparison c;
-    optind = 0;   /* a fresh getopt scan for the xkcd parser */
     fflush(stdout);
     int rc = cli_xkcd_compare_main(argc, argv, w, &c);
     cli_xkcd_comparison_print(&c, w);
@@ -172,6 +188,16 @@ static int demo_xkcd_run(struct demo_ctx *ctx)
     return rc == 0 ? 0 : 1;
 }
 /* demo:end */
+
+/* The downloader's parser, on the range and URL, before the demo prints
+ * anything (--offline: the local server's URL, good by construction). */
+static int demo_xkcd_check(const struct demo_ctx *ctx)
+{
+    char threads[24], *argv[7];
+    int argc = demo_xkcd_argv(ctx, ctx->offline ? NULL : ctx->str[P_BASE_URL], threads,
+                              sizeof threads, argv);
+    return cli_xkcd_compare_check(argc, argv);
+}
 
 const struct demo demo_xkcd = {
     .name = "xkcd",
@@ -218,5 +244,6 @@ const struct demo demo_xkcd = {
           &demo_xkcd_no_url },
     },
     .flags = DEMO_OFFLINE | DEMO_OWN_TIMELINE,   /* --compare draws its runs always */
+    .check = demo_xkcd_check,
     .run = demo_xkcd_run,
 };

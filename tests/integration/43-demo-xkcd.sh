@@ -40,8 +40,9 @@ fi
 expect_exit 1 env IMGPOOL_XKCD_SERVER=/nonexistent "$IMGPOOL" demo xkcd --offline --lang de
 grep -qx "imgpool demo: tools/xkcd-server.py nicht gefunden (IMGPOOL_XKCD_SERVER setzen)" "$T/err" \
   || { cat "$T/err"; fail "de: the missing server script, not in German"; }
-expect_exit 1 "$IMGPOOL" demo pool-map --from 30 --to 20 --lang de
-grep -qx "imgpool demo: --to muss über --from liegen (range(from, to))" "$T/err" \
+expect_exit 2 "$IMGPOOL" demo pool-map --from 30 --to 20 --lang de
+says="imgpool demo pool-map: --to 20 muss über --from 30 liegen"
+grep -qx "$says (siehe imgpool demo pool-map --help)" "$T/err" \
   || { cat "$T/err"; fail "de: a bad range, not in German"; }
 # on a terminal, the progress line while the comics download is German too
 python3 - "$IMGPOOL" >"$T/tty" <<'PY' || fail "demo xkcd on a terminal"
