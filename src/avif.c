@@ -2,6 +2,7 @@
  * why not libheif, which reads the boxes for img_probe. */
 #include "imgpool/avif.h"
 
+#include "imgpool/icc.h"
 #include "imgpool/meta.h"
 
 #include <stdio.h>
@@ -91,9 +92,12 @@ static int avif_copy_blob(const avifRWData *b, unsigned char **out, size_t *outl
 
 static int avif_read_meta(const avifImage *im, struct img_meta *m, char *err, size_t errlen)
 {
+    char why[128];          /* colour left as decoded is not an error */
     if (avif_copy_blob(&im->icc, &m->icc, &m->icc_len) != 0 ||
         avif_copy_blob(&im->exif, &m->exif, &m->exif_len) != 0 ||
-        avif_copy_blob(&im->xmp, &m->xmp, &m->xmp_len) != 0) {
+        avif_copy_blob(&im->xmp, &m->xmp, &m->xmp_len) != 0 ||
+        (!m->icc && icc_from_cicp(im->colorPrimaries, im->transferCharacteristics, &m->icc,
+                                  &m->icc_len, why, sizeof why) < 0)) {
         snprintf(err, errlen, "AVIF: out of memory reading metadata");
         return -1;
     }

@@ -13,6 +13,7 @@
  */
 #include "imgpool/heic.h"
 
+#include "imgpool/icc.h"
 #include "imgpool/meta.h"
 
 #include <pthread.h>
@@ -193,6 +194,15 @@ static int heic_read_meta(const struct heif_image_handle *h, struct img_meta *m,
         } else if (n) {
             goto oom;
         }
+    }
+    struct heif_color_profile_nclx *nclx = NULL;
+    if (!m->icc && heif_image_handle_get_nclx_color_profile(h, &nclx).code == heif_error_Ok) {
+        char why[128];      /* colour left as decoded is not an error */
+        int rc = icc_from_cicp(nclx->color_primaries, nclx->transfer_characteristics, &m->icc,
+                               &m->icc_len, why, sizeof why);
+        heif_nclx_color_profile_free(nclx);
+        if (rc < 0)
+            goto oom;
     }
     if (heic_block(h, "Exif", NULL, &m->exif, &m->exif_len) != 0 ||
         heic_block(h, "mime", "application/rdf+xml", &m->xmp, &m->xmp_len) != 0)

@@ -15,6 +15,10 @@
  * the same camera pays only the conversion.
  *
  * Rows are converted one call each: cmsDoTransform counts pixels in 32 bits.
+ *
+ * HEIF and AVIF may give colour as H.273 code points (nclx) instead of a
+ * profile; icc_from_cicp turns those into a profile, so everything after the
+ * decoder sees one kind of colour description.
  */
 #include "imgpool/icc.h"
 
@@ -255,4 +259,94 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
         im->ch = och;
     }
     return 0;
+}
+
+/* H.273's colour primaries as CIE xy chromaticities: red, green, blue, white. */
+struct icc_primaries {
+    unsigned code;
+    double x[4], y[4];
+};
+static const struct icc_primaries icc_primaries[] = {
+    {1, {0.640, 0.300, 0.150, 0.3127}, {0.330, 0.600, 0.060, 0.3290}},    /* BT.709 */
+    {5, {0.640, 0.290, 0.150, 0.3127}, {0.330, 0.600, 0.060, 0.3290}},    /* BT.601 625 */
+    {6, {0.630, 0.310, 0.155, 0.3127}, {0.340, 0.595, 0.070, 0.3290}},    /* BT.601 525 */
+    {7, {0.630, 0.310, 0.155, 0.3127}, {0.340, 0.595, 0.070, 0.3290}},    /* SMPTE 240M */
+    {9, {0.708, 0.170, 0.131, 0.3127}, {0.292, 0.797, 0.046, 0.3290}},    /* BT.2020 */
+    {11, {0.680, 0.265, 0.150, 0.314}, {0.320, 0.690, 0.060, 0.351}},     /* DCI-P3 */
+    {12, {0.680, 0.265, 0.150, 0.3127}, {0.320, 0.690, 0.060, 0.3290}},   /* Display P3 */
+};
+
+/* The tone curve for an H.273 transfer code, or NULL (code not handled). */
+static cmsToneCurve *icc_cicp_curve(cmsContext ctx, unsigned transfer)
+{
+    /* IEC 61966-2-1 as lcms2's parametric type 4: Y = (aX + b)^g above d, cX below */
+    static const double srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
+    switch (transfer) {
+    case 1: case 2: case 6: case 13: case 14: case 15:
+        return cmsBuildParametricToneCurve(ctx, 4, srgb);
+    case 4: return cmsBuildGamma(ctx, 2.2);
+    case 5: return cmsBuildGamma(ctx, 2.8);
+    case 8: return cmsBuildGamma(ctx, 1.0);
+    default: return NULL;
+    }
+}
+
+/* The profile for primaries p and a transfer curve, serialised; NULL when out
+ * of memory. Its description names the code points it stands for. */
+static unsigned char *icc_cicp_profile(cmsContext ctx, const struct icc_primaries *p,
+                                       unsigned transfer, cmsToneCurve *curve, size_t *len)
+{
+    cmsCIExyY white = {p->x[3], p->y[3], 1.0};
+    cmsCIExyYTRIPLE rgb = {{p->x[0], p->y[0], 1.0}, {p->x[1], p->y[1], 1.0},
+                           {p->x[2], p->y[2], 1.0}};
+    cmsToneCurve *curves[3] = {curve, curve, curve};
+    cmsHPROFILE h = cmsCreateRGBProfileTHR(ctx, &white, &rgb, curves);
+    cmsMLU *desc = cmsMLUalloc(ctx, 1);
+    char name[64];
+    snprintf(name, sizeof name, "imgpool: H.273 primaries %u, transfer %u", p->code, transfer);
+    unsigned char *out = NULL;
+    cmsUInt32Number n = 0;
+    if (h && desc && cmsMLUsetASCII(desc, "en", "US", name) &&
+        cmsWriteTag(h, cmsSigProfileDescriptionTag, desc) && cmsSaveProfileToMem(h, NULL, &n) &&
+        n && (out = malloc(n)) != NULL && !cmsSaveProfileToMem(h, out, &n)) {
+        free(out);
+        out = NULL;
+    }
+    if (desc)
+        cmsMLUfree(desc);
+    if (h)
+        cmsCloseProfile(h);
+    *len = n;
+    return out;
+}
+
+int icc_from_cicp(unsigned primaries, unsigned transfer, unsigned char **out, size_t *len,
+                  char *err, size_t errlen)
+{
+    int srgb_curve = transfer == 1 || transfer == 2 || transfer == 6 || transfer == 13 ||
+                     transfer == 14 || transfer == 15;
+    *out = NULL;
+    if ((primaries == 1 || primaries == 2) && srgb_curve)
+        return 1;
+    const struct icc_primaries *p = NULL;
+    for (size_t i = 0; i < sizeof icc_primaries / sizeof icc_primaries[0]; i++)
+        if (icc_primaries[i].code == (primaries == 2 ? 1 : primaries))
+            p = &icc_primaries[i];
+    cmsContext ctx = p ? cmsCreateContext(NULL, NULL) : NULL;
+    cmsToneCurve *curve = ctx ? icc_cicp_curve(ctx, transfer) : NULL;
+    *out = curve ? icc_cicp_profile(ctx, p, transfer, curve, len) : NULL;
+    if (curve)
+        cmsFreeToneCurve(curve);
+    if (ctx)
+        cmsDeleteContext(ctx);
+    if (*out)
+        return 0;
+    if (!p || (ctx && !curve)) {
+        snprintf(err, errlen, "colour primaries %u with transfer %u%s are left as decoded",
+                 primaries, transfer, transfer == 16 || transfer == 18 ? " (HDR)" : "");
+        return 2;
+    }
+    snprintf(err, errlen, "out of memory building a profile for colour primaries %u",
+             primaries);
+    return -1;
 }

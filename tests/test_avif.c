@@ -11,6 +11,7 @@
 #include "test_util.h"
 #include "imgpool/avif.h"
 #include "imgpool/heic.h"
+#include "imgpool/icc.h"
 #include "imgpool/img.h"
 
 static void test_avif__decode_like_libheif(void **state)
@@ -83,6 +84,47 @@ static void test_avif__rounding(void **state)
     assert_int_equal(out[2], 255);    /* above the range: clamped */
 }
 
+/* buf's nclx colour (the colr box heic_encode_avif writes) set to the given
+ * H.273 primaries and transfer, as a file labelled so would have them. */
+static void test_set_cicp(unsigned char *buf, size_t len, unsigned prim, unsigned transfer)
+{
+    unsigned char *b = memmem(buf, len, "colrnclx", 8);
+    assert_non_null(b);
+    b[8] = 0, b[9] = (unsigned char)prim;
+    b[10] = 0, b[11] = (unsigned char)transfer;
+}
+
+/* Colour given as nclx code points reaches the caller as a profile, from
+ * both decoders (libavif's and libheif's, which HEIC takes): Display P3 and
+ * BT.2020 do, so their pixels are converted to sRGB like a profile's;
+ * "unspecified" and sRGB need none; an HDR curve gets none (left as decoded). */
+static void test_avif__nclx_colour(void **state)
+{
+    (void)state;
+    static const struct { unsigned prim, transfer; int profile; } cases[] = {
+        {12, 13, 1}, {9, 1, 1}, {2, 2, 0}, {1, 13, 0}, {9, 16, 0}};
+    static const test_decode_fn decoders[] = {avif_decode, heic_decode};
+    struct img src = test_gradient(16, 8, 3);
+    size_t len;
+    unsigned char *buf = test_avif_bytes(&src, 90, NULL, &len);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        test_set_cicp(buf, len, cases[k].prim, cases[k].transfer);
+        for (size_t d = 0; d < 2; d++) {
+            struct img_meta m = {0};
+            struct img im = test_decoded(decoders[d], buf, len, &m);
+            if (!cases[k].profile != !m.icc)
+                fail_msg("decoder %zu, primaries %u, transfer %u: %s profile", d,
+                         cases[k].prim, cases[k].transfer, m.icc ? "a" : "no");
+            if (m.icc)
+                assert_int_equal(icc_space_of(m.icc, m.icc_len), ICC_SPACE_RGB);
+            img_meta_free(&m);
+            img_free(&im);
+        }
+    }
+    free(buf);
+    img_free(&src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +132,7 @@ int main(void)
         cmocka_unit_test(test_avif__metadata),
         cmocka_unit_test(test_avif__hostile_and_silent),
         cmocka_unit_test(test_avif__rounding),
+        cmocka_unit_test(test_avif__nclx_colour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

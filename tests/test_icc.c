@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <lcms2.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,84 @@ static void test_icc__space_of_reads_the_header(void **state)
     assert_true(icc_version()[0] == '2');
 }
 
+/* sRGB's curve, both ways, for the expected values below. */
+static double test_srgb_linear(double v)
+{
+    v /= 255;
+    return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+}
+
+static double test_srgb_encoded(double v)
+{
+    v = v < 0 ? 0 : v > 1 ? 1 : v;
+    return 255 * (v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055);
+}
+
+/* Colour signalled by code points becomes a profile that converts like the
+ * standards say: each pixel against the published matrices from Display P3
+ * and BT.2020 to sRGB (linear light, same D65 white), within a level;
+ * linear transfer as sRGB's curve would encode it; sRGB and "unspecified"
+ * need no profile; HDR curves and unknown primaries are refused. */
+static void test_icc__from_cicp(void **state)
+{
+    (void)state;
+    static const struct { unsigned prim; double m[3][3]; } cases[] = {
+        {12, {{1.2249401, -0.2249404, 0}, {-0.0420569, 1.0420571, 0},
+              {-0.0196376, -0.0786361, 1.0982735}}},
+        {9, {{1.6604910, -0.5876411, -0.0728499}, {-0.1245505, 1.1328999, -0.0083494},
+             {-0.0181508, -0.1005789, 1.1187297}}},
+    };
+    static const unsigned char px[4][3] = {{200, 100, 50}, {30, 160, 220}, {128, 128, 128},
+                                           {250, 240, 10}};
+    struct icc *c;
+    char err[256] = "";
+    assert_int_equal(icc_create(&c, err, sizeof err), 0);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        unsigned char *prof;
+        size_t len;
+        assert_int_equal(icc_from_cicp(cases[k].prim, 13, &prof, &len, err, sizeof err), 0);
+        assert_int_equal(icc_space_of(prof, len), ICC_SPACE_RGB);
+        struct img im = {malloc(sizeof px), 4, 1, 3};
+        memcpy(im.px, px, sizeof px);
+        assert_int_equal(icc_to_srgb(c, prof, len, &im, err, sizeof err), 0);
+        for (unsigned i = 0; i < 4; i++)
+            for (unsigned o = 0; o < 3; o++) {
+                double lin = 0;
+                for (unsigned j = 0; j < 3; j++)
+                    lin += cases[k].m[o][j] * test_srgb_linear(px[i][j]);
+                double want = test_srgb_encoded(lin);
+                if (fabs(im.px[3 * i + o] - want) > 1.0)
+                    fail_msg("primaries %u, pixel %u, channel %u: %u, want %.1f", cases[k].prim,
+                             i, o, im.px[3 * i + o], want);
+            }
+        img_free(&im);
+        free(prof);
+    }
+    unsigned char *prof = (unsigned char *)"x";
+    size_t len;
+    assert_int_equal(icc_from_cicp(2, 8, &prof, &len, err, sizeof err), 0);   /* linear */
+    struct img im = {malloc(3), 1, 1, 3};
+    memset(im.px, 128, 3);
+    assert_int_equal(icc_to_srgb(c, prof, len, &im, err, sizeof err), 0);
+    assert_true(abs(im.px[0] - (int)lrint(test_srgb_encoded(128 / 255.0))) <= 1);
+    img_free(&im);
+    free(prof);
+    static const unsigned srgb_like[] = {1, 2, 6, 13, 14, 15};
+    for (size_t i = 0; i < sizeof srgb_like / sizeof srgb_like[0]; i++) {
+        prof = (unsigned char *)"x";
+        assert_int_equal(icc_from_cicp(1, srgb_like[i], &prof, &len, err, sizeof err), 1);
+        assert_null(prof);
+    }
+    assert_int_equal(icc_from_cicp(2, 2, &prof, &len, err, sizeof err), 1);
+    assert_int_equal(icc_from_cicp(9, 16, &prof, &len, err, sizeof err), 2);
+    assert_non_null(strstr(err, "HDR"));
+    assert_null(prof);
+    assert_int_equal(icc_from_cicp(12, 18, &prof, &len, err, sizeof err), 2);
+    assert_int_equal(icc_from_cicp(22, 13, &prof, &len, err, sizeof err), 2);
+    assert_null(prof);
+    icc_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_icc__gray_profile_stays_gray),
         cmocka_unit_test(test_icc__bad_profiles_change_nothing),
         cmocka_unit_test(test_icc__space_of_reads_the_header),
+        cmocka_unit_test(test_icc__from_cicp),
     };
     return cmocka_run_group_tests_name("icc", tests, NULL, NULL);
 }

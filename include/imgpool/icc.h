@@ -70,4 +70,20 @@ int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch
 /* "2.14": the lcms2 version linked. */
 const char *icc_version(void);
 
+/* Colour that a HEIF or AVIF file signals with code points instead of a
+ * profile (its nclx box: ITU-T H.273 colour primaries and transfer
+ * characteristics), as an ICC profile, so that icc_to_srgb converts those
+ * pixels like any other's and --keep-profile has a profile to keep.
+ * Primaries: 1 (BT.709 = sRGB's), 5, 6, 7 (BT.601), 9 (BT.2020), 11 (DCI-P3),
+ * 12 (Display P3); 2 = unspecified, taken as BT.709. Transfer: 13 (sRGB),
+ * and 1, 6, 14, 15 (BT.709's camera curve, shown with sRGB's curve as
+ * browsers do), 2 = unspecified; 8 (linear), 4 (gamma 2.2), 5 (gamma 2.8).
+ * Returns 0 with *out (malloc'd, the caller frees) and *len; 1 when no
+ * profile is needed (the code points mean sRGB, or say nothing); 2 with a
+ * message for colour it does not convert (HDR curves: PQ 16, HLG 18; other
+ * code points), whose pixels are then best left as decoded; -1 with a
+ * message when out of memory. *out is NULL unless 0 is returned. */
+int icc_from_cicp(unsigned primaries, unsigned transfer, unsigned char **out, size_t *len,
+                  char *err, size_t errlen);
+
 #endif

@@ -131,3 +131,44 @@ for name in ("swap.jpg", "adobe.jpg"):
 # a corrupt profile: decoded as if it had none
 check("badprofile.png", Image.open(p("bad/badprofile.png")).convert("RGB"), src, 0.0)
 PY
+
+# Colour given as nclx code points instead of a profile (AVIF, HEIF): avifenc
+# labels the same pixels Display P3 (12/13/6), BT.2020 (9/13/6) and sRGB
+# (1/13/6), losslessly in RGB. imgpool's PNGs must be avifdec's pixels taken
+# from those primaries to sRGB by the published matrices (linear light, same
+# white); sRGB's unchanged; with --keep-profile, the pixels as decoded.
+mkdir -p "$T/cicp"
+for c in 12 9 1; do
+  avifenc -l -s 8 --cicp "$c/13/0" "$T/in/src.png" "$T/cicp/c$c.avif" >/dev/null ||
+    fail "avifenc --cicp $c/13/0"
+  avifdec "$T/cicp/c$c.avif" "$T/cicp/c$c-raw.png" >/dev/null || fail "avifdec c$c"
+done
+expect_exit 0 "$IMGPOOL" -q --format png -o "$T/cicp/out" "$T/cicp"/c*.avif
+expect_exit 0 "$IMGPOOL" -q --format png --keep-profile -o "$T/cicp/keep" "$T/cicp"/c*.avif
+"$py" - "$T/cicp" <<'PY' || fail "nclx colour not converted as the standards say"
+import os, sys
+from PIL import Image
+d = sys.argv[1]
+to_srgb = {12: ((1.2249401, -0.2249404, 0), (-0.0420569, 1.0420571, 0),
+                (-0.0196376, -0.0786361, 1.0982735)),
+           9: ((1.6604910, -0.5876411, -0.0728499), (-0.1245505, 1.1328999, -0.0083494),
+               (-0.0181508, -0.1005789, 1.1187297)),
+           1: ((1, 0, 0), (0, 1, 0), (0, 0, 1))}
+lin = [v / 255 / 12.92 if v <= 10 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in range(256)]
+def enc(v):
+    v = min(max(v, 0.0), 1.0)
+    return 255 * (v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055)
+for c, m in to_srgb.items():
+    raw = Image.open(os.path.join(d, "c%d-raw.png" % c)).convert("RGB")
+    got = Image.open(os.path.join(d, "out", "c%d.png" % c)).convert("RGB")
+    kept = Image.open(os.path.join(d, "keep", "c%d.png" % c)).convert("RGB")
+    diffs = []
+    for p, q in zip(raw.getdata(), got.getdata()):
+        l = [lin[v] for v in p]
+        diffs += [abs(q[o] - enc(sum(m[o][j] * l[j] for j in range(3)))) for o in range(3)]
+    mean, worst = sum(diffs) / len(diffs), max(diffs)
+    print("cicp %d/13: mean %.2f, max %.1f levels from the reference" % (c, mean, worst))
+    assert mean < 0.5 and worst <= 2.5, c
+    assert kept.tobytes() == raw.tobytes(), "%d: --keep-profile changed the pixels" % c
+    assert (got.tobytes() == raw.tobytes()) == (c == 1), "%d: converted or not, wrongly" % c
+PY
