@@ -81,6 +81,15 @@ static int heic_probe_handle(const struct heif_image_handle *h, struct img_info 
     info->w = (unsigned)w;
     info->h = (unsigned)ht;
     info->ch = heif_image_handle_has_alpha_channel(h) ? 4 : 3;
+    /* colour given by code points that no profile is made for (HDR curves,
+     * unknown primaries) stays as decoded: the file's note says so */
+    struct heif_color_profile_nclx *nclx = NULL;
+    if (heif_image_handle_get_color_profile_type(h) == heif_color_profile_type_nclx &&
+        heif_image_handle_get_nclx_color_profile(h, &nclx).code == heif_error_Ok) {
+        icc_from_cicp(nclx->color_primaries, nclx->transfer_characteristics, NULL, NULL,
+                      info->note, sizeof info->note);
+        heif_nclx_color_profile_free(nclx);
+    }
     return 0;
 }
 

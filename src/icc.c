@@ -276,19 +276,36 @@ static const struct icc_primaries icc_primaries[] = {
     {12, {0.680, 0.265, 0.150, 0.3127}, {0.320, 0.690, 0.060, 0.3290}},   /* Display P3 */
 };
 
-/* The tone curve for an H.273 transfer code, or NULL (code not handled). */
+/* The H.273 transfer codes shown with sRGB's curve: sRGB's own, the BT.709
+ * family's camera curves, and "unspecified". */
+static int icc_cicp_srgb_curve(unsigned transfer)
+{
+    return transfer == 1 || transfer == 2 || transfer == 6 || transfer == 13 ||
+           transfer == 14 || transfer == 15;
+}
+
+/* The gamma of a pure power-law transfer code (linear, 2.2, 2.8); 0 if none. */
+static double icc_cicp_gamma(unsigned transfer)
+{
+    return transfer == 8 ? 1.0 : transfer == 4 ? 2.2 : transfer == 5 ? 2.8 : 0;
+}
+
+/* The tone curve for a transfer code that one of the two above knows. */
 static cmsToneCurve *icc_cicp_curve(cmsContext ctx, unsigned transfer)
 {
     /* IEC 61966-2-1 as lcms2's parametric type 4: Y = (aX + b)^g above d, cX below */
     static const double srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
-    switch (transfer) {
-    case 1: case 2: case 6: case 13: case 14: case 15:
+    if (icc_cicp_srgb_curve(transfer))
         return cmsBuildParametricToneCurve(ctx, 4, srgb);
-    case 4: return cmsBuildGamma(ctx, 2.2);
-    case 5: return cmsBuildGamma(ctx, 2.8);
-    case 8: return cmsBuildGamma(ctx, 1.0);
-    default: return NULL;
-    }
+    return cmsBuildGamma(ctx, icc_cicp_gamma(transfer));
+}
+
+static const struct icc_primaries *icc_cicp_primaries(unsigned code)
+{
+    for (size_t i = 0; i < sizeof icc_primaries / sizeof icc_primaries[0]; i++)
+        if (icc_primaries[i].code == code)
+            return &icc_primaries[i];
+    return NULL;
 }
 
 /* The profile for primaries p and a transfer curve, serialised; NULL when out
@@ -323,16 +340,19 @@ static unsigned char *icc_cicp_profile(cmsContext ctx, const struct icc_primarie
 int icc_from_cicp(unsigned primaries, unsigned transfer, unsigned char **out, size_t *len,
                   char *err, size_t errlen)
 {
-    int srgb_curve = transfer == 1 || transfer == 2 || transfer == 6 || transfer == 13 ||
-                     transfer == 14 || transfer == 15;
-    *out = NULL;
-    if ((primaries == 1 || primaries == 2) && srgb_curve)
+    if (out)
+        *out = NULL;
+    if ((primaries == 1 || primaries == 2) && icc_cicp_srgb_curve(transfer))
         return 1;
-    const struct icc_primaries *p = NULL;
-    for (size_t i = 0; i < sizeof icc_primaries / sizeof icc_primaries[0]; i++)
-        if (icc_primaries[i].code == (primaries == 2 ? 1 : primaries))
-            p = &icc_primaries[i];
-    cmsContext ctx = p ? cmsCreateContext(NULL, NULL) : NULL;
+    const struct icc_primaries *p = icc_cicp_primaries(primaries == 2 ? 1 : primaries);
+    if (!p || (!icc_cicp_srgb_curve(transfer) && !icc_cicp_gamma(transfer))) {
+        snprintf(err, errlen, "colour primaries %u with transfer %u%s are left as decoded",
+                 primaries, transfer, transfer == 16 || transfer == 18 ? " (HDR)" : "");
+        return 2;
+    }
+    if (!out)
+        return 0;
+    cmsContext ctx = cmsCreateContext(NULL, NULL);
     cmsToneCurve *curve = ctx ? icc_cicp_curve(ctx, transfer) : NULL;
     *out = curve ? icc_cicp_profile(ctx, p, transfer, curve, len) : NULL;
     if (curve)
@@ -341,11 +361,6 @@ int icc_from_cicp(unsigned primaries, unsigned transfer, unsigned char **out, si
         cmsDeleteContext(ctx);
     if (*out)
         return 0;
-    if (!p || (ctx && !curve)) {
-        snprintf(err, errlen, "colour primaries %u with transfer %u%s are left as decoded",
-                 primaries, transfer, transfer == 16 || transfer == 18 ? " (HDR)" : "");
-        return 2;
-    }
     snprintf(err, errlen, "out of memory building a profile for colour primaries %u",
              primaries);
     return -1;

@@ -282,6 +282,10 @@ static void test_icc__from_cicp(void **state)
     assert_int_equal(icc_from_cicp(12, 18, &prof, &len, err, sizeof err), 2);
     assert_int_equal(icc_from_cicp(22, 13, &prof, &len, err, sizeof err), 2);
     assert_null(prof);
+    /* only the answer */
+    assert_int_equal(icc_from_cicp(12, 13, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(icc_from_cicp(1, 13, NULL, NULL, err, sizeof err), 1);
+    assert_int_equal(icc_from_cicp(9, 16, NULL, NULL, err, sizeof err), 2);
     icc_destroy(c);
 }
 

@@ -82,7 +82,8 @@ const char *icc_version(void);
  * profile is needed (the code points mean sRGB, or say nothing); 2 with a
  * message for colour it does not convert (HDR curves: PQ 16, HLG 18; other
  * code points), whose pixels are then best left as decoded; -1 with a
- * message when out of memory. *out is NULL unless 0 is returned. */
+ * message when out of memory. *out is NULL unless 0 is returned. out NULL:
+ * only the answer, no profile built (0 then means one would be). */
 int icc_from_cicp(unsigned primaries, unsigned transfer, unsigned char **out, size_t *len,
                   char *err, size_t errlen);
 

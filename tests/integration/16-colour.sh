@@ -136,7 +136,8 @@ PY
 # labels the same pixels Display P3 (12/13/6), BT.2020 (9/13/6) and sRGB
 # (1/13/6), losslessly in RGB. imgpool's PNGs must be avifdec's pixels taken
 # from those primaries to sRGB by the published matrices (linear light, same
-# white); sRGB's unchanged; with --keep-profile, the pixels as decoded.
+# white); sRGB's unchanged; with --keep-profile, the pixels as decoded. An
+# HDR file (BT.2020 with PQ) is converted as it is, with a note naming why.
 mkdir -p "$T/cicp"
 for c in 12 9 1; do
   avifenc -l -s 8 --cicp "$c/13/0" "$T/in/src.png" "$T/cicp/c$c.avif" >/dev/null ||
@@ -145,6 +146,11 @@ for c in 12 9 1; do
 done
 expect_exit 0 "$IMGPOOL" -q --format png -o "$T/cicp/out" "$T/cicp"/c*.avif
 expect_exit 0 "$IMGPOOL" -q --format png --keep-profile -o "$T/cicp/keep" "$T/cicp"/c*.avif
+avifenc -s 8 --cicp 9/16/9 "$T/in/src.png" "$T/cicp/pq.avif" >/dev/null || fail "avifenc PQ"
+expect_exit 0 "$IMGPOOL" --format png -o "$T/cicp/hdr" "$T/cicp/pq.avif"
+grep -q "note '.*pq.avif': colour primaries 9 with transfer 16 (HDR) are left as decoded" "$T/err" ||
+  { cat "$T/err"; fail "no note for an HDR file"; }
+[ -f "$T/cicp/hdr/pq.png" ] || fail "the HDR file was not converted"
 "$py" - "$T/cicp" <<'PY' || fail "nclx colour not converted as the standards say"
 import os, sys
 from PIL import Image
