@@ -16,6 +16,7 @@
 #include "imgpool/icc.h"
 #include "imgpool/meta.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ static int heic_open(const unsigned char *buf, size_t len, struct heif_context *
     /* libheif's own limit (32768 x 32768) would refuse first, in its words:
      * leave sizes to img_probe's check, which names --max-pixels */
     heif_context_set_maximum_image_size_limit(*ctx, (int)IMG_MAX_SIDE);
+    heif_context_set_max_decoding_threads(*ctx, 0);     /* a grid's tiles too: see heic.h */
     if (heic_check(heif_context_read_from_memory_without_copy(*ctx, buf, len, NULL),
                    "cannot read", err, errlen) != 0 ||
         heic_check(heif_context_get_primary_image_handle(*ctx, h), "no primary image", err,
@@ -70,6 +72,19 @@ static void heic_close(struct heif_context *ctx, struct heif_image_handle *h)
     heif_context_free(ctx);
 }
 
+/* The H.273 code points of h's nclx colour box: 1, or 0 if it has none. */
+static int heic_cicp(const struct heif_image_handle *h, unsigned *prim, unsigned *transfer)
+{
+    struct heif_color_profile_nclx *nclx = NULL;
+    int ok = heif_image_handle_get_nclx_color_profile(h, &nclx).code == heif_error_Ok && nclx;
+    if (ok) {
+        *prim = nclx->color_primaries;
+        *transfer = nclx->transfer_characteristics;
+    }
+    heif_nclx_color_profile_free(nclx);     /* libheif may hand one over with an error too */
+    return ok;
+}
+
 static int heic_probe_handle(const struct heif_image_handle *h, struct img_info *info, char *err,
                              size_t errlen)
 {
@@ -83,13 +98,10 @@ static int heic_probe_handle(const struct heif_image_handle *h, struct img_info 
     info->ch = heif_image_handle_has_alpha_channel(h) ? 4 : 3;
     /* colour given by code points that no profile is made for (HDR curves,
      * unknown primaries) stays as decoded: the file's note says so */
-    struct heif_color_profile_nclx *nclx = NULL;
+    unsigned prim, transfer;
     if (heif_image_handle_get_color_profile_type(h) == heif_color_profile_type_nclx &&
-        heif_image_handle_get_nclx_color_profile(h, &nclx).code == heif_error_Ok) {
-        icc_from_cicp(nclx->color_primaries, nclx->transfer_characteristics, NULL, NULL,
-                      info->note, sizeof info->note);
-        heif_nclx_color_profile_free(nclx);
-    }
+        heic_cicp(h, &prim, &transfer))
+        icc_from_cicp(prim, transfer, NULL, NULL, info->note, sizeof info->note);
     return 0;
 }
 
@@ -204,15 +216,11 @@ static int heic_read_meta(const struct heif_image_handle *h, struct img_meta *m,
             goto oom;
         }
     }
-    struct heif_color_profile_nclx *nclx = NULL;
-    if (!m->icc && heif_image_handle_get_nclx_color_profile(h, &nclx).code == heif_error_Ok) {
-        char why[128];      /* colour left as decoded is not an error */
-        int rc = icc_from_cicp(nclx->color_primaries, nclx->transfer_characteristics, &m->icc,
-                               &m->icc_len, why, sizeof why);
-        heif_nclx_color_profile_free(nclx);
-        if (rc < 0)
-            goto oom;
-    }
+    unsigned prim, transfer;
+    char why[128];          /* colour left as decoded is not an error */
+    if (!m->icc && heic_cicp(h, &prim, &transfer) &&
+        icc_from_cicp(prim, transfer, &m->icc, &m->icc_len, why, sizeof why) < 0)
+        goto oom;
     if (heic_block(h, "Exif", NULL, &m->exif, &m->exif_len) != 0 ||
         heic_block(h, "mime", "application/rdf+xml", &m->xmp, &m->xmp_len) != 0)
         goto oom;
@@ -228,18 +236,64 @@ oom:
     return -1;
 }
 
+/* Whether a and b have the same aspect ratio, within 1%. */
+static int heic_same_shape(const struct img_info *a, const struct img_info *b)
+{
+    double x = (double)a->w * b->h, y = (double)a->h * b->w;
+    return fabs(x - y) <= 0.01 * x;
+}
+
+/* The smallest thumbnail of h (probed as pi) that covers min_w x min_h with
+ * h's alpha and shape, its size in *t; NULL if none (or min is 0x0). */
+static struct heif_image_handle *heic_thumbnail(const struct heif_image_handle *h,
+                                                const struct img_info *pi, unsigned min_w,
+                                                unsigned min_h, struct img_info *t)
+{
+    heif_item_id ids[8];
+    int n = min_w || min_h ? heif_image_handle_get_list_of_thumbnail_IDs(h, ids, 8) : 0;
+    struct heif_image_handle *best = NULL;
+    for (int i = 0; i < n; i++) {
+        struct heif_image_handle *th;
+        struct img_info ti = {0};
+        char why[64];
+        if (heif_image_handle_get_thumbnail(h, ids[i], &th).code != heif_error_Ok)
+            continue;
+        int fits = heic_probe_handle(th, &ti, why, sizeof why) == 0 && ti.w >= min_w &&
+                   ti.h >= min_h && ti.w < pi->w && ti.h < pi->h && ti.ch == pi->ch &&
+                   heic_same_shape(&ti, pi) && (!best || ti.w < t->w);
+        if (fits) {
+            heif_image_handle_release(best);
+            best = th;
+            *t = ti;
+        } else {
+            heif_image_handle_release(th);
+        }
+    }
+    return best;
+}
+
 int heic_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen)
 {
+    return heic_decode_at_least(buf, len, 0, 0, out, meta, err, errlen);
+}
+
+int heic_decode_at_least(const unsigned char *buf, size_t len, unsigned min_w, unsigned min_h,
+                         struct img *out, struct img_meta *meta, char *err, size_t errlen)
+{
     struct heif_context *ctx;
     struct heif_image_handle *h;
-    struct img_info info = {0};
+    struct img_info info = {0}, tinfo;
     memset(out, 0, sizeof *out);
     if (heic_open(buf, len, &ctx, &h, err, errlen) != 0)
         return -1;
     int rc = heic_probe_handle(h, &info, err, errlen);
+    struct heif_image_handle *th = rc == 0 ? heic_thumbnail(h, &info, min_w, min_h, &tinfo)
+                                           : NULL;
     if (rc == 0)
-        rc = heic_decode_pixels(h, &info, out, err, errlen);
+        rc = th ? heic_decode_pixels(th, &tinfo, out, err, errlen)
+                : heic_decode_pixels(h, &info, out, err, errlen);
+    heif_image_handle_release(th);
     if (rc == 0 && meta && heic_read_meta(h, meta, err, errlen) != 0) {
         img_free(out);
         rc = -1;

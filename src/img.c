@@ -507,19 +507,27 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
 /* WebP, TIFF, HEIC and AVIF: their module decodes (and fills m with the
  * file's ICC profile, EXIF and XMP, but for TIFF, whose metadata the meta
  * module reads; tiff_flags are TIFF_DEC_*), then the result is checked
- * against what the probe promised. */
-static int img_decode_module(const unsigned char *buf, size_t len, unsigned tiff_flags,
-                             struct img_meta *m, const struct img_info *info, struct img *out,
-                             char *err, size_t errlen)
+ * against what the probe promised: its size, or for a HEIC, which may give
+ * its embedded thumbnail for o's target, something between the two. */
+static int img_decode_module(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                             unsigned tiff_flags, struct img_meta *m,
+                             const struct img_info *info, struct img *out, char *err,
+                             size_t errlen)
 {
     int rc;
+    unsigned min_w = info->w, min_h = info->h;
     switch (info->fmt) {
     case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, m, err, errlen); break;
     case IMG_FMT_TIFF: rc = tiff_decode(buf, len, tiff_flags, out, err, errlen); break;
     case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, m, err, errlen); break;
-    default:           rc = heic_decode(buf, len, out, m, err, errlen); break;
+    default:
+        if (o->target_w && o->target_h && o->target_w <= info->w && o->target_h <= info->h)
+            min_w = o->target_w, min_h = o->target_h;
+        rc = heic_decode_at_least(buf, len, min_w, min_h, out, m, err, errlen);
+        break;
     }
-    if (rc == 0 && (out->w != info->w || out->h != info->h || out->ch < 1 || out->ch > 4)) {
+    if (rc == 0 && (out->w < min_w || out->h < min_h || out->w > info->w || out->h > info->h ||
+                    out->ch < 1 || out->ch > 4)) {
         snprintf(err, errlen, "%s: decoder returned a bad image (%ux%u, %u channels)",
                  img_formats[info->fmt].label, out->w, out->h, out->ch);
         img_free(out);
@@ -664,11 +672,12 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
                           &out->ch) == 0;
     } else if (info->fmt == IMG_FMT_TIFF) {     /* its profile is in m already */
         unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
-        rc = img_decode_module(buf, len, flags, m, info, out, err, errlen);
+        rc = img_decode_module(buf, len, o, flags, m, info, out, err, errlen);
         done = 1;
     } else if (info->fmt >= IMG_FMT_WEBP) {
-        rc = img_decode_module(buf, len, 0, m, info, out, err, errlen);
+        rc = img_decode_module(buf, len, o, 0, m, info, out, err, errlen);
         done = 1, convert = m->icc && !o->keep_profile;
+        scaled = rc == 0 && (out->w != info->w || out->h != info->h);
     }
     if (rc == 0 && !done)
         rc = img_decode_stb(buf, len, o, info, out, err, errlen);

@@ -71,8 +71,9 @@ static void test_heic__metadata_round_trip(void **state)
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libx265.so\n"; }
 
-/* A HEIC (HEVC) of im written by libheif's x265 encoder, as heif-enc makes them. */
-static unsigned char *heic_bytes(const struct img *im, size_t *len)
+/* A HEIC (HEVC) of im written by libheif's x265 encoder, as heif-enc makes
+ * them; with a thumbnail that fits in thumb x thumb unless thumb is 0 (heif-enc -t). */
+static unsigned char *heic_bytes(const struct img *im, int thumb, size_t *len)
 {
     struct heif_context *ctx = heif_context_alloc();
     struct heif_encoder *enc = NULL;
@@ -86,7 +87,11 @@ static unsigned char *heic_bytes(const struct img *im, size_t *len)
     uint8_t *p = heif_image_get_plane(hi, heif_channel_interleaved, &stride);
     for (unsigned y = 0; y < im->h; y++)
         memcpy(p + (size_t)y * stride, im->px + (size_t)y * im->w * 3, (size_t)im->w * 3);
-    assert_int_equal(heif_context_encode_image(ctx, hi, enc, NULL, NULL).code, 0);
+    struct heif_image_handle *h = NULL;
+    assert_int_equal(heif_context_encode_image(ctx, hi, enc, NULL, &h).code, 0);
+    if (thumb)
+        assert_int_equal(heif_context_encode_thumbnail(ctx, hi, h, enc, NULL, thumb, NULL).code, 0);
+    heif_image_handle_release(h);
     int fd = memfd_create("heic-test", MFD_CLOEXEC);
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -107,7 +112,7 @@ static void test_heic__hevc_and_hostile(void **state)
     size_t len;
     unsigned decoded;
     char err[256] = "";
-    unsigned char *buf = heic_bytes(&src, &len);
+    unsigned char *buf = heic_bytes(&src, 0, &len);
     assert_int_equal(img_sniff(buf, len), IMG_FMT_HEIC);
     if (heic_decode(buf, len, &im, NULL, err, sizeof err) != 0)
         fail_msg("heic_decode: %s", err);
@@ -141,6 +146,40 @@ static void test_heic__lying_size(void **state)
     img_free(&src);
 }
 
+/* A target the embedded thumbnail covers decodes the thumbnail (so does
+ * img_decode with that target, keeping the full size in its info); a larger
+ * target, or none, the image. */
+static void test_heic__thumbnail_for_small_targets(void **state)
+{
+    (void)state;
+    struct img src = test_gradient(160, 120, 3), im;
+    size_t len;
+    char err[256] = "";
+    unsigned char *buf = heic_bytes(&src, 40, &len);
+    static const struct { unsigned min_w, min_h, want_w; } cases[] = {
+        {32, 24, 40}, {40, 30, 40}, {0, 0, 160}, {41, 30, 160}, {40, 31, 160}, {160, 120, 160}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (heic_decode_at_least(buf, len, cases[k].min_w, cases[k].min_h, &im, NULL, err,
+                                 sizeof err) != 0)
+            fail_msg("%ux%u: %s", cases[k].min_w, cases[k].min_h, err);
+        if (im.w != cases[k].want_w || im.h * 4 != im.w * 3)
+            fail_msg("%ux%u: decoded %ux%u, want %u wide", cases[k].min_w, cases[k].min_h,
+                     im.w, im.h, cases[k].want_w);
+        struct img small = test_gradient(im.w, im.h, 3);
+        assert_true(test_mean_diff(&im, &small) < 4.0);
+        img_free(&small);
+        img_free(&im);
+    }
+    struct img_info info;
+    struct img_load_opts o = {.target_w = 32, .target_h = 24};
+    assert_int_equal(img_decode(buf, len, &o, &im, &info, err, sizeof err), 0);
+    assert_int_equal(im.w, 40);
+    assert_int_equal(info.w, 160);
+    img_free(&im);
+    free(buf);
+    img_free(&src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_heic__metadata_round_trip),
         cmocka_unit_test(test_heic__hevc_and_hostile),
         cmocka_unit_test(test_heic__lying_size),
+        cmocka_unit_test(test_heic__thumbnail_for_small_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

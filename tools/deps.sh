@@ -13,7 +13,7 @@ case $level in test|bench|deb) tests=1 ;; *) tests= ;; esac
 [ -z "$tests" ] || need_pc="$need_pc cmocka:libcmocka-dev"
 # command -> Debian package
 need_cmd="pkg-config:pkg-config cc:gcc make:make"
-[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick cwebp:webp dwebp:webp img2webp:webp webpmux:webp avifenc:libavif-bin heif-enc:libheif-examples heif-convert:libheif-examples tiffcp:libtiff-tools tiffinfo:libtiff-tools exiftool:libimage-exiftool-perl"
+[ -z "$tests" ] || need_cmd="$need_cmd python3:python3 timeout:coreutils parallel:parallel setpriv:util-linux openssl:openssl cjpeg:libjpeg-turbo-progs convert:imagemagick cwebp:webp dwebp:webp img2webp:webp webpmux:webp avifenc:libavif-bin heif-enc:libheif-examples heif-convert:libheif-examples heif-thumbnailer:heif-thumbnailer tiffcp:libtiff-tools tiffinfo:libtiff-tools exiftool:libimage-exiftool-perl"
 # data file -> Debian package (colour tests: RGB test profiles, a CMYK profile)
 need_file=""
 [ -z "$tests" ] || need_file="/usr/share/color/icc/colord/SwappedRedAndGreen.icc:colord-data /usr/share/color/icc/ghostscript/default_cmyk.icc:libgs10-common"

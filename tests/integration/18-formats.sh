@@ -8,9 +8,10 @@
 # files the reference decoders read back. An animated AVIF (avifenc, three
 # frames) gives its first frame with a typed note; 10- and 12-bit HEICs
 # (heif-enc -b from a 16-bit PNG, x265's deep profiles) come out rounded, not
-# truncated, exactly as heif-convert's samples round.
+# truncated, exactly as heif-convert's samples round. A HEIC's embedded
+# thumbnail is decoded for a target it covers (heif-thumbnailer's reference).
 . "$ROOT/tests/integration/lib.sh"
-for tool in cwebp dwebp img2webp avifenc avifdec heif-enc heif-convert tiffcp raw2tiff; do
+for tool in cwebp dwebp img2webp avifenc avifdec heif-enc heif-convert heif-thumbnailer tiffcp raw2tiff; do
   command -v $tool >/dev/null || skip "$tool not installed (sh tools/deps.sh test)"
 done
 need_pillow
@@ -304,6 +305,45 @@ for n, mode in (("smooth", "RGB"), ("smootha", "RGBA")):
 assert os.path.getsize(os.path.join(t, "a20/smooth.avif")) < os.path.getsize(os.path.join(t, "a/smooth.avif"))
 print("WebP, AVIF and TIFF outputs read back")
 PY
+# ---- 5b. a HEIC's embedded thumbnail serves a thumbnail target ---------------
+# heif-enc -t 64 stores a 64x48 thumbnail (libheif samples it nearest-
+# neighbour) beside a 256x192 checkerboard of 2-pixel squares. Fit in 64x64
+# must come from the thumbnail: heif-thumbnailer's picture of it, to the
+# level, and far from what imgpool makes of the image itself (grey, resized
+# in linear light). Fit in 96x96 is beyond the thumbnail and comes from the
+# image: as imgpool resizes the reference decoder's image.
+$py - "$src/checker.png" <<'PY' || fail "cannot make the checkerboard"
+import sys
+from PIL import Image
+im = Image.new("L", (256, 192))
+im.putdata([255 * ((x // 2 + y // 2) % 2) for y in range(192) for x in range(256)])
+im.convert("RGB").save(sys.argv[1])
+PY
+heif-enc -q 90 -t 64 "$src/checker.png" -o "$T/thumbed.heic" >/dev/null || fail "heif-enc -t"
+heif-thumbnailer -s 64 "$T/thumbed.heic" "$ref/thumb.png" || fail "heif-thumbnailer"
+heif-convert "$T/thumbed.heic" "$ref/thumbed.png" >/dev/null || fail "heif-convert"
+expect_exit 0 "$IMGPOOL" -q --resize 64x64 --format png -o "$T/th64" "$T/thumbed.heic"
+expect_exit 0 "$IMGPOOL" -q --resize 96x96 --format png -o "$T/th96" "$T/thumbed.heic"
+expect_exit 0 "$IMGPOOL" -q --resize 96x96 --format png -o "$T/ref96" "$ref/thumbed.png"
+expect_exit 0 "$IMGPOOL" -q --resize 64x64 --format png -o "$T/ref64" "$ref/thumbed.png"
+$py - "$T" "$ref" <<'PY' || fail "the thumbnail was not used, or used wrongly"
+import os, sys
+from PIL import Image
+t, ref = sys.argv[1:3]
+def mean_diff(a, b):
+    a, b = a.convert("RGB").tobytes(), b.convert("RGB").tobytes()
+    return sum(abs(x - y) for x, y in zip(a, b)) / len(a)
+def png(*p): return Image.open(os.path.join(*p))
+small, thumb, primary = png(t, "th64", "thumbed.png"), png(ref, "thumb.png"), png(t, "ref64", "thumbed.png")
+assert small.size == thumb.size == (64, 48), (small.size, thumb.size)
+print("fit 64: %.2f levels from the thumbnail, %.1f from the image resized" %
+      (mean_diff(small, thumb), mean_diff(small, primary)))
+assert mean_diff(small, thumb) < 0.5 and mean_diff(small, primary) > 20
+big = png(t, "th96", "thumbed.png")
+assert big.size == (96, 72), big.size
+assert mean_diff(big, png(t, "ref96", "thumbed.png")) < 1, "96: not from the image"
+PY
+
 # ---- 5. --version names the libraries -------------------------------------
 expect_exit 0 "$IMGPOOL" --version
 for lib in libwebp libtiff libheif; do grep -q "^  $lib [0-9]" "$T/out" || fail "--version lacks $lib"; done
