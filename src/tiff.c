@@ -177,7 +177,7 @@ static TIFF *tiff_open_read(const unsigned char *buf, size_t len, struct tiff_me
 
 /* What the first directory holds, as the RGBA interface will see it. */
 struct tiff_layout {
-    uint16_t photometric, extras, colors;   /* colors: samples before the extras */
+    uint16_t photometric, spp, extras, colors;  /* colors: samples before the extras */
     int gray, alpha;                        /* alpha: EXTRASAMPLE_* kind, 0 if none */
 };
 
@@ -189,7 +189,8 @@ static void tiff_layout(TIFF *t, struct tiff_layout *l)
     if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &l->photometric))
         l->photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
     TIFFGetFieldDefaulted(t, TIFFTAG_EXTRASAMPLES, &l->extras, &info);
-    l->colors = l->extras < spp ? (uint16_t)(spp - l->extras) : 1;
+    l->spp = spp;
+    l->colors = l->extras < spp ? (uint16_t)(spp - l->extras) : 0;
     l->gray = l->photometric == PHOTOMETRIC_MINISBLACK || l->photometric == PHOTOMETRIC_MINISWHITE;
     if (l->extras >= 1 && info) {
         /* TIFFRGBAImageBegin's own rule: an unspecified extra sample is alpha
@@ -237,6 +238,12 @@ static int tiff_probe_open(TIFF *t, struct img_info *info, char *err, size_t err
         return -1;
     }
     tiff_layout(t, &l);
+    /* libtiff takes such a file and would have its alpha read past each pixel */
+    if (l.colors == 0) {
+        snprintf(err, errlen, "TIFF: corrupt header (%u extra samples of %u per pixel)",
+                 l.extras, l.spp);
+        return -1;
+    }
     uint16_t orientation = ORIENTATION_TOPLEFT;
     TIFFGetFieldDefaulted(t, TIFFTAG_ORIENTATION, &orientation);
     info->w = w;

@@ -217,6 +217,26 @@ static void test_tiff__multipage(void **state)
     free(buf);
 }
 
+/* One sample a pixel, declared an alpha extra sample: no colour left. libtiff
+ * reads such a file, and imgpool's put routine read the alpha past each
+ * pixel (fuzz_img, ASan: heap-buffer-overflow); now refused by the probe. */
+static void test_tiff__extra_samples_without_colour(void **state)
+{
+    (void)state;
+    const struct spec s = {48, 48, 1, 8, 1, PHOTOMETRIC_MINISBLACK, EXTRASAMPLE_UNASSALPHA, 0,
+                           sample8};
+    size_t len;
+    unsigned char *buf = tiff_bytes(&s, NULL, &len);
+    struct img im;
+    struct img_info info = {0};
+    char err[256] = "";
+    assert_int_equal(img_probe(buf, len, 0, &info, err, sizeof err), -1);
+    assert_string_equal(err, "TIFF: corrupt header (1 extra samples of 1 per pixel)");
+    assert_int_equal(tiff_decode(buf, len, 0, &im, err, sizeof err), -1);
+    assert_null(im.px);
+    free(buf);
+}
+
 static void dng_tag(TIFF *t)
 {
     static const uint8_t version[4] = {1, 4, 0, 0};
@@ -439,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_tiff__layouts),
         cmocka_unit_test(test_tiff__associated_alpha),
         cmocka_unit_test(test_tiff__multipage),
+        cmocka_unit_test(test_tiff__extra_samples_without_colour),
         cmocka_unit_test(test_tiff__dng_refused),
         cmocka_unit_test(test_tiff__encode_round_trip_and_meta),
         cmocka_unit_test(test_tiff__orientation),
