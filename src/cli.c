@@ -151,6 +151,9 @@ int cli_job_option(int c, const char *arg, struct job_options *jo)
     case CLI_OPT_NO_AUTOROTATE:
         jo->autorotate = 0;
         return 1;
+    case CLI_OPT_NO_EMBEDDED_THUMBNAIL:
+        jo->no_embedded_thumbnail = 1;
+        return 1;
     case CLI_OPT_KEEP_PROFILE:
         jo->keep_profile = 1;
         return 1;

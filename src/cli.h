@@ -95,7 +95,7 @@ enum {
     CLI_OPT_GRAY = 0x1000, CLI_OPT_RESIZE, CLI_OPT_FORMAT, CLI_OPT_QUALITY,
     CLI_OPT_NO_AUTOROTATE, CLI_OPT_FORCE, CLI_OPT_PNG_LEVEL,
     CLI_OPT_SAMPLING, CLI_OPT_PROGRESSIVE, CLI_OPT_OPTIMIZE,
-    CLI_OPT_LOSSLESS, CLI_OPT_KEEP_PROFILE, CLI_OPT_STRIP,
+    CLI_OPT_LOSSLESS, CLI_OPT_KEEP_PROFILE, CLI_OPT_STRIP, CLI_OPT_NO_EMBEDDED_THUMBNAIL,
 };
 /* Their long option entries, for a struct option table:
  *   CLI_JOB_LONGOPTS, {"procs", required_argument, 0, 'j'}, ... */
@@ -111,6 +111,7 @@ enum {
     {"optimize", no_argument, 0, CLI_OPT_OPTIMIZE}, \
     {"lossless", no_argument, 0, CLI_OPT_LOSSLESS}, \
     {"no-autorotate", no_argument, 0, CLI_OPT_NO_AUTOROTATE}, \
+    {"no-embedded-thumbnail", no_argument, 0, CLI_OPT_NO_EMBEDDED_THUMBNAIL}, \
     {"keep-profile", no_argument, 0, CLI_OPT_KEEP_PROFILE}, \
     {"strip", no_argument, 0, CLI_OPT_STRIP}, \
     {"force", no_argument, 0, CLI_OPT_FORCE}

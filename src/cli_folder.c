@@ -84,6 +84,8 @@ static void cli_usage(FILE *to)
 "      --force            redo outputs that are already up to date\n"
 "      --no-autorotate    keep pixels as stored (ignore the orientation of JPEG,\n"
 "                         WebP and TIFF; HEIC/AVIF rotation always applies)\n"
+"      --no-embedded-thumbnail  decode a HEIC whole even where its embedded\n"
+"                         thumbnail covers the resize (slower, never softer)\n"
 "Colour and metadata:\n"
 "      --keep-profile     keep pixels in their embedded ICC profile and embed it in\n"
 "                         the output (default: convert to sRGB, drop the profile)\n"

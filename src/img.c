@@ -521,7 +521,8 @@ static int img_decode_module(const unsigned char *buf, size_t len, const struct 
     case IMG_FMT_TIFF: rc = tiff_decode(buf, len, tiff_flags, out, err, errlen); break;
     case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, m, err, errlen); break;
     default:
-        if (o->target_w && o->target_h && o->target_w <= info->w && o->target_h <= info->h)
+        if (o->target_w && o->target_h && o->target_w <= info->w && o->target_h <= info->h &&
+            !o->no_embedded_thumbnail)
             min_w = o->target_w, min_h = o->target_h;
         rc = heic_decode_at_least(buf, len, min_w, min_h, out, m, err, errlen);
         break;

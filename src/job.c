@@ -441,7 +441,8 @@ static int job_decode(const struct job_options *o, const unsigned char *buf, siz
 {
     char err[POOL_MSG_MAX];
     struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate,
-                               .keep_profile = o->keep_profile, .meta = meta};
+                               .keep_profile = o->keep_profile, .meta = meta,
+                               .no_embedded_thumbnail = o->no_embedded_thumbnail};
     if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0)
         return job_end(rec, JOB_CANNOT_DECODE, "%s", err), -1;
     if (o->dry_run)

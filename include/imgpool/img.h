@@ -100,6 +100,8 @@ struct img_load_opts {
                                at the smallest 1/2, 1/4 or 1/8 DCT scale that still covers
                                it, so the pixels may be smaller than info->w x info->h
                                (never smaller than the target). */
+    int no_embedded_thumbnail; /* with a target: never decode a HEIC's embedded thumbnail
+                               in its place (by default one that covers the target is) */
     int gray;               /* hint: the caller converts to gray next, so a JPEG may come
                                out as its luma channel (1 channel) straight from the
                                decoder; any other image is decoded as usual */

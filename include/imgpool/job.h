@@ -32,6 +32,7 @@ struct job_options {
     int progressive, optimize;   /* JPEG: progressive scans, optimal Huffman tables */
     int lossless;                /* WebP output lossless */
     int autorotate;              /* apply EXIF orientation */
+    int no_embedded_thumbnail;   /* never decode a HEIC's thumbnail in place of the image */
     int keep_profile;            /* keep pixels in their embedded ICC profile and embed it
                                     in the output; default: convert to sRGB, drop it */
     int strip;                   /* write no metadata (EXIF, XMP; the ICC profile too,

@@ -311,7 +311,8 @@ PY
 # must come from the thumbnail: heif-thumbnailer's picture of it, to the
 # level, and far from what imgpool makes of the image itself (grey, resized
 # in linear light). Fit in 96x96 is beyond the thumbnail and comes from the
-# image: as imgpool resizes the reference decoder's image.
+# image: as imgpool resizes the reference decoder's image. So does fit in
+# 64x64 with --no-embedded-thumbnail.
 $py - "$src/checker.png" <<'PY' || fail "cannot make the checkerboard"
 import sys
 from PIL import Image
@@ -326,6 +327,8 @@ expect_exit 0 "$IMGPOOL" -q --resize 64x64 --format png -o "$T/th64" "$T/thumbed
 expect_exit 0 "$IMGPOOL" -q --resize 96x96 --format png -o "$T/th96" "$T/thumbed.heic"
 expect_exit 0 "$IMGPOOL" -q --resize 96x96 --format png -o "$T/ref96" "$ref/thumbed.png"
 expect_exit 0 "$IMGPOOL" -q --resize 64x64 --format png -o "$T/ref64" "$ref/thumbed.png"
+expect_exit 0 "$IMGPOOL" -q --resize 64x64 --no-embedded-thumbnail --format png -o "$T/whole64" \
+  "$T/thumbed.heic"
 $py - "$T" "$ref" <<'PY' || fail "the thumbnail was not used, or used wrongly"
 import os, sys
 from PIL import Image
@@ -342,6 +345,7 @@ assert mean_diff(small, thumb) < 0.5 and mean_diff(small, primary) > 20
 big = png(t, "th96", "thumbed.png")
 assert big.size == (96, 72), big.size
 assert mean_diff(big, png(t, "ref96", "thumbed.png")) < 1, "96: not from the image"
+assert mean_diff(png(t, "whole64", "thumbed.png"), primary) < 1, "--no-embedded-thumbnail"
 PY
 
 # ---- 5. --version names the libraries -------------------------------------

@@ -3,7 +3,7 @@ _imgpool() {
   local cur prev words cword
   _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
   local opts="--gray --grey --resize --format --quality --lossless --png-level --sampling --progressive
-    --optimize --no-autorotate --keep-profile --strip --max-pixels --force
+    --optimize --no-autorotate --no-embedded-thumbnail --keep-profile --strip --max-pixels --force
     --procs -j --out -o --recursive -r --hidden --files-from --null -0 --shard --shards
     --max-memory --timeout --dry-run -n --quiet -q --report --trace --timeline --help -h --version -V"
   case $prev in
