@@ -96,12 +96,6 @@ static int heic_probe_handle(const struct heif_image_handle *h, struct img_info 
     info->w = (unsigned)w;
     info->h = (unsigned)ht;
     info->ch = heif_image_handle_has_alpha_channel(h) ? 4 : 3;
-    /* colour given by code points that no profile is made for (HDR curves,
-     * unknown primaries) stays as decoded: the file's note says so */
-    unsigned prim, transfer;
-    if (heif_image_handle_get_color_profile_type(h) == heif_color_profile_type_nclx &&
-        heic_cicp(h, &prim, &transfer))
-        icc_from_cicp(prim, transfer, NULL, NULL, info->note, sizeof info->note);
     return 0;
 }
 
@@ -113,6 +107,13 @@ int heic_probe(const unsigned char *buf, size_t len, struct img_info *info, char
     if (heic_open(buf, len, &ctx, &h, err, errlen) != 0)
         return -1;
     int rc = heic_probe_handle(h, info, err, errlen);
+    /* colour given by code points that no profile is made for (HDR curves,
+     * unknown primaries) stays as decoded: the file's note says so, once,
+     * here (not for each thumbnail or decode) */
+    unsigned prim, transfer;
+    if (rc == 0 && heif_image_handle_get_color_profile_type(h) == heif_color_profile_type_nclx &&
+        heic_cicp(h, &prim, &transfer))
+        icc_from_cicp(prim, transfer, NULL, NULL, info->note, sizeof info->note);
     heic_close(ctx, h);
     return rc;
 }

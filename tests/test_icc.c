@@ -260,7 +260,8 @@ static void test_icc__from_cicp(void **state)
         img_free(&im);
         free(prof);
     }
-    unsigned char *prof = (unsigned char *)"x";
+    static unsigned char stale;     /* what *out holds before: must come back NULL */
+    unsigned char *prof = &stale;
     size_t len;
     assert_int_equal(icc_from_cicp(2, 8, &prof, &len, err, sizeof err), 0);   /* linear */
     struct img im = {malloc(3), 1, 1, 3};
@@ -271,7 +272,7 @@ static void test_icc__from_cicp(void **state)
     free(prof);
     static const unsigned srgb_like[] = {1, 2, 6, 13, 14, 15};
     for (size_t i = 0; i < sizeof srgb_like / sizeof srgb_like[0]; i++) {
-        prof = (unsigned char *)"x";
+        prof = &stale;
         assert_int_equal(icc_from_cicp(1, srgb_like[i], &prof, &len, err, sizeof err), 1);
         assert_null(prof);
     }
