@@ -1,15 +1,24 @@
 /* tiff.c — TIFF through libtiff, over a memory buffer (TIFFClientOpenExt).
  *
  * Design note. libtiff's RGBA interface (TIFFRGBAImage) walks strips and
- * tiles and converts palette, CMYK, YCbCr and odd bit depths; imgpool uses it
- * for every page. Its own routines for plain grey and RGB have two faults for
- * us: 16-bit grey keeps the high byte (truncation) and alpha always comes
- * back premultiplied. So for contiguous 8- and 16-bit grey and RGB (the
- * common TIFF) a routine of ours is plugged into its `put.contig` slot:
- * samples rounded to 8 bits (v + 128) / 257, alpha as stored; the same
- * routine hands over CMYK samples untouched when a CMYK profile will convert
- * them. The raster is 4 bytes a pixel and is packed down to the file's
- * channels in place. The raster is asked for in the file's own orientation:
+ * tiles and converts palette, YCbCr and odd bit depths; imgpool uses it for
+ * every page but CMYK ones. Its own routines for plain grey and RGB have two
+ * faults for us: 16-bit grey keeps the high byte (truncation) and alpha
+ * always comes back premultiplied. So for contiguous 8- and 16-bit grey and
+ * RGB (the common TIFF) a routine of ours is plugged into its `put.contig`
+ * slot: samples rounded to 8 bits (v + 128) / 257, alpha as stored. The
+ * raster is 4 bytes a pixel and is packed down to the file's channels in
+ * place.
+ *
+ * CMYK (8- or 16-bit, contiguous or planar, strips or tiles) does not go
+ * through the RGBA interface at all: it refuses 16-bit CMYK outright ("can
+ * not handle image") and hands planar CMYK over only through its own
+ * formula, so a CMYK profile could not convert it. Those files are read
+ * strip by strip or tile by tile here (TIFFReadEncodedStrip/Tile) into CMYK
+ * samples, which the profile converts, or which the plain formula turns into
+ * RGB, as libtiff's would.
+ *
+ * Pixels come out in the file's own orientation (the raster is asked for so):
  * libtiff would only flip it (it cannot turn rows into columns, so the four
  * 90-degree orientations came out wrong), and img.c turns it as it turns a
  * JPEG by its EXIF orientation, with --no-autorotate obeyed the same way.
@@ -178,7 +187,9 @@ static TIFF *tiff_open_read(const unsigned char *buf, size_t len, struct tiff_me
 /* What the first directory holds, as the RGBA interface will see it. */
 struct tiff_layout {
     uint16_t photometric, spp, extras, colors;  /* colors: samples before the extras */
+    uint16_t bits;
     int gray, alpha;                        /* alpha: EXTRASAMPLE_* kind, 0 if none */
+    int cmyk;                               /* read by tiff_read_cmyk (see the design note) */
 };
 
 static void tiff_layout(TIFF *t, struct tiff_layout *l)
@@ -189,8 +200,15 @@ static void tiff_layout(TIFF *t, struct tiff_layout *l)
     if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &l->photometric))
         l->photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
     TIFFGetFieldDefaulted(t, TIFFTAG_EXTRASAMPLES, &l->extras, &info);
+    uint16_t bits = 1, format = SAMPLEFORMAT_UINT, inkset = INKSET_CMYK;
+    TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &format);
+    TIFFGetFieldDefaulted(t, TIFFTAG_INKSET, &inkset);
     l->spp = spp;
+    l->bits = bits;
     l->colors = l->extras < spp ? (uint16_t)(spp - l->extras) : 0;
+    l->cmyk = l->photometric == PHOTOMETRIC_SEPARATED && inkset == INKSET_CMYK &&
+              l->colors == 4 && (bits == 8 || bits == 16) && format == SAMPLEFORMAT_UINT;
     l->gray = l->photometric == PHOTOMETRIC_MINISBLACK || l->photometric == PHOTOMETRIC_MINISWHITE;
     if (l->extras >= 1 && info) {
         /* TIFFRGBAImageBegin's own rule: an unspecified extra sample is alpha
@@ -233,11 +251,11 @@ static int tiff_probe_open(TIFF *t, struct img_info *info, char *err, size_t err
         snprintf(err, errlen, "TIFF: corrupt header (size %ux%u)", w, h);
         return -1;
     }
-    if (!TIFFRGBAImageOK(t, why)) {
+    tiff_layout(t, &l);
+    if (!l.cmyk && !TIFFRGBAImageOK(t, why)) {
         snprintf(err, errlen, "TIFF: unsupported: %.150s", why);
         return -1;
     }
-    tiff_layout(t, &l);
     /* libtiff takes such a file and would have its alpha read past each pixel */
     if (l.colors == 0) {
         snprintf(err, errlen, "TIFF: corrupt header (%u extra samples of %u per pixel)",
@@ -276,15 +294,14 @@ static unsigned tiff_sample8(const unsigned char *p, unsigned k, unsigned bits)
     return (v + 128u) / 257u;
 }
 
-/* Our put.contig for 8- and 16-bit grey, RGB and CMYK (its four samples
- * stored as R, G, B and A), contiguous: see the design note. fromskew is in
- * pixels (as in libtiff's own routines), toskew in raster words. */
+/* Our put.contig for 8- and 16-bit grey and RGB, contiguous: see the design
+ * note. fromskew is in pixels (as in libtiff's own routines), toskew in
+ * raster words. */
 static void tiff_put_contig(TIFFRGBAImage *ri, uint32_t *cp, uint32_t x, uint32_t y, uint32_t w,
                             uint32_t h, int32_t fromskew, int32_t toskew, unsigned char *pp)
 {
     unsigned spp = ri->samplesperpixel, bits = ri->bitspersample;
-    int cmyk = ri->photometric == PHOTOMETRIC_SEPARATED;
-    int gray = !cmyk && ri->photometric != PHOTOMETRIC_RGB;
+    int gray = ri->photometric != PHOTOMETRIC_RGB;
     unsigned invert = ri->photometric == PHOTOMETRIC_MINISWHITE ? 255 : 0;
     unsigned a_at = gray ? 1 : 3;
     size_t step = (size_t)spp * bits / 8;
@@ -294,8 +311,7 @@ static void tiff_put_contig(TIFFRGBAImage *ri, uint32_t *cp, uint32_t x, uint32_
             unsigned r = tiff_sample8(pp, 0, bits) ^ invert;
             unsigned g = gray ? r : tiff_sample8(pp, 1, bits);
             unsigned b = gray ? r : tiff_sample8(pp, 2, bits);
-            unsigned a = cmyk ? tiff_sample8(pp, 3, bits)
-                         : ri->alpha ? tiff_sample8(pp, a_at, bits) : 255;
+            unsigned a = ri->alpha ? tiff_sample8(pp, a_at, bits) : 255;
             *cp++ = r | g << 8 | b << 16 | (uint32_t)a << 24;
         }
         cp += toskew;
@@ -335,6 +351,134 @@ static void tiff_pack(unsigned char *px, size_t n, unsigned ch, int premultiplie
     }
 }
 
+/* Where a strip or tile of the image lies: plane (0 when contiguous), its
+ * first column and row, its size in pixels, and the pixels a row of its
+ * buffer holds. */
+struct tiff_unit {
+    unsigned plane, x, y, w, h, stride;
+};
+
+/* Unit u of an image w x h read in strips of rps rows or tw x th tiles
+ * (tw 0: strips); planes: 1, or the samples per pixel when planar. */
+static struct tiff_unit tiff_unit_at(uint32_t u, unsigned w, unsigned h, unsigned rps,
+                                     unsigned tw, unsigned th, unsigned planes)
+{
+    unsigned across = tw ? (w + tw - 1) / tw : 1;
+    unsigned down = tw ? (h + th - 1) / th : (h + rps - 1) / rps;
+    unsigned per_plane = across * down, i = u % per_plane;
+    struct tiff_unit r = {planes > 1 ? u / per_plane : 0, 0, 0, w, rps, w};
+    if (tw)
+        r = (struct tiff_unit){r.plane, i % across * tw, i / across * th, tw, th, tw};
+    else
+        r.y = i * rps;
+    r.w = r.x + r.w > w ? w - r.x : r.w;
+    r.h = r.y + r.h > h ? h - r.y : r.h;
+    return r;
+}
+
+/* Copies one decoded unit's samples into px, rounded to 8 bits: ch a pixel,
+ * C, M, Y, K and, if ch is 5, the first extra sample (alpha). */
+static void tiff_unit_scatter(const struct tiff_unit *r, const unsigned char *buf,
+                              const struct tiff_layout *l, int planar, unsigned char *px,
+                              unsigned w, unsigned ch)
+{
+    if (planar && r->plane >= ch)
+        return;                         /* a further extra sample: not used */
+    unsigned spp = planar ? 1 : l->spp, take = planar ? 1 : ch, bytes = l->bits / 8;
+    unsigned char *out = px + (planar ? r->plane : 0);
+    for (unsigned y = 0; y < r->h; y++) {
+        const unsigned char *p = buf + (size_t)y * r->stride * spp * bytes;
+        unsigned char *d = out + ((size_t)(r->y + y) * w + r->x) * ch;
+        for (unsigned x = 0; x < r->w; x++, p += (size_t)spp * bytes, d += ch)
+            for (unsigned k = 0; k < take; k++)
+                d[k] = (unsigned char)tiff_sample8(p, k, l->bits);
+    }
+}
+
+/* In place: ch CMYK(A) samples a pixel to RGB(A) by the plain formula
+ * (libtiff's: R = (255 - C) * (255 - K) / 255), for a file whose profile is
+ * not converting them. Associated alpha is divided out. */
+static void tiff_cmyk_to_rgb(unsigned char *px, size_t n, unsigned ch, int alpha_kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *s = px + i * ch;
+        unsigned k = 255u - s[3], a = ch == 5 ? s[4] : 255;
+        unsigned c[3];
+        for (int j = 0; j < 3; j++) {
+            c[j] = k * (255u - s[j]) / 255u;
+            if (alpha_kind == EXTRASAMPLE_ASSOCALPHA && a < 255)
+                c[j] = tiff_unpremultiply(c[j], a);
+        }
+        unsigned char *d = px + i * (ch - 1);       /* never ahead of the read */
+        d[0] = (unsigned char)c[0], d[1] = (unsigned char)c[1], d[2] = (unsigned char)c[2];
+        if (ch == 5)
+            d[3] = (unsigned char)a;
+    }
+}
+
+/* A CMYK image (l->cmyk; see the design note): as CMYK samples with
+ * TIFF_DEC_CMYK and no alpha, else as RGB(A). */
+static int tiff_read_cmyk(TIFF *t, const struct tiff_mem *m, const struct tiff_layout *l,
+                          const struct img_info *pi, unsigned flags, struct img *out, char *err,
+                          size_t errlen)
+{
+    uint16_t planar = PLANARCONFIG_CONTIG;
+    uint32_t rps = pi->h, tw = 0, th = 0;
+    TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
+    int tiled = TIFFIsTiled(t);
+    if (tiled && (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) ||
+                  !TIFFGetField(t, TIFFTAG_TILELENGTH, &th) || tw == 0 || th == 0)) {
+        snprintf(err, errlen, "TIFF: corrupt header (no tile size)");
+        return -1;
+    }
+    if (!tiled)
+        TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
+    rps = rps == 0 || rps > pi->h ? pi->h : rps;
+    unsigned sep = planar == PLANARCONFIG_SEPARATE, planes = sep ? l->spp : 1;
+    unsigned ch = l->alpha ? 5 : 4;
+    uint64_t pixel = (uint64_t)(sep ? 1 : l->spp) * (l->bits / 8);    /* bytes */
+    tmsize_t unit_size = tiled ? TIFFTileSize(t) : TIFFStripSize(t);
+    /* the units the layout implies must all be there, each fitting its buffer */
+    uint64_t units = (uint64_t)planes * (tiled ? (uint64_t)((pi->w + tw - 1) / tw) *
+                                                     ((pi->h + th - 1) / th)
+                                               : (pi->h + rps - 1) / rps);
+    uint64_t need = pixel * (tiled ? (uint64_t)tw * th : (uint64_t)pi->w * rps);
+    if (unit_size <= 0 || (uint64_t)unit_size < need ||
+        units > (tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t))) {
+        snprintf(err, errlen, "TIFF: corrupt header (strip or tile layout)");
+        return -1;
+    }
+    size_t n = (size_t)pi->w * pi->h;
+    unsigned char *px = calloc(n, ch), *buf = malloc((size_t)unit_size);
+    int ok = px && buf;
+    if (!ok)
+        snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
+    for (uint32_t u = 0; ok && u < (uint32_t)units; u++) {
+        tmsize_t got = tiled ? TIFFReadEncodedTile(t, u, buf, unit_size)
+                             : TIFFReadEncodedStrip(t, u, buf, unit_size);
+        struct tiff_unit r = tiff_unit_at(u, pi->w, pi->h, rps, tw, th, planes);
+        ok = got >= 0 && (uint64_t)got >= ((uint64_t)(r.h - 1) * r.stride + r.w) * pixel;
+        if (ok)
+            tiff_unit_scatter(&r, buf, l, sep, px, pi->w, ch);
+        else if (!m->failed)
+            snprintf(err, errlen, "TIFF: cannot read the pixels (%s %u is short)",
+                     tiled ? "tile" : "strip", u);
+    }
+    free(buf);
+    if (!ok) {
+        free(px);
+        return -1;
+    }
+    if (!(flags & TIFF_DEC_CMYK) || ch == 5) {
+        tiff_cmyk_to_rgb(px, n, ch, l->alpha);
+        ch--;
+        unsigned char *smaller = realloc(px, n * ch);
+        px = smaller ? smaller : px;
+    }
+    *out = (struct img){px, pi->w, pi->h, ch};
+    return 0;
+}
+
 static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_info *pi,
                             unsigned flags, struct img *out, char *err, size_t errlen)
 {
@@ -342,15 +486,14 @@ static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_
     char why[1024] = "";
     struct tiff_layout l;
     tiff_layout(t, &l);
+    if (l.cmyk)
+        return tiff_read_cmyk(t, m, &l, pi, flags, out, err, errlen);
     if (!TIFFRGBAImageBegin(&ri, t, 1, why)) {
         snprintf(err, errlen, "TIFF: unsupported: %.150s", why);
         return -1;
     }
-    int cmyk = (flags & TIFF_DEC_CMYK) && ri.isContig && ri.bitspersample == 8 &&
-               ri.photometric == PHOTOMETRIC_SEPARATED && l.colors == 4 && !l.alpha;
-    int ours = cmyk || (ri.isContig && (ri.bitspersample == 8 || ri.bitspersample == 16) &&
-                        (ri.photometric == PHOTOMETRIC_RGB ? l.colors == 3
-                                                           : l.gray && l.colors == 1));
+    int ours = ri.isContig && (ri.bitspersample == 8 || ri.bitspersample == 16) &&
+               (ri.photometric == PHOTOMETRIC_RGB ? l.colors == 3 : l.gray && l.colors == 1);
     if (ours)
         ri.put.contig = tiff_put_contig;
     ri.req_orientation = ri.orientation;    /* as stored: see the design note */
@@ -369,10 +512,9 @@ static int tiff_read_pixels(TIFF *t, const struct tiff_mem *m, const struct img_
         return -1;
     /* libtiff's own routines premultiply any alpha; ours keep it as stored */
     int premultiplied = ri.alpha && (!ours || ri.alpha == EXTRASAMPLE_ASSOCALPHA);
-    unsigned ch = cmyk ? 4 : pi->ch;
-    tiff_pack(px, n, ch, premultiplied);
-    unsigned char *smaller = realloc(px, n * ch);
-    *out = (struct img){smaller ? smaller : px, pi->w, pi->h, ch};
+    tiff_pack(px, n, pi->ch, premultiplied);
+    unsigned char *smaller = realloc(px, n * pi->ch);
+    *out = (struct img){smaller ? smaller : px, pi->w, pi->h, pi->ch};
     return 0;
 }
 

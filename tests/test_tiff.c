@@ -21,9 +21,10 @@
 struct spec {
     unsigned w, h, spp, bits, pages;
     uint16_t photometric, extra;        /* extra: EXTRASAMPLE_* for the last sample, or 0 */
-    int tiled;
+    int layout;                         /* TILED and/or PLANAR; 0: strips, contiguous */
     unsigned (*sample)(unsigned x, unsigned y, unsigned k);
 };
+enum { TILED = 1, PLANAR = 2 };         /* PLANAR: PLANARCONFIG_SEPARATE, a plane a sample */
 
 static unsigned sample16(unsigned x, unsigned y, unsigned k)
 {
@@ -49,15 +50,33 @@ static void put_sample(unsigned char *p, unsigned bits, unsigned v)
     }
 }
 
+/* Fills a unit (strip or tile) w x h pixels at (x0, y0) of the image: all
+ * samples, or plane's alone (planar). Outside the image: 0. */
+static void fill_unit(const struct spec *s, unsigned char *u, unsigned x0, unsigned y0,
+                      unsigned w, unsigned h, unsigned plane)
+{
+    int planar = s->layout & PLANAR;
+    unsigned n = planar ? 1 : s->spp;
+    size_t px = (size_t)n * s->bits / 8;
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++)
+            for (unsigned k = 0; k < n; k++)
+                put_sample(u + (y * w + x) * px + k * s->bits / 8, s->bits,
+                           x0 + x < s->w && y0 + y < s->h
+                               ? s->sample(x0 + x, y0 + y, planar ? plane : k) : 0);
+}
+
 static void write_page(TIFF *t, const struct spec *s, void (*extra_tags)(TIFF *))
 {
-    size_t px = (size_t)s->spp * s->bits / 8;
+    int planar = s->layout & PLANAR;
+    unsigned planes = planar ? s->spp : 1;
+    size_t px = (size_t)(planar ? 1 : s->spp) * s->bits / 8;
     TIFFSetField(t, TIFFTAG_IMAGEWIDTH, s->w);
     TIFFSetField(t, TIFFTAG_IMAGELENGTH, s->h);
     TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, s->spp);
     TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, s->bits);
     TIFFSetField(t, TIFFTAG_PHOTOMETRIC, s->photometric);
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, planar ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
     TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
     if (s->extra)
         TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &s->extra);
@@ -69,30 +88,25 @@ static void write_page(TIFF *t, const struct spec *s, void (*extra_tags)(TIFF *)
     }
     if (extra_tags)
         extra_tags(t);
-    if (s->tiled) {
+    if (s->layout & TILED) {
         TIFFSetField(t, TIFFTAG_TILEWIDTH, 16);
         TIFFSetField(t, TIFFTAG_TILELENGTH, 16);
         unsigned char *tile = calloc(16 * 16, px);
-        for (unsigned ty = 0; ty < s->h; ty += 16)
-            for (unsigned tx = 0; tx < s->w; tx += 16) {
-                for (unsigned y = 0; y < 16; y++)
-                    for (unsigned x = 0; x < 16; x++)
-                        for (unsigned k = 0; k < s->spp; k++)
-                            put_sample(tile + (y * 16 + x) * px + k * s->bits / 8, s->bits,
-                                       tx + x < s->w && ty + y < s->h
-                                           ? s->sample(tx + x, ty + y, k) : 0);
-                assert_true(TIFFWriteTile(t, tile, tx, ty, 0, 0) > 0);
-            }
+        for (unsigned k = 0; k < planes; k++)
+            for (unsigned ty = 0; ty < s->h; ty += 16)
+                for (unsigned tx = 0; tx < s->w; tx += 16) {
+                    fill_unit(s, tile, tx, ty, 16, 16, k);
+                    assert_true(TIFFWriteTile(t, tile, tx, ty, 0, (uint16_t)k) > 0);
+                }
         free(tile);
     } else {
         TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 5);
         unsigned char *row = malloc(s->w * px);
-        for (unsigned y = 0; y < s->h; y++) {
-            for (unsigned x = 0; x < s->w; x++)
-                for (unsigned k = 0; k < s->spp; k++)
-                    put_sample(row + x * px + k * s->bits / 8, s->bits, s->sample(x, y, k));
-            assert_int_equal(TIFFWriteScanline(t, row, y, 0), 1);
-        }
+        for (unsigned k = 0; k < planes; k++)      /* a plane's rows all before the next's */
+            for (unsigned y = 0; y < s->h; y++) {
+                fill_unit(s, row, 0, y, s->w, 1, k);
+                assert_int_equal(TIFFWriteScanline(t, row, y, (uint16_t)k), 1);
+            }
         free(row);
     }
 }
@@ -344,6 +358,50 @@ static void test_tiff__cmyk(void **state)
     free(buf);
 }
 
+/* CMYK in the layouts libtiff's RGBA interface refuses or converts only by
+ * formula: 8- and 16-bit, contiguous and planar, strips and tiles (sizes
+ * that leave partial strips and tiles), with and without alpha. With
+ * TIFF_DEC_CMYK the samples (rounded to 8 bits), else the formula's RGB;
+ * alpha as stored, and never CMYK samples beside it. */
+static void test_tiff__cmyk_layouts(void **state)
+{
+    (void)state;
+    for (unsigned v = 0; v < 16; v++) {
+        unsigned bits = v & 1 ? 16 : 8, alpha = v >> 3 & 1;
+        const struct spec s = {21, 13, 4 + alpha, bits, 1, PHOTOMETRIC_SEPARATED,
+                               alpha ? EXTRASAMPLE_UNASSALPHA : 0, (int)(v >> 1 & 3),
+                               bits == 16 ? sample16 : sample8};
+        size_t len;
+        unsigned char *buf = tiff_bytes(&s, NULL, &len);
+        struct img_info info;
+        char err[256] = "";
+        assert_int_equal(tiff_probe(buf, len, &info, err, sizeof err), 0);
+        assert_int_equal(info.ch, 3 + alpha);
+        for (unsigned flags = 0; flags <= TIFF_DEC_CMYK; flags++) {
+            struct img im;
+            if (tiff_decode(buf, len, flags, &im, err, sizeof err) != 0)
+                fail_msg("layout %u flags %u: %s", v, flags, err);
+            int samples = flags && !alpha;
+            assert_int_equal(im.ch, samples ? 4 : 3 + alpha);
+            for (unsigned i = 0; i < 21 * 13; i++) {
+                unsigned x = i % 21, y = i / 21, c8[5];
+                for (unsigned k = 0; k < 4 + alpha; k++)
+                    c8[k] = bits == 16 ? (s.sample(x, y, k) + 128) / 257 : s.sample(x, y, k);
+                const unsigned char *p = im.px + (size_t)i * im.ch;
+                for (unsigned k = 0; k < im.ch; k++) {
+                    unsigned want = samples ? c8[k] : k == 3 ? c8[4]
+                                                    : (255 - c8[k]) * (255 - c8[3]) / 255;
+                    if (p[k] != want)
+                        fail_msg("layout %u flags %u: pixel %u,%u channel %u is %u, not %u", v,
+                                 flags, x, y, k, p[k], want);
+                }
+            }
+            img_free(&im);
+        }
+        free(buf);
+    }
+}
+
 /* EXIF into our TIFF and back: the file's own Orientation tag and camera
  * tags, its EXIF directory (where the block's was), read by meta_read as an
  * EXIF block again. */
@@ -390,6 +448,8 @@ static void test_tiff__hostile_and_silent(void **state)
     const struct spec specs[] = {
         {40, 30, 3, 8, 2, PHOTOMETRIC_RGB, 0, 1, sample8},
         {40, 30, 1, 16, 1, PHOTOMETRIC_MINISBLACK, 0, 0, sample16},
+        {40, 30, 4, 16, 1, PHOTOMETRIC_SEPARATED, 0, TILED | PLANAR, sample16},
+        {40, 30, 5, 8, 1, PHOTOMETRIC_SEPARATED, EXTRASAMPLE_ASSOCALPHA, PLANAR, sample8},
     };
     int saved, sink = test_stderr_begin(&saved);
     assert_true(sink >= 0);
@@ -464,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_tiff__encode_round_trip_and_meta),
         cmocka_unit_test(test_tiff__orientation),
         cmocka_unit_test(test_tiff__cmyk),
+        cmocka_unit_test(test_tiff__cmyk_layouts),
         cmocka_unit_test(test_tiff__exif_round_trip),
         cmocka_unit_test(test_tiff__hostile_and_silent),
         cmocka_unit_test(test_tiff__lying_size),

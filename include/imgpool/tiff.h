@@ -34,9 +34,9 @@ int tiff_probe(const unsigned char *buf, size_t len, struct img_info *info, char
 
 /* tiff_decode flags. */
 enum {
-    TIFF_DEC_CMYK = 1   /* an 8-bit CMYK image without alpha comes out as 4 channels of
-                           CMYK samples (0 = no ink), for a CMYK ICC profile to convert;
-                           other CMYK images still come out RGB */
+    TIFF_DEC_CMYK = 1   /* a CMYK image without alpha (8- or 16-bit, any layout) comes
+                           out as 4 channels of CMYK samples (0 = no ink), for a CMYK ICC
+                           profile to convert; with alpha it still comes out RGBA */
 };
 
 /* Decodes the first page into *out (channels as tiff_probe says, or CMYK

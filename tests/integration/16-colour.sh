@@ -1,7 +1,8 @@
 #!/bin/sh
 # Colour management against lcms2 as Pillow's ImageCms drives it: images
 # carrying colord's SwappedRedAndGreen.icc, Adobe RGB (1998) and
-# Ghostscript's CMYK profile (a CMYK JPEG and a CMYK TIFF) come out as sRGB (within 1-2 levels of the
+# Ghostscript's CMYK profile (a CMYK JPEG and a CMYK TIFF, also planar, tiled
+# and 16-bit) come out as sRGB (within 1-2 levels of the
 # reference transform, where ignoring the profile is off by tens of levels);
 # --keep-profile keeps pixels and profile bytes; a corrupt profile leaves the
 # file converted without colour management, with a note.
@@ -44,6 +45,14 @@ if os.path.exists(cmyk):
     c.save(p("cmyk.jpg"), quality=95, icc_profile=open(cmyk, "rb").read())
     c.save(p("cmyk-tiff.tif"), icc_profile=open(cmyk, "rb").read())
 PY
+# The CMYK TIFF in the layouts libtiff's RGBA interface refuses (16-bit) or
+# converts only by formula (planar): tiffcp and ImageMagick rewrite its samples.
+if [ -f "$T/in/cmyk-tiff.tif" ]; then
+    tiffcp -p separate "$T/in/cmyk-tiff.tif" "$T/in/cmyk-planar.tif" &&
+        tiffcp -p separate -t -w 64 -l 64 "$T/in/cmyk-tiff.tif" "$T/in/cmyk-planar-tiles.tif" &&
+        /usr/bin/convert "$T/in/cmyk-tiff.tif" -depth 16 "$T/in/cmyk-16.tif" ||
+        fail "cannot make the CMYK TIFF layouts"
+fi
 
 expect_exit 0 "$IMGPOOL" -q --procs 2 --format png -o "$T/conv" "$T/in"
 expect_exit 0 "$IMGPOOL" -q --procs 2 --format png --keep-profile -o "$T/keep" "$T/in"
@@ -111,6 +120,11 @@ if os.path.exists(p("in/cmyk.jpg")):
     k = Image.open(p("keep/cmyk-tiff.png"))
     assert "icc_profile" not in k.info
     assert mean_diff(k.convert("RGB"), reference(p("in/cmyk-tiff.tif"))) > 5
+    # planar, tiled and 16-bit CMYK: the same samples, so the same result
+    for stem in ("cmyk-planar", "cmyk-planar-tiles", "cmyk-16"):
+        for run in ("conv", "keep"):
+            check(run + " " + stem + ".tif", Image.open(p(run, stem + ".png")),
+                  Image.open(p(run, "cmyk-tiff.png")), 0.0)
 else:
     print("cmyk.jpg, cmyk-tiff.tif: no CMYK profile (libgs10-common), not tested")
 
