@@ -7,10 +7,14 @@
 #                                       2 for jpeg85; 3 for the others, which take seconds)
 #   BENCH_QUICK=1 tools/bench.sh ...    smoke run: imgpool and the stb floor, fit job, 1 run
 #   BENCH_JOBS="fit grayfit" BENCH_TOOLS="imgpool2 vips" tools/bench.sh ...   a subset
-#     jobs: gray fit grayfit photo50 jpeg85; tools: imgpool2 imgpool1 mogrify vips pillow stb
+#     jobs: gray fit grayfit photo50 jpeg85 webp heic; tools: imgpool2 imgpool1 imgpoolw
+#     mogrify vips pillow stb
 #     (photo50: the corpus's 63 JPEGs at 50%, JPEG q90 out; jpeg85: all 200 to JPEG q85,
 #     full size; the stb floor writes PNG only and sits those two out)
 #     webp: fit 256, WebP quality 80 out (imgpool, libvips and Pillow only)
+#     heic: the 63 photos as HEIC with 320-pixel thumbnails (made once by heif-enc, kept in
+#     build/bench/heic), fit 256, JPEG q85 out; imgpoolw is imgpool decoding each HEIC
+#     whole (--no-embedded-thumbnail); Debian's Pillow reads no HEIC and sits it out
 #     fit also reports where one worker's time goes: --procs 1 --trace, tools/bench_stages.py
 #
 # Prints a markdown report and writes it to build/bench/results.md. Exit 0 if
@@ -54,6 +58,8 @@ bench_run() {   # TOOL JOB IN OUT
         jpeg85)  ops="";               im=""
                  fmt="--format jpg --quality 85" imfmt="-format jpg -quality 85 -sampling-factor 2x2" ;;
         webp)    ops="--resize $fit"; fmt="--format webp --quality 80" ;;
+        heic)    ops="--resize $fit"; im="-resize $fit"; in=$in/../heic
+                 fmt="--format jpg --quality 85" imfmt="-format jpg -quality 85 -sampling-factor 2x2" ;;
     esac
     cd "$in"
     # ls -S: largest first. The corpus names are [A-Za-z0-9._-] only (make-corpus.sh).
@@ -62,12 +68,17 @@ bench_run() {   # TOOL JOB IN OUT
         imgpool1|imgpool2)
             # shellcheck disable=SC2086
             exec "$BENCH_IMGPOOL" . --procs "${tool#imgpool}" $ops $fmt -o "$out" -q ;;
+        imgpoolw)
+            # shellcheck disable=SC2086
+            exec "$BENCH_IMGPOOL" . --procs 2 --no-embedded-thumbnail $ops $fmt -o "$out" -q ;;
         mogrify)
             # shellcheck disable=SC2086
             ls -S | MAGICK_THREAD_LIMIT=1 xargs -P2 -n 10 mogrify -path "$out" $imfmt $im ;;
         vips)
             if [ "$job" = webp ]; then
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.webp[Q=80]"
+            elif [ "$job" = heic ]; then
+                ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.jpg[Q=85]"
             elif [ "$job" = fit ]; then
                 ls -S | VIPS_CONCURRENCY=1 xargs -P2 -n 10 vipsthumbnail --size "$fit" -o "$out/%s.png"
             elif [ "$job" = jpeg85 ]; then
@@ -114,6 +125,7 @@ tool_label() {
     case $1 in
         imgpool1) echo "imgpool --procs 1" ;;
         imgpool2) echo "imgpool --procs 2" ;;
+        imgpoolw) echo "imgpool --procs 2 --no-embedded-thumbnail" ;;
         mogrify)  echo "ImageMagick mogrify, xargs -P2" ;;
         vips)     echo "libvips CLI, xargs -P2" ;;
         pillow)   echo "Python Pool(2) + Pillow" ;;
@@ -129,13 +141,18 @@ job_label() {
         photo50) echo "63 JPEG photos, 50%, JPEG q90" ;;
         jpeg85)  echo "all to JPEG q85, full size" ;;
         webp)    echo "fit 256, WebP q80 out" ;;
+        heic)    echo "63 HEIC photos, fit 256, JPEG q85" ;;
     esac
 }
 
 # 1 if TOOL runs JOB: the WebP job is for imgpool, libvips and Pillow; the stb
-# floor writes PNG only.
+# floor writes PNG only; Pillow reads no HEIC; imgpoolw is for the HEIC job alone.
 tool_does() {
-    case $2-$1 in webp-mogrify|webp-stb|photo50-stb|jpeg85-stb) return 1 ;; esac
+    case $2-$1 in
+        webp-mogrify|webp-stb|photo50-stb|jpeg85-stb|heic-pillow|heic-stb) return 1 ;;
+        heic-imgpoolw) return 0 ;;
+        *-imgpoolw) return 1 ;;
+    esac
     return 0
 }
 
@@ -165,6 +182,7 @@ bench_setup() {
         ln "$f" "$bdir/photos/" 2>/dev/null || cp "$f" "$bdir/photos/"
     done
     nphotos=$(ls "$bdir/photos" | wc -l)
+    case " $jobs " in *" heic "*) heic_setup ;; esac
     # "WxH name" per photo, half size rounded up: what libvips is told (it takes no %).
     (cd "$bdir/photos" && /usr/bin/python3 -c '
 import os
@@ -181,6 +199,25 @@ for n in sorted(os.listdir(".")):
     # shellcheck disable=SC2086
     cc -std=c11 -D_GNU_SOURCE -O2 $warn -I"$root/include" "$root/tools/bench_pool_overhead.c" \
         "$root/build/libimgpool.a" -o "$bdir/pool_overhead" -lpthread -lm
+}
+
+# heic's input: the corpus's JPEG photos as HEIC, as phones write them (with a
+# thumbnail; 320 pixels wide, as an iPhone's), by heif-enc at quality 80 with
+# x265's ultrafast preset (the default preset takes a minute a photo here).
+# Made once, kept while the photos and heif-enc stay the same.
+heic_setup() {
+    stamp="$(heif-enc 2>&1 | grep -m1 'libheif version') $(grep '\.jpg' "$shared/corpus.sha256" |
+        sha256sum | cut -c1-16)"
+    if [ "$(cat "$bdir/heic.stamp" 2>/dev/null)" != "$stamp" ]; then
+        echo "bench: encoding the $nphotos photos as HEIC into $bdir/heic (about a minute, once)" >&2
+        rm -rf "$bdir/heic" "$bdir/heic.stamp"
+        mkdir -p "$bdir/heic"
+        (cd "$bdir/photos" && ls -S | xargs -P2 -I{} sh -c \
+            'heif-enc -q 80 -t 320 -p preset=ultrafast -o "$0/${1%.*}.heic" "$1" >/dev/null' \
+            "$bdir/heic" {}) || { echo "bench: heif-enc failed" >&2; exit 1; }
+        echo "$stamp" >"$bdir/heic.stamp"
+    fi
+    nheic=$(ls "$bdir/heic" | wc -l)
 }
 
 # ---- measuring -----------------------------------------------------------------
@@ -202,6 +239,7 @@ measure() {
     cpu=$(echo "$6 $7" | awk '{ printf "%.2f", $1 + $2 }')
     want=$nfiles
     [ "$2" != photo50 ] || want=$nphotos
+    [ "$2" != heic ] || want=$nheic
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$4" "$5" "$cpu" "$bytes" \
         "$files" "$status" "$want" >>"$raw"
     printf 'bench: %-8s %-32s run %s/%s: %7.2f s  %s files  %s\n' "$2" "$(tool_label "$1")" \
@@ -209,7 +247,7 @@ measure() {
     # The last resize outputs of imgpool and Pillow stay for quality(), and
     # every contender's last JPEG outputs for photo_quality().
     case $2-$1 in
-        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow|photo50-*|jpeg85-*|webp-imgpool2|webp-pillow)
+        fit-imgpool2|fit-pillow|grayfit-imgpool2|grayfit-pillow|photo50-*|jpeg85-*|heic-*|webp-imgpool2|webp-pillow)
             [ "$3" != "$repeat" ] || { rm -rf "$bdir/keep/$2-$1"; mv "$out" "$bdir/keep/$2-$1"; } ;;
     esac
     rm -rf "$out" "$bdir/vips-tmp"
@@ -250,26 +288,30 @@ quality() {
     done
 }
 
-# The JPEG jobs against Python Pool(2) + Pillow: time, bytes and PSNR against
-# the source (tools/bench_psnr.py) of every contender's last run.
+# The JPEG-out jobs against the strongest other contender (Python Pool(2) +
+# Pillow; libvips for HEIC, which Debian's Pillow cannot read): time, bytes
+# and PSNR against the source (tools/bench_psnr.py) of every contender's last
+# run. The HEIC job's source is the JPEG photo each HEIC was made from.
 photo_quality() {
-    for job in photo50 jpeg85; do
-        [ -d "$bdir/keep/$job-pillow" ] || continue
+    for job in photo50 jpeg85 heic; do
+        ref=pillow refname=Pillow
+        [ "$job" != heic ] || ref=vips refname=libvips
+        [ -d "$bdir/keep/$job-$ref" ] || continue
         src=$corpus
         [ "$job" = jpeg85 ] || src=$bdir/photos
         echo
-        echo "$(job_label "$job"), against Python Pool(2) + Pillow (draft mode), same run:"
+        echo "$(job_label "$job"), against $(tool_label "$ref"), same run:"
         echo
-        echo "| tool | wall s | time vs Pillow | output bytes | bytes vs Pillow | PSNR vs source dB | PSNR vs Pillow's |"
+        echo "| tool | wall s | time vs $refname | output bytes | bytes vs $refname | PSNR vs source dB | PSNR vs $refname's |"
         echo "|---|---:|---:|---:|---:|---:|---:|"
         for t in $tools; do
             [ -d "$bdir/keep/$job-$t" ] || continue
             q=$(/usr/bin/python3 "$root/tools/bench_psnr.py" "$src" "$bdir/keep/$job-$t") || continue
             echo "$t $(awk -F'\t' -v j="$job" -v t="$t" '$1 == j && $2 == t { print $4 }' "$raw" |
                 sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }') $q"
-        done | awk -v lt="$(for t in $tools; do printf '%s=%s;' "$t" "$(tool_label "$t")"; done)" '
+        done | awk -v reftool="$ref" -v lt="$(for t in $tools; do printf '%s=%s;' "$t" "$(tool_label "$t")"; done)" '
             BEGIN { n = split(lt, kv, ";"); for (i = 1; i <= n; i++) { split(kv[i], p, "="); label[p[1]] = p[2] } }
-            { tool[NR] = $1; wall[NR] = $2; psnr[NR] = $4; bytes[NR] = $NF; if ($1 == "pillow") ref = NR }
+            { tool[NR] = $1; wall[NR] = $2; psnr[NR] = $4; bytes[NR] = $NF; if ($1 == reftool) ref = NR }
             END {
                 for (i = 1; i <= NR; i++)
                     printf "| %s | %.2f | %s | %d | %s | %.2f | %s |\n", label[tool[i]], wall[i],
@@ -279,7 +321,7 @@ photo_quality() {
             }'
     done
     echo
-    echo "(time vs Pillow below 1: faster. PSNR: every output against its source decoded by"
+    echo "(time vs the reference below 1: faster. PSNR: every output against its source decoded by"
     echo "Pillow, upright if the output is, Lanczos-resized to the output's size; sources with"
     echo "transparent pixels left out.)"
 }
@@ -408,6 +450,12 @@ all files, full size, JPEG quality 85; 4:2:0 chroma everywhere):
   percentage: photo50 one process per group of same-sized photos with `--size` half their
   size (rounded up; listed before the timing), jpeg85 `--size "10000000x10000000>"`
   (shrink only: a plain conversion) over batches of 10, both via xargs -P2.
+- HEIC job (no Pillow: Debian's reads no HEIC): the 63 photos as HEIC by `heif-enc -q 80 -t 320
+  -p preset=ultrafast` (with a 320-pixel thumbnail, as phones write them; made once, kept in
+  build/bench/heic); `imgpool --resize 256x256 --format jpg --quality 85`, which decodes the
+  thumbnail where it covers the target, and again with `--no-embedded-thumbnail`;
+  `vipsthumbnail --size 256x256 -o OUT/%s.jpg[Q=85]` (which does the same) and mogrify
+  `-resize 256x256 -quality 85`, both via xargs -P2. PSNR against the JPEG each HEIC was made from.
 - WebP job (imgpool, libvips and Pillow only): `imgpool --resize 256x256 --format webp
   --quality 80`; `vipsthumbnail --size 256x256 -o OUT/%s.webp[Q=80]`; Pillow thumbnail() then
   `save(..., "WEBP", quality=80)`. All three are libwebp at quality 80, method 4.
@@ -436,8 +484,8 @@ bench_main() {
         echo "bench: skip: $shared not found (the corpus recipe lives in ../shared/bench)"
         exit 77
     fi
-    jobs="gray fit grayfit photo50 jpeg85 webp"
-    tools="imgpool2 imgpool1 mogrify vips pillow stb"
+    jobs="gray fit grayfit photo50 jpeg85 webp heic"
+    tools="imgpool2 imgpool1 imgpoolw mogrify vips pillow stb"
     if [ -n "${BENCH_QUICK:-}" ]; then
         jobs=fit
         tools="imgpool2 imgpool1 stb"
