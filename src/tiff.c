@@ -443,7 +443,7 @@ static int tiff_read_cmyk(TIFF *t, const struct tiff_mem *m, const struct tiff_l
                                                      ((pi->h + th - 1) / th)
                                                : (pi->h + rps - 1) / rps);
     uint64_t need = pixel * (tiled ? (uint64_t)tw * th : (uint64_t)pi->w * rps);
-    if (unit_size <= 0 || (uint64_t)unit_size < need ||
+    if (unit_size <= 0 || unit_size > TIFF_MAX_ALLOC || (uint64_t)unit_size < need ||
         units > (tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t))) {
         snprintf(err, errlen, "TIFF: corrupt header (strip or tile layout)");
         return -1;
