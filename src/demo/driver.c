@@ -56,31 +56,50 @@ static void demo_usage(FILE *f, const struct demo_ctx *ctx)
 static const struct demo_common_opt {
     unsigned needs;   /* enum demo_flag bits the demo must have */
     const char *opt, *en, *de;
+    int tour;         /* `imgpool demo tour` takes it too */
 } demo_common[] = {
     { DEMO_OFFLINE, "--offline", "use the local xkcd stand-in server (no internet needed)",
-      "den lokalen xkcd-Ersatzserver nutzen (kein Internet nötig)" },
+      "den lokalen xkcd-Ersatzserver nutzen (kein Internet nötig)", 0 },
     { DEMO_GIL, "--gil", "emulate Python's GIL: one lock, handed over every 5 ms",
-      "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht" },
+      "Pythons GIL nachbilden: ein Lock, alle 5 ms weitergereicht", 0 },
     { DEMO_STEP, "--step", "one step per Enter, to explain it live (EOF: run on)",
-      "ein Schritt pro Enter, um es live zu erklären (EOF: weiterlaufen)" },
+      "ein Schritt pro Enter, um es live zu erklären (EOF: weiterlaufen)", 0 },
     { DEMO_TIMELINE, "--timeline", "draw who was on a CPU when, one row per thread/process",
-      "zeichnen, wer wann auf einer CPU war, eine Zeile pro Thread/Prozess" },
+      "zeichnen, wer wann auf einer CPU war, eine Zeile pro Thread/Prozess", 0 },
     { DEMO_OWN_TIMELINE, "--timeline", "the job draws who worked on what when",
-      "der Auftrag zeichnet, wer wann woran gearbeitet hat" },
+      "der Auftrag zeichnet, wer wann woran gearbeitet hat", 0 },
     { DEMO_TIMELINE, "--trace FILE", "write the same as Chrome trace JSON (ui.perfetto.dev)",
-      "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)" },
+      "dasselbe als Chrome-Trace-JSON schreiben (ui.perfetto.dev)", 0 },
     { DEMO_TIMELINE, "--width N", "timeline columns (default 64)",
-      "Spalten der Zeitleiste (Standard 64)" },
+      "Spalten der Zeitleiste (Standard 64)", 0 },
     { 0, "--full", "print every line and every digit (default: fit one screen)",
-      "jede Zeile und jede Ziffer ausgeben (Standard: passt auf einen Bildschirm)" },
+      "jede Zeile und jede Ziffer ausgeben (Standard: passt auf einen Bildschirm)", 0 },
     { 0, "--show-code", "print the C code of the demo's core and exit",
-      "den C-Code des Kerns der Demo zeigen und beenden" },
+      "den C-Code des Kerns der Demo zeigen und beenden", 0 },
     { 0, "--python",
       "the exercise in Python (reconstructed, not the slides' text), then the C core",
-      "die Übung in Python (nachgebaut, nicht der Folientext), dann den C-Kern" },
+      "die Übung in Python (nachgebaut, nicht der Folientext), dann den C-Kern", 0 },
     { 0, "--lang de|en", "language of the explanations (default from LANG)",
-      "Sprache der Erklärungen (Standard aus LANG)" },
+      "Sprache der Erklärungen (Standard aus LANG)", 1 },
 };
+
+/* `tour` is no demo (it runs them all), but it takes options like one: its
+ * --help and its usage errors name it as a demo's name the demo. */
+static const struct demo demo_tour_self = {
+    .name = "tour",
+    .summary = { "every demo in the order of the course, pausing between",
+                 "alle Demos der Reihe nach, mit Pausen" },
+    .intro = { "Runs every demo with its defaults (xkcd offline), asking for Enter before\n"
+               "each (q: stop); without a terminal it runs straight through.\n",
+               "Startet jede Demo mit ihren Standardwerten (xkcd offline) und wartet vor\n"
+               "jeder auf Enter (q: beenden); ohne Terminal läuft sie ohne Pause durch.\n" },
+};
+
+/* Whether demo d takes common option c. */
+static int demo_takes(const struct demo *d, const struct demo_common_opt *c)
+{
+    return d == &demo_tour_self ? c->tour : (d->flags & c->needs) == c->needs;
+}
 
 static void demo_help(const struct demo_ctx *ctx)
 {
@@ -106,7 +125,7 @@ static void demo_help(const struct demo_ctx *ctx)
                                                      "an den Auftrag der Demo weitergegeben"));
     for (size_t i = 0; i < sizeof demo_common / sizeof demo_common[0]; i++) {
         const struct demo_common_opt *c = &demo_common[i];
-        if ((d->flags & c->needs) == c->needs)
+        if (demo_takes(d, c))
             printf("  %-16s %s\n", c->opt, demo_tr(ctx, c->en, c->de));
     }
 }
@@ -225,6 +244,28 @@ static int demo_check(const struct demo_ctx *ctx)
     return rc;
 }
 
+/* An argument no option of the demo (or tour) takes. Returns 2. */
+static int demo_reject(const struct demo_ctx *ctx, const char *a)
+{
+    if (a[0] == '-')
+        return demo_usage_error(ctx, "unknown option '%s'", "unbekannte Option '%s'", a);
+    return demo_usage_error(ctx, "unexpected argument '%s'", "unerwartetes Argument '%s'", a);
+}
+
+/* The language of argv[2..] (up to a `--`, past which arguments belong to a
+ * job) before anything is parsed, so that a usage error found before the
+ * --lang argument is reported in its language too. A bad --lang value is
+ * left for the parser to report. */
+static void demo_lang_prescan(int argc, char **argv, struct demo_ctx *ctx)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *val;
+        if (demo_match(argc, argv, &i, "lang", &val) && val &&
+            (strcmp(val, "de") == 0 || strcmp(val, "en") == 0))
+            ctx->de = strcmp(val, "de") == 0;
+    }
+}
+
 /* Parses argv[2..]: 0, or 2 for a usage error (printed). */
 static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_opts *o)
 {
@@ -277,11 +318,8 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
             if (demo_number(ctx, "width", val, 10, 1000, &w) != 0)
                 return 2;
             o->width = (unsigned)w;
-        } else if (a[0] == '-') {
-            return demo_usage_error(ctx, "unknown option '%s'", "unbekannte Option '%s'", a);
         } else {
-            return demo_usage_error(ctx, "unexpected argument '%s'",
-                                    "unerwartetes Argument '%s'", a);
+            return demo_reject(ctx, a);
         }
     }
     return 0;
@@ -353,19 +391,36 @@ static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
     return rc;
 }
 
+/* tour's options, argv[2..]: --lang and --help. 0, or 2 for a usage error
+ * (printed). */
+static int demo_tour_parse(int argc, char **argv, struct demo_ctx *ctx, int *help)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val;
+        if (demo_flag(a, "help") || strcmp(a, "-h") == 0)
+            *help = 1;
+        else if (demo_match(argc, argv, &i, "lang", &val)) {
+            if (demo_lang(ctx, val) != 0)
+                return 2;
+        } else {
+            return demo_reject(ctx, a);
+        }
+    }
+    return 0;
+}
+
 /* `imgpool demo tour`: every demo in the order of the course with its
  * defaults (xkcd offline), pausing before each when stdin is a terminal;
  * without one it runs straight through. The worst exit code. */
 static int demo_tour(int argc, char **argv, struct demo_ctx *ctx)
 {
-    for (int i = 2; i < argc; i++) {
-        const char *val;
-        if (!demo_match(argc, argv, &i, "lang", &val)) {
-            fprintf(stderr, "imgpool demo tour: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-        if (demo_lang(ctx, val) != 0)
-            return 2;
+    int help = 0;
+    ctx->demo = &demo_tour_self;
+    int rc = demo_tour_parse(argc, argv, ctx, &help);
+    if (rc != 0 || help) {
+        if (help)
+            demo_help(ctx);
+        return rc;
     }
     int interactive = isatty(STDIN_FILENO), worst = 0;
     for (unsigned i = 0; i < demo_count; i++) {
@@ -385,10 +440,10 @@ static int demo_tour(int argc, char **argv, struct demo_ctx *ctx)
         }
         char *sub[] = { "demo", (char *)name, "--lang", ctx->de ? "de" : "en",
                         strcmp(name, "xkcd") == 0 ? "--offline" : NULL, NULL };
-        int rc = demo_main(sub[4] ? 5 : 4, sub);
+        int one = demo_main(sub[4] ? 5 : 4, sub);
         fflush(stdout);
-        if (rc > worst)
-            worst = rc;
+        if (one > worst)
+            worst = one;
     }
     return worst;
 }
@@ -418,11 +473,12 @@ int demo_main(int argc, char **argv)
         demo_usage(stdout, &ctx);
         return 0;
     }
+    demo_lang_prescan(argc, argv, &ctx);
     if (strcmp(name, "tour") == 0)
         return demo_tour(argc, argv, &ctx);
     ctx.demo = demo_find(name);
     if (!ctx.demo) {
-        fprintf(stderr, "imgpool demo: no demo named '%s'\n", name);
+        demo_usage_error(&ctx, "no demo named '%s'", "keine Demo namens '%s'", name);
         demo_usage(stderr, &ctx);
         return 2;
     }

@@ -31,6 +31,27 @@ usage_error "imgpool demo fib-procs: --lang takes de or en, not 'fr'" fib-procs 
 usage_error "imgpool demo fib-procs: --to 31 darf nicht unter --from 35 liegen (siehe" \
   fib-procs --from 35 --to 31 --lang de
 
+# the chosen language holds for what is found before --lang, too
+usage_error "imgpool demo primes: unbekannte Option '--bogus' (siehe" primes --bogus --lang de
+
+# tour takes --lang and --help only; it rejects the rest the same way
+LANG=C usage_error "imgpool demo tour: unknown option '--bogus'" tour --bogus
+usage_error "imgpool demo tour: unexpected argument 'extra'" tour extra --lang en
+LANG=C usage_error "imgpool demo tour: --lang needs a value" tour --lang
+usage_error "imgpool demo tour: --lang takes de or en, not 'fr'" tour --lang fr
+usage_error "imgpool demo tour: --lang takes de or en, not ''" tour --lang=
+usage_error "imgpool demo tour: unbekannte Option '--bogus' (siehe" tour --bogus --lang de
+LANG=de_DE.UTF-8 usage_error "imgpool demo tour: --lang nimmt de oder en, nicht 'fr'" \
+  tour --lang fr
+expect_exit 0 "$IMGPOOL" demo tour --help --lang de
+grep -q '^Aufruf: imgpool demo tour ' "$T/out" && grep -q '^  --lang de|en ' "$T/out" ||
+  { cat "$T/out"; fail "tour --help"; }
+grep -q '^== imgpool demo' "$T/out" && fail "tour --help ran a demo"
+# no such demo: named in the chosen language, then the list
+expect_exit 2 "$IMGPOOL" demo nosuch --lang de
+expect_err "imgpool demo: keine Demo namens 'nosuch' (siehe imgpool demo --help)"
+[ ! -s "$T/out" ] || fail "demo nosuch printed on stdout"
+
 # what the demo hands on: checked by the parser that will read it
 usage_error "range 'abc'" xkcd --range abc --lang en
 usage_error "'ftp://example.com'" xkcd --base-url ftp://example.com --lang en
