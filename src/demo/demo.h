@@ -256,17 +256,19 @@ const char *demo_digits(const struct demo_ctx *ctx, const char *digits, char *bu
 /* fib(n) by the slide's recursion, deliberately slow. */
 unsigned long long demo_fib(unsigned n);
 
-/* Threads: pthread_create, printing the error and returning -1 on failure. */
-int demo_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Threads: pthread_create, printing the error (in ctx's language) and
+ * returning -1 on failure. */
+int demo_thread_start(const struct demo_ctx *ctx, pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* Processes: fork() after flushing stdio (a child must not inherit and
- * repeat buffered text); prints the error and returns -1 on failure. A child
- * ends with demo_child_exit(), never exit(): it flushes its own output only. */
-pid_t demo_fork(void);
+ * repeat buffered text); prints the error (in ctx's language) and returns -1
+ * on failure. A child ends with demo_child_exit(), never exit(): it flushes
+ * its own output only. */
+pid_t demo_fork(const struct demo_ctx *ctx);
 _Noreturn void demo_child_exit(int status);
 /* Waits for a child known to be ending; 0 if it exited with status 0, else
- * -1 after printing how it ended. */
-int demo_reap(pid_t pid);
+ * -1 after printing how it ended (in ctx's language). */
+int demo_reap(const struct demo_ctx *ctx, pid_t pid);
 
 /* interleave.c, used by lock.c: threads "a" and "b" run print_multiple(text,
  * n) at once on rows row, row+1, holding `lock` while printing if not NULL;

@@ -325,17 +325,19 @@ static int demo_parse(int argc, char **argv, struct demo_ctx *ctx, struct demo_o
     return 0;
 }
 
-static int demo_show_code(const struct demo *d)
+/* The core of demo d (ctx's, or one it uses), then of what it uses. */
+static int demo_show_code(const struct demo_ctx *ctx, const struct demo *d)
 {
     unsigned len;
     const char *src = demo_source(d, &len);
     if (!src) {
-        fprintf(stderr, "imgpool demo: no embedded source for '%s'\n", d->name);
+        demo_complain(ctx, "no embedded source for '%s'\n",
+                      "kein eingebetteter Quelltext für '%s'\n", d->name);
         return 1;
     }
     printf("/* src/demo/%s.c (core) */\n%.*s", d->name, (int)len, src);
     const struct demo *u = d->uses ? demo_find(d->uses) : NULL;
-    return u ? demo_show_code(u) : 0;
+    return u ? demo_show_code(ctx, u) : 0;
 }
 
 /* The slide's exercise in Python, then the C that does the same here. The
@@ -353,7 +355,7 @@ static int demo_python(const struct demo_ctx *ctx)
     else
         printf("# %s\n\n", demo_tr(ctx, "no Python for this demo",
                                      "zu dieser Demo gibt es kein Python"));
-    return demo_show_code(d);
+    return demo_show_code(ctx, d);
 }
 
 /* Runs the demo between its explanation and what to observe. */
@@ -363,14 +365,16 @@ static int demo_run(struct demo_ctx *ctx, const struct demo_opts *o)
     struct trace *trace = NULL;
     char err[512];
     if (o->trace && trace_create(o->trace, &trace, err, sizeof err) != 0) {
-        fprintf(stderr, "imgpool demo: %s\n", err);
+        /* the trace module's reason, as it gives it */
+        demo_complain(ctx, "%s\n", "Trace-Datei nicht angelegt (%s)\n", err);
         return 1;
     }
     if (o->timeline || o->trace) {
         ctx->rec = demo_rec_create();
         if (!ctx->rec) {
-            fprintf(stderr, "imgpool demo: cannot map the timeline recorder: %s\n",
-                    strerror(errno));
+            demo_complain(ctx, "cannot map the timeline recorder: %s\n",
+                          "kann den Speicher der Zeitleiste nicht anlegen: %s\n",
+                          strerror(errno));
             trace_close(trace, err, sizeof err);
             return 1;
         }
@@ -497,7 +501,7 @@ int demo_main(int argc, char **argv)
     if (o.python)
         return demo_python(&ctx);
     if (o.show_code)
-        return demo_show_code(ctx.demo);
+        return demo_show_code(&ctx, ctx.demo);
     rc = demo_check(&ctx);
     if (rc != 0)
         return rc == 1 ? 0 : rc;

@@ -35,7 +35,7 @@ static int demo_fib_procs_run(struct demo_ctx *ctx)
     demo_clock_start(&clock);
     unsigned started = 0;
     for (; started < count; started++) {        /* start them all ... */
-        pid[started] = demo_fork();
+        pid[started] = demo_fork(ctx);
         if (pid[started] < 0)
             break;
         if (pid[started] == 0) {
@@ -45,7 +45,7 @@ static int demo_fib_procs_run(struct demo_ctx *ctx)
     }
     int failed = started < count;
     for (unsigned i = 0; i < started; i++)      /* ... then join them all */
-        failed |= demo_reap(pid[i]) != 0;
+        failed |= demo_reap(ctx, pid[i]) != 0;
     free(pid);
     if (!failed)
         demo_say(ctx, "all %u processes joined\n", "alle %u Prozesse gejoint\n", count);

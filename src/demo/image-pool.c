@@ -2,6 +2,7 @@
  * the program's main job on samples/, once with 1 process, once with N. */
 #include "demo.h"
 
+#include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
@@ -84,7 +85,8 @@ static int demo_image_pool_run(struct demo_ctx *ctx)
     const char *dir = demo_image_pool_dir(ctx, samples, sizeof samples);
     const char *out = ctx->str[P_OUT];
     if (!out && !(out = mkdtemp(tmp))) {
-        perror("imgpool demo: mkdtemp");
+        demo_complain(ctx, "cannot create a temp folder in %s: %s\n",
+                      "kann in %s keinen Ordner anlegen: %s\n", tmpdir, strerror(errno));
         return 1;
     }
     demo_say(ctx, "images: %s\n", "Bilder: %s\n", dir);

@@ -57,9 +57,9 @@ int demo_interleave_pair(struct demo_ctx *ctx, pthread_mutex_t *lock, unsigned r
     struct demo_interleave_arg a = { ctx, "a", n, row, delay_us, lock };
     struct demo_interleave_arg b = { ctx, "b", n, row + 1, delay_us, lock };
     pthread_t ta, tb;
-    if (demo_thread_start(&ta, demo_interleave_print_multiple, &a) != 0)
+    if (demo_thread_start(ctx, &ta, demo_interleave_print_multiple, &a) != 0)
         return -1;
-    if (demo_thread_start(&tb, demo_interleave_print_multiple, &b) != 0) {
+    if (demo_thread_start(ctx, &tb, demo_interleave_print_multiple, &b) != 0) {
         pthread_join(ta, NULL);
         return -1;
     }

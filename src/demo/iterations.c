@@ -83,7 +83,7 @@ static int demo_iterations_run(struct demo_ctx *ctx)
     pthread_t t[2];
     int started = 0;
     while (started < 2 &&
-           demo_thread_start(&t[started], demo_iterations_thread, &arg[started]) == 0)
+           demo_thread_start(ctx, &t[started], demo_iterations_thread, &arg[started]) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join(t[i], NULL);

@@ -282,6 +282,12 @@ static unsigned demo_cpus(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+static void demo_timeline_oom(const struct demo_ctx *ctx)
+{
+    demo_complain(ctx, "out of memory drawing the timeline\n",
+                  "kein Speicher zum Zeichnen der Zeitleiste\n");
+}
+
 static int demo_rec_timeline(const struct demo_ctx *ctx, const struct demo_rec *rec,
                              const struct timeline_span *sp, size_t n, unsigned width)
 {
@@ -305,7 +311,7 @@ static int demo_rec_timeline(const struct demo_ctx *ctx, const struct demo_rec *
     char *s = timeline_render_capped(labels, rec->rows, sp, n, legend, DEMO_NMARKS,
                                      n ? t0 : 0, n ? t1 : 1, width, &cap);
     if (!s) {
-        fprintf(stderr, "imgpool demo: out of memory drawing the timeline\n");
+        demo_timeline_oom(ctx);
         return -1;
     }
     printf("\n%s (%u CPU%s)\n", demo_tr(ctx, "Timeline:", "Zeitleiste:"), cap.max,
@@ -347,7 +353,8 @@ static int demo_rec_trace(const struct demo_ctx *ctx, const struct demo_rec *rec
                    sp[i].start_ns, sp[i].end_ns);
     }
     if (trace_close(t, err, sizeof err) != 0) {
-        fprintf(stderr, "imgpool demo: %s\n", err);
+        /* the trace module's reason, as it gives it */
+        demo_complain(ctx, "%s\n", "Trace nicht geschrieben (%s)\n", err);
         return -1;
     }
     printf("%s %s (ui.perfetto.dev, chrome://tracing)\n",
@@ -366,7 +373,8 @@ int demo_rec_finish(const struct demo_ctx *ctx, int timeline, struct trace *trac
     size_t used = atomic_load(&rec->used);
     size_t n = used < rec->cap ? used : rec->cap;
     if (used > n)
-        fprintf(stderr, "imgpool demo: timeline full, %zu spans dropped\n", used - n);
+        demo_complain(ctx, "timeline full, %zu spans dropped\n",
+                      "Zeitleiste voll, %zu Abschnitte verworfen\n", used - n);
     for (unsigned r = 0; r < rec->rows; r++)
         if (!rec->row[r].label[0])
             snprintf(rec->row[r].label, sizeof rec->row[r].label, "%u", r);
@@ -375,7 +383,7 @@ int demo_rec_finish(const struct demo_ctx *ctx, int timeline, struct trace *trac
     for (unsigned r = 0; r < rec->rows && rc == 0; r++)
         rc = demo_draw_row(&d, rec, n, r, smp, nsmp);
     if (rc != 0)
-        fprintf(stderr, "imgpool demo: out of memory drawing the timeline\n");
+        demo_timeline_oom(ctx);
     if (rc == 0 && timeline && demo_rec_timeline(ctx, rec, d.span, d.n, width) != 0)
         rc = -1;
     if (trace && demo_rec_trace(ctx, rec, d.span, d.n, trace, trace_path) != 0)
@@ -586,12 +594,13 @@ unsigned long long demo_fib(unsigned n)
     return n < 2 ? n : demo_fib(n - 1) + demo_fib(n - 2);
 }
 
-pid_t demo_fork(void)
+pid_t demo_fork(const struct demo_ctx *ctx)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        fprintf(stderr, "imgpool demo: cannot fork: %s\n", strerror(errno));
+        demo_complain(ctx, "cannot fork: %s\n",
+                      "kann keinen Prozess starten (fork): %s\n", strerror(errno));
     return pid;
 }
 
@@ -601,30 +610,35 @@ _Noreturn void demo_child_exit(int status)
     _exit(status);
 }
 
-int demo_reap(pid_t pid)
+int demo_reap(const struct demo_ctx *ctx, pid_t pid)
 {
     int st;
     pid_t r;
     while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
     if (r < 0) {
-        fprintf(stderr, "imgpool demo: waitpid %d: %s\n", (int)pid, strerror(errno));
+        demo_complain(ctx, "waitpid %d: %s\n",
+                      "kann nicht auf Prozess %d warten (waitpid): %s\n", (int)pid,
+                      strerror(errno));
         return -1;
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
     if (WIFSIGNALED(st))
-        fprintf(stderr, "imgpool demo: process %d killed by signal %d\n", (int)pid, WTERMSIG(st));
+        demo_complain(ctx, "process %d killed by signal %d\n",
+                      "Prozess %d durch Signal %d beendet\n", (int)pid, WTERMSIG(st));
     else
-        fprintf(stderr, "imgpool demo: process %d exited with %d\n", (int)pid, WEXITSTATUS(st));
+        demo_complain(ctx, "process %d exited with %d\n", "Prozess %d endete mit Status %d\n",
+                      (int)pid, WEXITSTATUS(st));
     return -1;
 }
 
-int demo_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+int demo_thread_start(const struct demo_ctx *ctx, pthread_t *t, void *(*fn)(void *), void *arg)
 {
     int rc = pthread_create(t, NULL, fn, arg);
-    if (rc != 0)
-        fprintf(stderr, "imgpool demo: cannot start a thread: %s\n", strerror(rc));
+    if (rc != 0)   /* pthread functions return their error, errno is untouched */
+        demo_complain(ctx, "cannot start a thread: %s\n", "kann keinen Thread starten: %s\n",
+                      strerror(rc));
     return rc ? -1 : 0;
 }
 

@@ -29,13 +29,15 @@ struct demo_pipe_msg {
 
 /* Reads one whole record; 1, 0 at EOF, -1 on error or (timeout_ms >= 0)
  * when nothing arrives in time. */
-static int demo_pipe_recv(int fd, struct demo_pipe_msg *m, int timeout_ms)
+static int demo_pipe_recv(const struct demo_ctx *ctx, int fd, struct demo_pipe_msg *m,
+                          int timeout_ms)
 {
     size_t got = 0;
     while (got < sizeof *m) {
         struct pollfd p = { fd, POLLIN, 0 };
         if (timeout_ms >= 0 && poll(&p, 1, timeout_ms) == 0) {
-            fprintf(stderr, "imgpool demo: no answer within %d ms\n", timeout_ms);
+            demo_complain(ctx, "no answer within %d ms\n", "keine Antwort innerhalb von %d ms\n",
+                          timeout_ms);
             return -1;
         }
         ssize_t r = read(fd, (char *)m + got, sizeof *m - got);
@@ -65,7 +67,7 @@ static int demo_pipe_worker(struct demo_ctx *ctx, int fd)
         fflush(stdout);
         int64_t t = clock_now_ns();
         struct demo_pipe_msg m;
-        int r = demo_pipe_recv(fd, &m, -1);            /* blocks: the process sleeps */
+        int r = demo_pipe_recv(ctx, fd, &m, -1);            /* blocks: the process sleeps */
         int64_t woke = clock_now_ns();
         demo_span(ctx, 1, DEMO_BLOCKED, t, woke);
         if (r <= 0) {
@@ -96,11 +98,14 @@ static int demo_pipe_boss(struct demo_ctx *ctx, int fd, unsigned jobs, unsigned 
         demo_say(ctx, "parent:     sending job %u: fib(%u)\n",
                  "Elternprozess:  sendet Auftrag %u: fib(%u)\n", m.seq, m.n);
         fflush(stdout);
-        if (demo_pipe_send(fd, &m) != 0)
+        if (demo_pipe_send(fd, &m) != 0) {
+            demo_complain(ctx, "cannot send job %u: %s\n", "kann Auftrag %u nicht senden: %s\n",
+                          m.seq, strerror(errno));
             return -1;
+        }
         int64_t sent = clock_now_ns();
         demo_span(ctx, 0, DEMO_RAN, t, sent);
-        if (demo_pipe_recv(fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
+        if (demo_pipe_recv(ctx, fd, &m, PIPE_ANSWER_TIMEOUT_MS) != 1 || m.seq != i) {
             demo_complain(ctx, "answer %u missing or out of order\n",
                           "Antwort %u fehlt oder kam außer der Reihe\n", i);
             return -1;
@@ -117,11 +122,12 @@ static int demo_pipe_run(struct demo_ctx *ctx)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {   /* Pipe() */
-        demo_complain(ctx, "socketpair: %s\n", "socketpair: %s\n", strerror(errno));
+        demo_complain(ctx, "cannot create a pipe (socketpair): %s\n",
+                      "kann keine Pipe anlegen (socketpair): %s\n", strerror(errno));
         return 1;
     }
     demo_rows(ctx, 2);
-    pid_t pid = demo_fork();
+    pid_t pid = demo_fork(ctx);
     if (pid == 0) {
         close(sv[0]);
         demo_child_exit(demo_pipe_worker(ctx, sv[1]) == 0 ? 0 : 1);
@@ -131,7 +137,7 @@ static int demo_pipe_run(struct demo_ctx *ctx)
     int rc = pid < 0 ? -1 : demo_pipe_boss(ctx, sv[0], jobs, (unsigned)ctx->val[P_N],
                                       (long)ctx->val[P_PAUSE]);
     close(sv[0]);                                 /* EOF: the child's loop ends */
-    if (pid > 0 && demo_reap(pid) != 0)
+    if (pid > 0 && demo_reap(ctx, pid) != 0)
         rc = -1;
     if (rc == 0)
         demo_say(ctx, "all %u answers received exactly once, in order\n",

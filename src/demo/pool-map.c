@@ -38,8 +38,7 @@ static int demo_pool_map_fib(void *ctx, uint64_t task, const void *arg, size_t a
     }
     int status = POOL_OK;
     if (mpz_sizeinbase(a, 10) + 2 > sizeof rec->data) {
-        snprintf(rec->msg, sizeof rec->msg, "fib(%lu) has too many digits", n);
-        status = POOL_FAILED;
+        status = POOL_FAILED;   /* its only failure: the parent words it */
     } else {
         mpz_get_str((char *)rec->data, 10, a);
         rec->data_len = (uint32_t)strlen((char *)rec->data);
@@ -64,15 +63,22 @@ static int demo_pool_map_run_once(struct demo_pool_map_ctx *pc, unsigned procs, 
 }
 /* demo:end */
 
-/* Checks that every record is OK; prints the first failure. */
-static int demo_pool_map_check(const struct pool_record *rec, uint64_t n, unsigned long from)
+/* Checks that every record is OK; prints the first failure, worded by its
+ * status (the task fails only when the digits do not fit a record). */
+static int demo_pool_map_check(const struct demo_ctx *ctx, const struct pool_record *rec,
+                               uint64_t n, unsigned long from)
 {
     for (uint64_t i = 0; i < n; i++) {
-        if (rec[i].status != POOL_OK) {
-            fprintf(stderr, "imgpool demo: fib(%lu) failed: %s\n",
-                    from + (unsigned long)i, rec[i].msg[0] ? rec[i].msg : "worker crashed");
-            return -1;
-        }
+        unsigned long k = from + (unsigned long)i;
+        if (rec[i].status == POOL_OK)
+            continue;
+        if (rec[i].status == POOL_FAILED)
+            demo_complain(ctx, "fib(%lu) has too many digits for one record\n",
+                          "fib(%lu) hat zu viele Stellen für einen Datensatz\n", k);
+        else
+            demo_complain(ctx, "fib(%lu): the worker died\n",
+                          "fib(%lu): der Arbeitsprozess ist gestorben\n", k);
+        return -1;
     }
     return 0;
 }
@@ -92,7 +98,7 @@ static void demo_pool_map_timeline(struct demo_ctx *ctx, const struct pool_recor
     demo_rows(ctx, procs);
     for (unsigned w = 0; w < procs; w++) {
         char label[32];
-        snprintf(label, sizeof label, "worker %u", w);
+        snprintf(label, sizeof label, "%s %u", demo_tr(ctx, "worker", "Worker"), w);
         int pid = 0;
         for (uint64_t i = 0; i < n && !pid; i++)
             pid = rec[i].worker == w ? rec[i].pid : 0;
@@ -115,8 +121,8 @@ static int demo_pool_map_run(struct demo_ctx *ctx)
     } else if (demo_pool_map_run_once(&pc, 1, n, one, &wall1) != POOL_DONE ||
                demo_pool_map_run_once(&pc, procs, n, many, &wallp) != POOL_DONE) {
         demo_complain(ctx, "the pool did not finish\n", "der Pool ist nicht fertig geworden\n");
-    } else if (demo_pool_map_check(one, n, pc.from) == 0 &&
-               demo_pool_map_check(many, n, pc.from) == 0) {
+    } else if (demo_pool_map_check(ctx, one, n, pc.from) == 0 &&
+               demo_pool_map_check(ctx, many, n, pc.from) == 0) {
         rc = 0;
         for (uint64_t i = 0; i < n; i++) {
             char buf[80];

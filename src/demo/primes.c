@@ -75,7 +75,7 @@ static int demo_primes_run(struct demo_ctx *ctx)
         arg[started] = (struct demo_primes_arg){ ctx, &gil, started,
                                             (unsigned long long)ctx->val[P_FROM] + started,
                                             (unsigned)ctx->val[P_REPEAT], &composites };
-        if (demo_thread_start(&t[started], demo_primes_thread, &arg[started]) != 0)
+        if (demo_thread_start(ctx, &t[started], demo_primes_thread, &arg[started]) != 0)
             break;
     }
     for (unsigned i = 0; i < started; i++)

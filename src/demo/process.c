@@ -22,7 +22,7 @@ static int demo_process_run(struct demo_ctx *ctx)
     demo_row(ctx, 0, getpid(), getpid(), demo_tr(ctx, "parent", "Elternprozess"));
     demo_say(ctx, "parent: my pid is %d\n", "Elternprozess: meine PID ist %d\n", getpid());
     int64_t t0 = clock_now_ns();
-    pid_t pid = demo_fork();                  /* p = Process(target=hello); p.start() */
+    pid_t pid = demo_fork(ctx);                  /* p = Process(target=hello); p.start() */
     if (pid < 0)
         return 1;
     if (pid == 0) {
@@ -33,7 +33,7 @@ static int demo_process_run(struct demo_ctx *ctx)
     demo_say(ctx, "parent: started a child with pid %d\n",
              "Elternprozess: Kindprozess mit PID %d gestartet\n", (int)pid);
     fflush(stdout);
-    int rc = demo_reap(pid);                  /* p.join() */
+    int rc = demo_reap(ctx, pid);                  /* p.join() */
     demo_span(ctx, 0, DEMO_RAN, t0, t1);
     demo_span(ctx, 0, DEMO_BLOCKED, t1, clock_now_ns());
     demo_say(ctx, "parent: child %d has ended\n", "Elternprozess: Kindprozess %d ist beendet\n",

@@ -88,13 +88,15 @@ static int demo_queue_consumer(const struct demo_ctx *ctx, struct demo_queue_shm
 }
 /* demo:end */
 
-static struct demo_queue_shm *demo_queue_create(size_t nseen, size_t *size)
+static struct demo_queue_shm *demo_queue_create(const struct demo_ctx *ctx, size_t nseen,
+                                                 size_t *size)
 {
     *size = sizeof(struct demo_queue_shm) + nseen * sizeof(atomic_uint);
     struct demo_queue_shm *q = mmap(NULL, *size, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED) {
-        fprintf(stderr, "imgpool demo: mmap: %s\n", strerror(errno));
+        demo_complain(ctx, "cannot map shared memory (mmap): %s\n",
+                      "kann keinen gemeinsamen Speicher anlegen (mmap): %s\n", strerror(errno));
         return NULL;
     }
     sem_init(&q->slots, 1, QUEUE_CAP);   /* the mapping starts zeroed */
@@ -119,7 +121,7 @@ static void demo_queue_destroy(struct demo_queue_shm *q, size_t size)
 static pid_t demo_queue_spawn(struct demo_ctx *ctx, struct demo_queue_shm *q, unsigned row,
                          int producer, unsigned id, unsigned per_producer)
 {
-    pid_t pid = demo_fork();
+    pid_t pid = demo_fork(ctx);
     if (pid != 0)
         return pid;
     char label[32];
@@ -139,7 +141,7 @@ static pid_t demo_queue_spawn(struct demo_ctx *ctx, struct demo_queue_shm *q, un
 static int demo_queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsigned per)
 {
     size_t size;
-    struct demo_queue_shm *q = demo_queue_create((size_t)np * per, &size);
+    struct demo_queue_shm *q = demo_queue_create(ctx, (size_t)np * per, &size);
     if (!q)
         return -1;
     demo_rows(ctx, np + nc);
@@ -152,11 +154,11 @@ static int demo_queue_many(struct demo_ctx *ctx, unsigned np, unsigned nc, unsig
         failed = (pid[n++] = demo_queue_spawn(ctx, q, i, 1, i, per)) < 0;
     n -= failed;
     for (unsigned i = nc; i < n; i++)          /* producers first ... */
-        failed |= demo_reap(pid[i]) != 0;
+        failed |= demo_reap(ctx, pid[i]) != 0;
     for (unsigned i = 0; i < nc; i++)          /* ... then one sentinel per consumer */
         failed |= demo_queue_put(q, (struct demo_queue_msg){ QUEUE_STOP, 0 }) != 0;
     for (unsigned i = 0; i < nc && i < n; i++)
-        failed |= demo_reap(pid[i]) != 0;
+        failed |= demo_reap(ctx, pid[i]) != 0;
     size_t once = 0, total = (size_t)np * per;
     for (size_t i = 0; i < total; i++)
         once += atomic_load(&q->seen[i]) == 1;
@@ -263,10 +265,11 @@ static int demo_queue_py_get(struct demo_queue_py *py, struct demo_queue_msg *m)
 }
 
 /* The putting child: a feeder thread, count puts, close, wait for the feeder. */
-static int demo_queue_py_producer(struct demo_queue_py *py, unsigned count)
+static int demo_queue_py_producer(const struct demo_ctx *ctx, struct demo_queue_py *py,
+                                  unsigned count)
 {
     pthread_t feeder;
-    if (demo_thread_start(&feeder, demo_queue_py_feeder, py) != 0)
+    if (demo_thread_start(ctx, &feeder, demo_queue_py_feeder, py) != 0)
         return -1;
     int rc = 0;
     for (unsigned i = 0; i < count && rc == 0; i++)
@@ -284,10 +287,10 @@ enum { QUEUE_VIA_PIPE, QUEUE_VIA_SHM, QUEUE_VIA_PY };
 /* Part 2: a child sends `count` messages in order, the parent receives and
  * checks them, through a bare pipe, the shared-memory queue or the
  * Python-style queue. Messages/s, or -1. */
-static double demo_queue_rate(unsigned count, int via)
+static double demo_queue_rate(const struct demo_ctx *ctx, unsigned count, int via)
 {
     size_t size;
-    struct demo_queue_shm *q = demo_queue_create(0, &size);
+    struct demo_queue_shm *q = demo_queue_create(ctx, 0, &size);
     int fd[2];
     if (!q || pipe(fd) != 0) {
         if (q)
@@ -298,10 +301,10 @@ static double demo_queue_rate(unsigned count, int via)
     pthread_mutex_init(&py.mu, NULL);
     pthread_cond_init(&py.more, NULL);
     int64_t t = clock_now_ns();
-    pid_t pid = demo_fork();
+    pid_t pid = demo_fork(ctx);
     if (pid == 0) {
         close(fd[0]);
-        int rc = via == QUEUE_VIA_PY ? demo_queue_py_producer(&py, count) : 0;
+        int rc = via == QUEUE_VIA_PY ? demo_queue_py_producer(ctx, &py, count) : 0;
         for (unsigned i = 0; via != QUEUE_VIA_PY && i < count && rc == 0; i++) {
             struct demo_queue_msg m = { 0, i };
             rc = via == QUEUE_VIA_SHM ? demo_queue_put(q, m)
@@ -320,7 +323,7 @@ static double demo_queue_rate(unsigned count, int via)
     }
     int64_t ns = clock_now_ns() - t;
     close(fd[0]);
-    int reaped = pid > 0 && demo_reap(pid) == 0;
+    int reaped = pid > 0 && demo_reap(ctx, pid) == 0;
     pthread_cond_destroy(&py.more);
     pthread_mutex_destroy(&py.mu);
     demo_queue_destroy(q, size);
@@ -343,7 +346,7 @@ static int demo_queue_run(struct demo_ctx *ctx)
     };
     double rate[3];
     for (int k = 0; k < 3; k++) {
-        rate[k] = demo_queue_rate(count, k);
+        rate[k] = demo_queue_rate(ctx, count, k);
         if (rate[k] < 0) {
             demo_complain(ctx, "a throughput run lost or reordered messages\n",
                           "ein Durchsatzlauf hat Nachrichten verloren oder vertauscht\n");

@@ -104,7 +104,7 @@ static int demo_race_once(struct demo_ctx *ctx, unsigned row, int locked, long n
     };
     pthread_t t[2];
     int started = 0;
-    while (started < 2 && demo_thread_start(&t[started], demo_race_thread, &arg[started]) == 0)
+    while (started < 2 && demo_thread_start(ctx, &t[started], demo_race_thread, &arg[started]) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join(t[i], NULL);

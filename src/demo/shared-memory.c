@@ -83,7 +83,7 @@ static long demo_shared_memory_race(struct demo_ctx *ctx, struct demo_shared_mem
     unsigned started = 0;
     for (; started < procs; started++) {
         unsigned row = (locked ? procs : 0) + started;
-        if ((pid[started] = demo_fork()) < 0)
+        if ((pid[started] = demo_fork(ctx)) < 0)
             break;
         if (pid[started] == 0) {
             char label[32];
@@ -99,7 +99,7 @@ static long demo_shared_memory_race(struct demo_ctx *ctx, struct demo_shared_mem
     int failed = started < procs;
     *want = 0;
     for (unsigned i = 0; i < started; i++) {
-        failed |= demo_reap(pid[i]) != 0;
+        failed |= demo_reap(ctx, pid[i]) != 0;
         *want += s->added[i];
     }
     return failed ? -1 : s->counter;
@@ -118,14 +118,14 @@ static void demo_shared_memory_print_array(const struct demo_ctx *ctx, int after
 static int demo_shared_memory_values(const struct demo_ctx *ctx, struct demo_shared_memory_area *s)
 {
     demo_shared_memory_print_array(ctx, 0, s);
-    pid_t pid = demo_fork();
+    pid_t pid = demo_fork(ctx);
     if (pid < 0)
         return -1;
     if (pid == 0) {
         demo_shared_memory_change(s);
         demo_child_exit(0);
     }
-    if (demo_reap(pid) != 0)
+    if (demo_reap(ctx, pid) != 0)
         return -1;
     demo_shared_memory_print_array(ctx, 1, s);
     return 0;

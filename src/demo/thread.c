@@ -34,7 +34,7 @@ static int demo_thread_run(struct demo_ctx *ctx)
     struct demo_thread_arg a = { ctx, "hello", 0 };
     pthread_t t;
     int64_t t0 = clock_now_ns();
-    if (demo_thread_start(&t, demo_thread_target, &a) != 0)     /* t.start() */
+    if (demo_thread_start(ctx, &t, demo_thread_target, &a) != 0)     /* t.start() */
         return 1;
     int64_t t1 = clock_now_ns();
     pthread_join(t, NULL);                                  /* t.join() */

@@ -100,4 +100,18 @@ PY
 "$IMGPOOL" demo thread --trace "$t/no/such/dir.json" >"$t/out" 2>&1; [ $? -eq 1 ] || fail "bad trace path: exit 1"
 grep -q hello "$t/out" && fail "bad trace path: fails before the run"
 ls "$t" | grep -q tmp && fail "no temporary trace file left"
+
+# --lang de: the kit's failures are German too. glibc sizes a thread's
+# stack by the stack limit and the kernel refuses to commit 1 TiB, so no
+# demo thread can start (as in 35-xkcd-compare-interrupt.sh).
+rc=0
+(ulimit -s 1073741824 && exec "$IMGPOOL" demo thread --lang de) >"$t/out" 2>"$t/err" || rc=$?
+if grep -q 'Thread starten\|start a thread' "$t/err"; then
+  [ "$rc" -eq 1 ] || fail "de: a thread that cannot start: exit $rc, expected 1"
+  grep -q '^imgpool demo: kann keinen Thread starten: ' "$t/err" ||
+    { cat "$t/err"; fail "de: the kit's thread failure, not in German"; }
+  grep -q 'cannot start' "$t/err" && fail "de: English beside the German thread failure"
+else
+  echo "a thread with a 1 TiB stack started here (overcommit?): thread failure not checked"
+fi
 echo ok
