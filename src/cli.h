@@ -30,6 +30,7 @@ int cli_xkcd_main(int argc, char **argv);
 
 /* One timed run of --compare. */
 struct timeline_span;
+struct xkcd_comic;
 struct cli_xkcd_timing {
     unsigned threads;              /* download threads it ran with */
     double wall, slowest;          /* seconds; slowest: one comic's JSON+image chain */
@@ -38,7 +39,8 @@ struct cli_xkcd_timing {
     int64_t start_ns;              /* the timeline's 0 */
     struct timeline_span *spans;   /* every request: row = thread, 'J' JSON, 'I' image */
     size_t nspans;                 /*   (requests sent) */
-    char down[256];                /* "" or why the site stopped answering */
+    char down[256];                /* "" or why the site stopped answering, in
+                                      libcurl's words (xkcd_progress.down) */
 };
 /* Both runs: [0] sequential, [1] parallel. Filled only if both ran
  * (`ran`); the caller frees it with cli_xkcd_comparison_free. */
@@ -65,7 +67,12 @@ struct cli_xkcd_words {
     const char *row;          /* a timeline row: thread number %u */
     const char *legend[2];    /* 'J', 'I' */
     const char *no_timeline;  /* a timeline that could not be drawn (out of memory) */
-    const char *down;         /* on stderr: site %s, why %s, run name %s */
+    const char *down;         /* on stderr: site %s, why (libcurl's words) %s, run name %s */
+    /* A comic that failed, was not found or was skipped, as the line after
+     * "imgpool: " on stderr, into out (from c->why, c->num, c->status).
+     * Download threads, several at once. NULL: the tool's own English, from
+     * c->msg. */
+    void (*comic)(const struct xkcd_comic *c, char *out, size_t len);
     const char *progress;     /* the terminal line: done %zu, total %zu, what the pool did %s,
                                  bytes %s, threads %u, threads[] %s, seconds %.1f */
 };

@@ -377,21 +377,31 @@ static void cli_xkcd_on_request(void *ctx, const struct xkcd_request *rq)
     pthread_mutex_unlock(&x->lock);
 }
 
+/* A comic that did not arrive, one line on stderr in x->w's words. Any
+ * thread. */
+static void cli_xkcd_say_comic(struct cli_xkcd *x, const struct xkcd_comic *c)
+{
+    char line[512];
+    if (x->w->comic)
+        x->w->comic(c, line, sizeof line);
+    else
+        snprintf(line, sizeof line, "xkcd %ld: %s%s", c->num,
+                 c->status == XKCD_NO_IMAGE ? "skipped: " : "", c->msg);
+    cli_xkcd_say(x, stderr, "imgpool: %s\n", line);
+}
+
 static void cli_xkcd_on_comic(void *ctx, const struct xkcd_comic *c)
 {
     struct cli_xkcd *x = ctx;
     char size[32];
     switch (c->status) {
     case XKCD_FAILED:
-        cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
+        cli_xkcd_say_comic(x, c);
         return;
     case XKCD_NOT_FOUND:
-        if (!x->quiet)
-            cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
-        return;
     case XKCD_NO_IMAGE:
         if (!x->quiet)
-            cli_xkcd_say(x, stderr, "imgpool: xkcd %ld: skipped: %s\n", c->num, c->msg);
+            cli_xkcd_say_comic(x, c);
         return;
     default:
         break;
@@ -477,8 +487,7 @@ static void cli_xkcd_verdict(struct cli_xkcd *x, const struct pool_record *rec)
     else
         xkcd_reject(x->run, rec->task, why);
     if (c->status == XKCD_FAILED) {
-        cli_xkcd_bar_clear(x);
-        fprintf(stderr, "imgpool: xkcd %ld: %s\n", c->num, c->msg);
+        cli_xkcd_say_comic(x, c);
     } else if (x->verbose) {
         cli_xkcd_say(x, stdout, "xkcd %ld: -> %s (%s, thread %u, %.2f s)\n", c->num, c->file,
                      cli_xkcd_bytes(c->bytes, size, sizeof size), c->thread,

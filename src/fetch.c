@@ -392,6 +392,7 @@ static unsigned fetch_retry_after_ms(struct fetch_client *c)
 static enum fetch_next fetch_outcome(struct fetch_client *c, CURLcode rc,
                                      struct fetch_result *res)
 {
+    res->lib_reason = rc != CURLE_OK ? curl_easy_strerror(rc) : NULL;
     if (rc != CURLE_OK) {
         const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
         if (c->too_big || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -628,6 +628,8 @@ static bool xkcd_site_down(struct xkcd_run *r, const struct fetch_result *res)
 static void xkcd_fetch_failed(struct xkcd_run *r, struct xkcd_comic *c, bool record,
                               const struct fetch_result *res)
 {
+    c->why = (struct xkcd_failure){ record ? XKCD_STEP_RECORD : XKCD_STEP_IMAGE, res->outcome,
+                                    res->status, res->attempts, res->lib_reason };
     if (xkcd_site_down(r, res)) {
         c->status = XKCD_PENDING;
         return;
@@ -673,6 +675,7 @@ static int xkcd_save(struct xkcd_run *r, size_t i, struct xkcd_comic *c,
     xkcd_file_name(c->num, rec->safe_title[0] ? rec->safe_title : rec->title, fmt,
                    c->file);
     char *json = xkcd_sidecar_json(rec, r->base_url, c->file, fmt, img->len);
+    c->why.step = XKCD_STEP_SAVE;   /* what may fail from here on */
     if (!json) {
         snprintf(c->msg, sizeof c->msg, "out of memory");
         return XKCD_FAILED;
@@ -698,6 +701,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
     struct xkcd_record rec = { 0 };
     char url[PATH_MAX], why[192];
     c->status = XKCD_FAILED;
+    c->why = (struct xkcd_failure){ 0 };   /* each step below names itself */
     if (!r->opt.force && xkcd_is_cached(r, i, c)) {
         c->status = XKCD_CACHED;
         return;
@@ -709,6 +713,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
         xkcd_fetch_failed(r, c, true, &res);
         goto out;
     }
+    c->why.step = XKCD_STEP_RECORD_BAD;
     if (xkcd_record_parse((const char *)res.body, res.len, &rec, why, sizeof why) != 0) {
         snprintf(c->msg, sizeof c->msg, "info.0.json: %s", why);
         goto out;
@@ -717,6 +722,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
         snprintf(c->msg, sizeof c->msg, "info.0.json: the record is comic %ld", rec.num);
         goto out;
     }
+    c->why.step = XKCD_STEP_IMG_URL;
     int kind = xkcd_img_check(rec.img, why, sizeof why);
     if (kind != XKCD_IMG_OK) {
         c->status = kind == XKCD_IMG_NONE ? XKCD_NO_IMAGE : XKCD_FAILED;
@@ -729,6 +735,7 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
         xkcd_fetch_failed(r, c, false, &img);
         goto out;
     }
+    c->why.step = XKCD_STEP_IMAGE_BAD;
     const char *fmt = xkcd_image_format(img.body, img.len, why, sizeof why);
     if (!fmt) {
         snprintf(c->msg, sizeof c->msg, "image: %s", why);
@@ -736,6 +743,8 @@ static void xkcd_comic_fetch(struct xkcd_run *r, struct fetch_client *fc,
     }
     c->status = xkcd_save(r, i, c, &rec, &img, fmt);
 out:
+    if (c->status == XKCD_OK || c->status == XKCD_VERIFY || c->status == XKCD_PENDING)
+        c->why.step = XKCD_STEP_NONE;
     xkcd_clean_text(c->msg);
     if (c->status != XKCD_OK && c->status != XKCD_VERIFY)
         c->file[0] = '\0';
@@ -977,6 +986,7 @@ int xkcd_accept(struct xkcd_run *r, size_t i)
         return c->status == XKCD_OK ? 0 : -1;
     char *json = xkcd_take_verdict(r, i, from);
     c->status = XKCD_FAILED;
+    c->why.step = XKCD_STEP_SAVE;
     if (!from[0] || xkcd_path(to, r->out_dir, c->file) != 0) {
         snprintf(c->msg, sizeof c->msg, "output path too long");
         free(json);
@@ -989,6 +999,8 @@ int xkcd_accept(struct xkcd_run *r, size_t i)
     }
     if (c->status != XKCD_OK)
         c->file[0] = '\0';
+    else
+        c->why.step = XKCD_STEP_NONE;
     xkcd_count(r, c->status);
     return c->status == XKCD_OK ? 0 : -1;
 }
@@ -1003,6 +1015,7 @@ void xkcd_reject(struct xkcd_run *r, size_t i, const char *why)
     if (from[0])
         unlink(from);
     c->status = XKCD_FAILED;
+    c->why.step = XKCD_STEP_REJECTED;
     c->file[0] = '\0';
     snprintf(c->msg, sizeof c->msg, "image: %s", why);
     xkcd_clean_text(c->msg);

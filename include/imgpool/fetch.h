@@ -75,7 +75,12 @@ struct fetch_result {
     char content_type[96];   /* as the server sent it, "" if none */
     int64_t start_ns;        /* CLOCK_MONOTONIC at the first attempt ... */
     int64_t end_ns;          /* ... and when the last one ended */
-    char msg[256];           /* not FETCH_OK: one-line reason */
+    char msg[256];           /* not FETCH_OK: one-line reason, in English */
+    const char *lib_reason;  /* the last attempt's libcurl error in libcurl's own
+                                words (curl_easy_strerror: static, any thread
+                                may keep it), NULL if libcurl reported none
+                                (an HTTP answer, a stop, out of memory): for
+                                a caller that words the failure itself */
 };
 
 /* Once per process, before any thread exists. Returns 0, or -1 and a message.

@@ -124,6 +124,29 @@ enum xkcd_status {
                           name, waiting for xkcd_accept or xkcd_reject */
 };
 
+/* Where a comic's handling stopped, typed, for a caller that words the
+ * failure itself (msg is the tool's English wording of the same). */
+enum xkcd_step {
+    XKCD_STEP_NONE = 0,     /* it did not fail */
+    XKCD_STEP_RECORD,       /* GET N/info.0.json failed (the request fields) */
+    XKCD_STEP_RECORD_BAD,   /* the answer is no xkcd record, or another comic's */
+    XKCD_STEP_IMG_URL,      /* the record names no image (XKCD_NO_IMAGE) or no
+                               http(s) URL */
+    XKCD_STEP_IMAGE,        /* GET of the image failed (the request fields) */
+    XKCD_STEP_IMAGE_BAD,    /* the bytes are not one complete PNG/JPEG/GIF/WebP */
+    XKCD_STEP_SAVE,         /* writing its files failed (or out of memory) */
+    XKCD_STEP_REJECTED,     /* xkcd_reject: the caller's verdict on the image */
+};
+struct xkcd_failure {
+    int step;                /* enum xkcd_step */
+    /* XKCD_STEP_RECORD and XKCD_STEP_IMAGE: the failed request, as fetch_get
+     * reported it (struct fetch_result) */
+    int outcome;             /* enum fetch_outcome */
+    long status;             /* last HTTP status, 0 if none arrived */
+    unsigned attempts;       /* requests made for it, retries included */
+    const char *lib_reason;  /* libcurl's own words, or NULL (static) */
+};
+
 /* One comic's result. Written by the thread that handled it; read it from
  * on_comic in that thread, or after xkcd_wait returned 1. */
 struct xkcd_comic {
@@ -135,7 +158,8 @@ struct xkcd_comic {
     uint64_t bytes;             /* bytes received (JSON and image) */
     unsigned attempts;          /* requests made, retries included */
     int64_t start_ns, end_ns;   /* CLOCK_MONOTONIC span of its handling */
-    char msg[256];              /* FAILED, NOT_FOUND, NO_IMAGE: why */
+    char msg[256];              /* FAILED, NOT_FOUND, NO_IMAGE: why, in English */
+    struct xkcd_failure why;    /* the same, typed */
 };
 
 /* One finished HTTP request (retries included), for timelines and traces. */
@@ -160,7 +184,8 @@ struct xkcd_progress {
     unsigned lowest_limit;      /* fewest requests in flight the 429s left
                                    allowed (fetch.h), 0: never limited */
     char down[256];             /* "" or, when the site answered no request
-                                   and the run stopped early, why */
+                                   and the run stopped early, why: always a
+                                   network failure, in libcurl's own words */
 };
 
 struct xkcd_options {
