@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "../cli.h"
+#include "imgpool/xkcd.h"
 
 enum { P_RANGE, P_THREADS, P_LATENCY, P_BASE_URL };
 
@@ -106,6 +108,56 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
     return -1;
 }
 
+/* Appends printf output to the string in out (len bytes in all). */
+__attribute__((format(printf, 3, 4)))
+static void demo_xkcd_append(char *out, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(out);
+    va_list ap;
+    va_start(ap, fmt);
+    if (used < len)
+        vsnprintf(out + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* A comic that did not arrive, in German, from its typed failure (never
+ * from the downloader's English msg); libcurl's own words stay as a quoted
+ * detail, as the library gives them. */
+static void demo_xkcd_comic_de(const struct xkcd_comic *c, char *out, size_t len)
+{
+    static const char *const step[] = {
+        [XKCD_STEP_NONE] = "fehlgeschlagen",
+        [XKCD_STEP_RECORD] = "Download von info.0.json fehlgeschlagen",
+        [XKCD_STEP_RECORD_BAD] = "info.0.json ist kein passender xkcd-Datensatz",
+        [XKCD_STEP_IMG_URL] = "der Datensatz nennt keine Bild-URL (http/https)",
+        [XKCD_STEP_IMAGE] = "Download des Bildes fehlgeschlagen",
+        [XKCD_STEP_IMAGE_BAD] = "die Antwort ist kein vollständiges Bild (PNG, JPEG, GIF, WebP)",
+        [XKCD_STEP_SAVE] = "Datei nicht geschrieben",
+        [XKCD_STEP_REJECTED] = "Bild beim Dekodieren verworfen",
+    };
+    const struct xkcd_failure *f = &c->why;
+    int known = f->step >= 0 && (size_t)f->step < sizeof step / sizeof *step;
+    if (c->status == XKCD_NOT_FOUND) {
+        snprintf(out, len, "Comic %ld: gibt es nicht (HTTP %ld)", c->num, f->status);
+        return;
+    }
+    if (c->status == XKCD_NO_IMAGE) {
+        snprintf(out, len, "Comic %ld: übersprungen, der Datensatz nennt kein Bild", c->num);
+        return;
+    }
+    snprintf(out, len, "Comic %ld: %s", c->num, step[known ? f->step : XKCD_STEP_NONE]);
+    if (f->step != XKCD_STEP_RECORD && f->step != XKCD_STEP_IMAGE)
+        return;
+    if (f->outcome == FETCH_TOO_BIG)
+        demo_xkcd_append(out, len, " (zu groß)");
+    else if (f->lib_reason)
+        demo_xkcd_append(out, len, " (libcurl: %s)", f->lib_reason);
+    else if (f->status)
+        demo_xkcd_append(out, len, " (HTTP %ld)", f->status);
+    if (f->attempts > 1)
+        demo_xkcd_append(out, len, ", nach %u Versuchen", f->attempts);
+}
+
 /* What --compare says, in German; English is the downloader's own. */
 static const struct cli_xkcd_words demo_xkcd_words_de = {
     .comics = { "Comic", "Comics" },
@@ -121,7 +173,8 @@ static const struct cli_xkcd_words demo_xkcd_words_de = {
     .row = "Thread %u",
     .legend = { "Anfrage info.0.json", "Bildanfrage" },
     .no_timeline = "(keine Zeitleiste: Speicher voll)\n",
-    .down = "imgpool: xkcd: keine Antwort von %s: %s; Lauf %s abgebrochen\n",
+    .down = "imgpool: xkcd: keine Antwort von %s (libcurl: %s); Lauf %s abgebrochen\n",
+    .comic = demo_xkcd_comic_de,
     .progress = "xkcd: geladen %zu/%zu%s  %s  %u %s  %.1f s",
 };
 

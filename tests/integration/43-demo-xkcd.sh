@@ -4,6 +4,7 @@
 # and stops its server (no python process left behind).
 . "$ROOT/tests/integration/lib.sh"
 command -v python3 >/dev/null || skip "python3 missing"
+. "$ROOT/tests/integration/xkcd-lib.sh"
 expect_exit 0 "$IMGPOOL" demo xkcd --offline --latency 20 --lang en
 grep -q "local xkcd server: http://127.0.0.1:" "$T/out" || fail "no local server line"
 grep -q "identical files: 10 of 10" "$T/out" "$T/err" || { cat "$T/out" "$T/err"; fail "runs differ"; }
@@ -30,12 +31,35 @@ if english_in_de "$T/out" >"$T/english"; then
 fi
 expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100 --base-url http://127.0.0.1:1 --lang de
 grep -q "keine Beschleunigung: 1 von 1 Comics" "$T/out" || { cat "$T/out"; fail "de: no speed-up"; }
-grep -q "keine Antwort von http://127.0.0.1:1: .*; Lauf parallel abgebrochen" "$T/err" \
+grep -q "keine Antwort von http://127.0.0.1:1 (libcurl: .*); Lauf parallel abgebrochen" "$T/err" \
   || { cat "$T/err"; fail "de: the site that did not answer"; }
 if english_in_de "$T/out" >"$T/english"; then
   cat "$T/english"
   fail "English in a failed demo xkcd --lang de"
 fi
+# per-comic failures in German, worded from the downloader's typed result;
+# libcurl's own words stay as a quoted detail (a cut image, retried)
+start_server faults --fault 101:cut --fault 102:html --fault 103:badjson \
+  --fault 104:img500:9 --fault 105:emptyimg
+expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100-105,404 --threads 4 \
+  --base-url "$URL" --lang de
+for want in \
+  "^imgpool: Comic 101: Download des Bildes fehlgeschlagen (libcurl: [^)]*), nach 4 Versuchen$" \
+  "^imgpool: Comic 102: die Antwort ist kein vollständiges Bild (PNG, JPEG, GIF, WebP)$" \
+  "^imgpool: Comic 103: info.0.json ist kein passender xkcd-Datensatz$" \
+  "^imgpool: Comic 104: Download des Bildes fehlgeschlagen (HTTP 500), nach 4 Versuchen$" \
+  "^imgpool: Comic 105: übersprungen, der Datensatz nennt kein Bild$" \
+  "^imgpool: Comic 404: gibt es nicht (HTTP 404)$"; do
+  [ "$(grep -c -- "$want" "$T/err")" -eq 2 ] ||   # once per run
+    { cat "$T/err"; fail "de: stderr lacks '$want' once per run"; }
+done
+sed 's/(libcurl: [^)]*)//' "$T/err" >"$T/err.de"
+if grep -n 'xkcd [0-9]\|image\|skipped\|not found\|attempts' "$T/err.de" ||
+   english_in_de "$T/err.de"; then
+  fail "English in the per-comic failures of demo xkcd --lang de"
+fi
+stop_servers
+
 # the demo's own complaints are German too: no server script, a bad range
 expect_exit 1 env IMGPOOL_XKCD_SERVER=/nonexistent "$IMGPOOL" demo xkcd --offline --lang de
 grep -qx "imgpool demo: tools/xkcd-server.py nicht gefunden (IMGPOOL_XKCD_SERVER setzen)" "$T/err" \
