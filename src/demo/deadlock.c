@@ -95,7 +95,8 @@ static int demo_deadlock_run(struct demo_ctx *ctx)
     int64_t t = clock_now_ns();
     pthread_t th[2];
     int started = 0;
-    while (started < 2 && demo_thread_start(ctx, &th[started], demo_deadlock_thread, &arg[started]) == 0)
+    while (started < 2 &&
+           demo_thread_start(ctx, &th[started], demo_deadlock_thread, &arg[started]) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);   /* bounded: every wait inside has a timeout */
