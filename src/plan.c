@@ -131,12 +131,16 @@ int plan_create(const struct scan *s, const char *out_dir, const struct job_opti
     for (size_t i = 0; i < n; i++) {
         struct plan_item *it = &p->items[i];
         it->in = scan_get(s, i);
-        enum img_format in = jo->format != IMG_FMT_UNKNOWN || it->in->problem
-                             ? IMG_FMT_UNKNOWN : plan_peek(it->in->path);
-        enum img_format fmt = job_output_format(jo, in);
+        enum img_format in = it->in->problem ? IMG_FMT_UNKNOWN : plan_peek(it->in->path);
+        /* A file its first bytes say will not be written (not an image, or
+         * a format imgpool does not read: a live photo's IMG_0001.MOV and
+         * an .AAE beside IMG_0001.HEIC, a CR2 beside its JPEG) keeps its whole
+         * name in its output name: the stem belongs to the image beside it,
+         * which would otherwise lose it to the clash rule. */
+        size_t keep = img_format_readable(in) ? plan_stem_len(it->in->rel) : strlen(it->in->rel);
         it->out = it->in->problem ? strdup("")
-                  : plan_name(p->dir, it->in->rel, plan_stem_len(it->in->rel),
-                              img_format_ext(fmt));
+                  : plan_name(p->dir, it->in->rel, keep,
+                              img_format_ext(job_output_format(jo, in)));
         p->order[i] = i;
         if (!it->out) {
             plan_destroy(p);

@@ -53,6 +53,15 @@ $MKIMG png 10 10 "$T/clash/photo.png"
 $MKIMG png 20 10 "$T/clash/photo.bmp.src" && mv "$T/clash/photo.bmp.src" "$T/clash/photo.ppm"
 expect_exit 0 "$IMGPOOL" --format png -o "$T/o5" "$T/clash"
 [ -s "$T/o5/photo.png" ] && [ -s "$T/o5/photo.ppm.png" ] || fail "clash not resolved: $(ls "$T/o5")"
+# ...but a file that is no image leaves the name to the one that is: a
+# phone's live photo (IMG_0001.PNG with its .MOV video and .AAE edit list)
+mkdir "$T/live"
+$MKIMG png 10 10 "$T/live/IMG_0001.PNG"
+printf '\000\000\000\024ftypqt  \000\000\002\000qt  ' >"$T/live/IMG_0001.MOV"
+printf '<?xml version="1.0"?><plist/>\n' >"$T/live/IMG_0001.AAE"
+expect_exit 0 "$IMGPOOL" --format jpg -o "$T/o5live" "$T/live"
+[ "$(ls "$T/o5live")" = "IMG_0001.jpg" ] || fail "live photo named: $(ls "$T/o5live")"
+expect_err "skipped '$T/live/IMG_0001.MOV': not an image"
 
 # 6. Never the input: an input folder as the output folder is a usage error;
 # a file given inside the output folder fails on its own.
