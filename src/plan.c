@@ -89,14 +89,23 @@ static size_t plan_clashes(struct plan *p, void (*fn)(struct plan *, size_t *, s
     return clashing;
 }
 
+/* 1 if an input named with extension in_ext ("" for none) already has the
+ * output's format, out_ext: ".JPG" and ".jpeg" are ".jpg". */
+static int plan_same_ext(const char *in_ext, const char *out_ext)
+{
+    if (strcmp(in_ext, out_ext) == 0)
+        return 1;
+    enum img_format f = in_ext[0] == '.' ? img_format_parse(in_ext + 1) : IMG_FMT_UNKNOWN;
+    return f != IMG_FMT_UNKNOWN && f == img_format_parse(out_ext + 1);
+}
+
 static void plan_keep_ext(struct plan *p, size_t *idx, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         struct plan_item *it = &p->items[idx[k]];
         const char *out_ext = strrchr(it->out, '.');
         size_t stem = plan_stem_len(it->in->rel);
-        const char *in_ext = it->in->rel + stem;
-        if (!out_ext || strcmp(in_ext, out_ext) == 0)
+        if (!out_ext || plan_same_ext(it->in->rel + stem, out_ext))
             continue;
         char *s = plan_name(p->dir, it->in->rel, strlen(it->in->rel), out_ext);
         if (s) {

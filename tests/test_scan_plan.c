@@ -191,17 +191,23 @@ static void test_plan__unresolvable_clash_is_refused(void **state)
 
 /* An iPhone's live photo (IMG_0001.HEIC, .MOV, .AAE) and a camera's RAW +
  * JPEG pair: the files that will not be written leave the stem to the image,
- * so nothing clashes and the image is named as if it were alone. */
+ * so nothing clashes and the image is named as if it were alone. Two images
+ * on one stem: the one already in the output's format (.JPG, whatever its
+ * case) keeps the plain name. */
 static void test_plan__non_images_leave_the_stem(void **state)
 {
     (void)state;
     static const char *const names[] = {"IMG_0001.HEIC", "IMG_0001.MOV", "IMG_0001.AAE",
-                                        "IMG_0002.CR2", "IMG_0002.JPG"};
+                                        "IMG_0002.CR2", "IMG_0002.JPG", "IMG_0003.JPEG",
+                                        "IMG_0003.PNG"};
+    static const char jpeg[] = "\xff\xd8\xff\xe0\0\x10JFIF\0";
     test_put(names[0], "\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24);
     test_put(names[1], "\0\0\0\x14" "ftypqt  \0\0\x02\0qt  ", 20);
     test_put(names[2], "<?xml version=\"1.0\"?><plist/>", 29);
     test_put(names[3], "II*\0\x10\0\0\0CR\x02\0", 12);
-    test_put(names[4], "\xff\xd8\xff\xe0\0\x10JFIF\0", 11);
+    test_put(names[4], jpeg, sizeof jpeg - 1);
+    test_put(names[5], jpeg, sizeof jpeg - 1);
+    test_put(names[6], "\x89PNG\r\n\x1a\n", 8);
     struct scan *s = test_scan(0, 0);
     struct job_options jo = {0};
     jo.format = IMG_FMT_JPG;
@@ -210,21 +216,23 @@ static void test_plan__non_images_leave_the_stem(void **state)
     assert_int_equal(plan_create(s, "/o", &jo, &p, err, sizeof err), 0);
     static const char *const want[] = {"/o/IMG_0001.jpg", "/o/IMG_0001.MOV.jpg",
                                        "/o/IMG_0001.AAE.jpg", "/o/IMG_0002.CR2.jpg",
-                                       "/o/IMG_0002.jpg"};
+                                       "/o/IMG_0002.jpg", "/o/IMG_0003.jpg",
+                                       "/o/IMG_0003.PNG.jpg"};
+    const unsigned nn = sizeof names / sizeof *names;
     unsigned found = 0;
     for (size_t i = 0; i < plan_count(p); i++) {
         const struct plan_item *it = plan_get(p, i);
-        for (unsigned k = 0; k < 5; k++)     /* (other tests' files are here too) */
+        for (unsigned k = 0; k < nn; k++)    /* (other tests' files are here too) */
             if (strcmp(it->in->rel, names[k]) == 0) {
                 assert_string_equal(it->out, want[k]);
                 assert_null(it->clash_with);
                 found++;
             }
     }
-    assert_int_equal(found, 5);
+    assert_int_equal(found, nn);
     plan_destroy(p);
     scan_destroy(s);
-    for (unsigned k = 0; k < 5; k++) {
+    for (unsigned k = 0; k < nn; k++) {
         char path[256];
         snprintf(path, sizeof path, "%s/%s", test_dir, names[k]);
         unlink(path);
