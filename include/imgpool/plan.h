@@ -2,15 +2,18 @@
  *
  * Parent only, before the pool starts. Output paths mirror the input's path
  * relative to its root under the output folder, with the extension of the
- * output format. The output format depends on content when --format is not
- * given, so the plan reads each file's first bytes (not the image).
+ * output format. The plan reads each file's first bytes (not the image): the
+ * output format depends on content when --format is not given, and a file
+ * those bytes say will not be written (not an image, or a format imgpool does
+ * not read: IMG_0001.MOV beside IMG_0001.HEIC) keeps its whole name in its
+ * output name (IMG_0001.MOV.jpg), so that it never takes the image's.
  *
  * Name clashes: when several inputs would produce one output name (photo.png
- * and photo.ppm, both to PNG), each of them whose own extension differs from
- * the output's keeps it in the name: photo.png -> photo.png, photo.ppm ->
- * photo.ppm.png. If names still clash, the first input in path order keeps
- * the name and the others fail with a message naming both: no file silently
- * overwrites another.
+ * and photo.ppm, both to PNG), each of them whose own extension does not name
+ * the output's format (in any case or spelling: .JPG and .jpeg name jpg)
+ * keeps it in the name: photo.png -> photo.png, photo.ppm -> photo.ppm.png.
+ * If names still clash, the first input in path order keeps the name and the
+ * others fail with a message naming both: no file silently overwrites another.
  */
 #ifndef IMGPOOL_PLAN_H
 #define IMGPOOL_PLAN_H
