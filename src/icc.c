@@ -111,8 +111,9 @@ int icc_space_fits(enum icc_space space, unsigned ch)
     }
 }
 
-/* lcms2 pixel formats for ch channels in space: *in and *out. */
-static void icc_formats(enum icc_space space, unsigned ch, cmsUInt32Number *in,
+/* lcms2 pixel formats for ch channels in space: *in (16-bit samples if
+ * deep) and *out (always 8-bit). */
+static void icc_formats(enum icc_space space, unsigned ch, int deep, cmsUInt32Number *in,
                         cmsUInt32Number *out)
 {
     switch (space) {
@@ -120,6 +121,8 @@ static void icc_formats(enum icc_space space, unsigned ch, cmsUInt32Number *in,
     case ICC_SPACE_CMYK: *in = TYPE_CMYK_8; *out = TYPE_RGB_8; break;
     default:             *in = *out = ch == 4 ? TYPE_RGBA_8 : TYPE_RGB_8; break;
     }
+    if (deep)
+        *in = (*in & ~(cmsUInt32Number)BYTES_SH(7)) | BYTES_SH(2);
 }
 
 /* The target: lcms2's sRGB, or for gray a gray profile on sRGB's curve. */
@@ -198,14 +201,16 @@ static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size
     c->key_len = len;
     c->key_in = in;
     c->xf = xf;
-    c->identity = space != ICC_SPACE_CMYK && icc_is_identity(xf, in);
+    /* the check feeds 8-bit samples; 16-bit input always converts */
+    c->identity = space != ICC_SPACE_CMYK && T_BYTES(in) == 1 && icc_is_identity(xf, in);
     return xf;
 }
 
-/* The transform for ch-channel pixels in profile icc: 0 with *xf and the
- * space, or -1 with the reason in err. */
+/* The transform for ch-channel pixels (16-bit samples if deep) in profile
+ * icc: 0 with *xf and the space, or -1 with the reason in err. */
 static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len, unsigned ch,
-                             cmsHTRANSFORM *xf, enum icc_space *space, char *err, size_t errlen)
+                             int deep, cmsHTRANSFORM *xf, enum icc_space *space, char *err,
+                             size_t errlen)
 {
     static const char *const names[] = {"other", "gray", "RGB", "CMYK"};
     *space = icc_space_of(icc, len);
@@ -218,7 +223,7 @@ static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len
         return -1;
     }
     cmsUInt32Number in, out;
-    icc_formats(*space, ch, &in, &out);
+    icc_formats(*space, ch, deep, &in, &out);
     c->msg[0] = '\0';
     if (!(*xf = icc_transform(c, icc, len, *space, in, out))) {
         snprintf(err, errlen, "%s", c->msg);
@@ -232,7 +237,7 @@ int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch
 {
     cmsHTRANSFORM xf;
     enum icc_space space;
-    return icc_prepare_space(c, icc, len, ch, &xf, &space, err, errlen);
+    return icc_prepare_space(c, icc, len, ch, 0, &xf, &space, err, errlen);
 }
 
 int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
@@ -240,7 +245,7 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
 {
     cmsHTRANSFORM xf;
     enum icc_space space;
-    if (icc_prepare_space(c, icc, len, im->ch, &xf, &space, err, errlen) != 0)
+    if (icc_prepare_space(c, icc, len, im->ch, 0, &xf, &space, err, errlen) != 0)
         return -1;
     if (c->identity)
         return 0;                       /* sRGB already, to the level */
@@ -258,6 +263,26 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
         im->px = dst;
         im->ch = och;
     }
+    return 0;
+}
+
+int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uint16_t *src,
+                  unsigned w, unsigned h, unsigned ch, struct img *out, char *err,
+                  size_t errlen)
+{
+    cmsHTRANSFORM xf;
+    enum icc_space space;
+    if (icc_prepare_space(c, icc, len, ch, 1, &xf, &space, err, errlen) != 0)
+        return -1;
+    unsigned och = space == ICC_SPACE_CMYK ? 3 : ch;
+    unsigned char *dst = malloc((size_t)w * h * och);
+    if (!dst) {
+        snprintf(err, errlen, "out of memory converting %ux%u to sRGB", w, h);
+        return -1;
+    }
+    for (unsigned y = 0; y < h; y++)
+        cmsDoTransform(xf, src + (size_t)y * w * ch, dst + (size_t)y * w * och, w);
+    *out = (struct img){dst, w, h, och};
     return 0;
 }
 

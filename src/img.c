@@ -553,6 +553,38 @@ static int img_cmyk_ready(struct img_codec *c, const struct img_meta *m, int *co
     return 0;
 }
 
+/* A 16-bit grey or RGB TIFF whose profile will be converted: converted
+ * from its 16-bit samples (icc_to_srgb16), so that a wide-gamut gradient
+ * keeps steps of one level. 0 when done (a profile lcms2 cannot use leaves
+ * the samples rounded, with the reason in info->note), 1 if it is no such
+ * TIFF, -1 with a message. */
+static int img_decode_tiff16(struct img_codec *c, const unsigned char *buf, size_t len,
+                             const struct img_meta *m, struct img_info *info, struct img *out,
+                             char *err, size_t errlen)
+{
+    uint16_t *px;
+    unsigned ch;
+    char why[96];
+    int rc = tiff_decode16(buf, len, &px, &ch, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (icc_to_srgb16(c->icc, m->icc, m->icc_len, px, info->w, info->h, ch, out, why,
+                      sizeof why) != 0) {
+        size_t n = (size_t)info->w * info->h * ch;
+        unsigned char *p8 = malloc(n);
+        snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
+        if (!p8) {
+            snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", info->w, info->h);
+            rc = -1;
+        } else {
+            img_samples_to_8(px, n, 16, p8);
+            *out = (struct img){p8, info->w, info->h, ch};
+        }
+    }
+    free(px);
+    return rc;
+}
+
 /* The JPEG decoder's flags for a profile icc that will be converted (NULL:
  * none). The luma shortcut for o->gray is wrong under an RGB or CMYK profile
  * (luma must come from the converted colours); a CMYK profile gets the CMYK
@@ -672,8 +704,13 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
     } else if (info->fmt == IMG_FMT_TIFF) {     /* its profile is in m already */
-        unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
-        rc = img_decode_module(buf, len, o, flags, m, info, out, err, errlen);
+        rc = convert ? img_decode_tiff16(c, buf, len, m, info, out, err, errlen) : 1;
+        if (rc == 0)
+            convert = 0;                /* converted on the way to 8 bits */
+        if (rc == 1) {
+            unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
+            rc = img_decode_module(buf, len, o, flags, m, info, out, err, errlen);
+        }
         done = 1;
     } else if (info->fmt >= IMG_FMT_WEBP) {
         rc = img_decode_module(buf, len, o, 0, m, info, out, err, errlen);

@@ -376,26 +376,88 @@ static struct tiff_unit tiff_unit_at(uint32_t u, unsigned w, unsigned h, unsigne
     return r;
 }
 
-/* Copies one decoded unit's samples into px, rounded to 8 bits: ch a pixel,
- * C, M, Y, K and, if ch is 5, the first extra sample (alpha). */
+/* Copies one decoded unit's samples into px as 16-bit samples (8-bit ones
+ * times 257): ch a pixel, the colour samples, then, if ch has room, the
+ * first extra one (alpha). */
 static void tiff_unit_scatter(const struct tiff_unit *r, const unsigned char *buf,
-                              const struct tiff_layout *l, int planar, unsigned char *px,
+                              const struct tiff_layout *l, int planar, uint16_t *px,
                               unsigned w, unsigned ch)
 {
     if (planar && r->plane >= ch)
         return;                         /* a further extra sample: not used */
     unsigned spp = planar ? 1 : l->spp, take = planar ? 1 : ch, bytes = l->bits / 8;
-    unsigned char *out = px + (planar ? r->plane : 0);
+    uint16_t *out = px + (planar ? r->plane : 0);
     for (unsigned y = 0; y < r->h; y++) {
         const unsigned char *p = buf + (size_t)y * r->stride * spp * bytes;
-        unsigned char *d = out + ((size_t)(r->y + y) * w + r->x) * ch;
+        uint16_t *d = out + ((size_t)(r->y + y) * w + r->x) * ch;
         for (unsigned x = 0; x < r->w; x++, p += (size_t)spp * bytes, d += ch)
-            for (unsigned k = 0; k < take; k++)
-                d[k] = (unsigned char)tiff_sample8(p, k, l->bits);
+            for (unsigned k = 0; k < take; k++) {
+                uint16_t v = p[k];
+                if (bytes == 2)
+                    memcpy(&v, p + 2 * k, 2);   /* libtiff has swapped to host order */
+                d[k] = bytes == 2 ? v : (uint16_t)(v * 257u);
+            }
     }
 }
 
-/* In place: ch CMYK(A) samples a pixel to RGB(A) by the plain formula
+/* Every strip or tile of an 8- or 16-bit image (contiguous or planar) into
+ * *out: ch 16-bit samples a pixel (see tiff_unit_scatter), malloc'd. 0, or
+ * -1 with a message. */
+static int tiff_read_units(TIFF *t, const struct tiff_mem *m, const struct tiff_layout *l,
+                           const struct img_info *pi, unsigned ch, uint16_t **out, char *err,
+                           size_t errlen)
+{
+    uint16_t planar = PLANARCONFIG_CONTIG;
+    uint32_t rps = pi->h, tw = 0, th = 0;
+    TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
+    int tiled = TIFFIsTiled(t);
+    if (tiled && (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) ||
+                  !TIFFGetField(t, TIFFTAG_TILELENGTH, &th) || tw == 0 || th == 0)) {
+        snprintf(err, errlen, "TIFF: corrupt header (no tile size)");
+        return -1;
+    }
+    if (!tiled)
+        TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
+    rps = rps == 0 || rps > pi->h ? pi->h : rps;
+    unsigned sep = planar == PLANARCONFIG_SEPARATE, planes = sep ? l->spp : 1;
+    uint64_t pixel = (uint64_t)(sep ? 1 : l->spp) * (l->bits / 8);    /* bytes */
+    tmsize_t unit_size = tiled ? TIFFTileSize(t) : TIFFStripSize(t);
+    /* the units the layout implies must all be there, each fitting its buffer */
+    uint64_t units = (uint64_t)planes * (tiled ? (uint64_t)((pi->w + tw - 1) / tw) *
+                                                     ((pi->h + th - 1) / th)
+                                               : (pi->h + rps - 1) / rps);
+    uint64_t need = pixel * (tiled ? (uint64_t)tw * th : (uint64_t)pi->w * rps);
+    if (unit_size <= 0 || unit_size > TIFF_MAX_ALLOC || (uint64_t)unit_size < need ||
+        units > (tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t))) {
+        snprintf(err, errlen, "TIFF: corrupt header (strip or tile layout)");
+        return -1;
+    }
+    uint16_t *px = calloc((size_t)pi->w * pi->h, ch * sizeof *px);
+    unsigned char *buf = malloc((size_t)unit_size);
+    int ok = px && buf;
+    if (!ok)
+        snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
+    for (uint32_t u = 0; ok && u < (uint32_t)units; u++) {
+        tmsize_t got = tiled ? TIFFReadEncodedTile(t, u, buf, unit_size)
+                             : TIFFReadEncodedStrip(t, u, buf, unit_size);
+        struct tiff_unit r = tiff_unit_at(u, pi->w, pi->h, rps, tw, th, planes);
+        ok = got >= 0 && (uint64_t)got >= ((uint64_t)(r.h - 1) * r.stride + r.w) * pixel;
+        if (ok)
+            tiff_unit_scatter(&r, buf, l, sep, px, pi->w, ch);
+        else if (!m->failed)
+            snprintf(err, errlen, "TIFF: cannot read the pixels (%s %u is short)",
+                     tiled ? "tile" : "strip", u);
+    }
+    free(buf);
+    if (!ok) {
+        free(px);
+        return -1;
+    }
+    *out = px;
+    return 0;
+}
+
+/* In place: ch 8-bit CMYK(A) samples a pixel to RGB(A) by the plain formula
  * (libtiff's: R = (255 - C) * (255 - K) / 255), for a file whose profile is
  * not converting them. Associated alpha is divided out. */
 static void tiff_cmyk_to_rgb(unsigned char *px, size_t n, unsigned ch, int alpha_kind)
@@ -422,53 +484,19 @@ static int tiff_read_cmyk(TIFF *t, const struct tiff_mem *m, const struct tiff_l
                           const struct img_info *pi, unsigned flags, struct img *out, char *err,
                           size_t errlen)
 {
-    uint16_t planar = PLANARCONFIG_CONTIG;
-    uint32_t rps = pi->h, tw = 0, th = 0;
-    TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
-    int tiled = TIFFIsTiled(t);
-    if (tiled && (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) ||
-                  !TIFFGetField(t, TIFFTAG_TILELENGTH, &th) || tw == 0 || th == 0)) {
-        snprintf(err, errlen, "TIFF: corrupt header (no tile size)");
-        return -1;
-    }
-    if (!tiled)
-        TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
-    rps = rps == 0 || rps > pi->h ? pi->h : rps;
-    unsigned sep = planar == PLANARCONFIG_SEPARATE, planes = sep ? l->spp : 1;
     unsigned ch = l->alpha ? 5 : 4;
-    uint64_t pixel = (uint64_t)(sep ? 1 : l->spp) * (l->bits / 8);    /* bytes */
-    tmsize_t unit_size = tiled ? TIFFTileSize(t) : TIFFStripSize(t);
-    /* the units the layout implies must all be there, each fitting its buffer */
-    uint64_t units = (uint64_t)planes * (tiled ? (uint64_t)((pi->w + tw - 1) / tw) *
-                                                     ((pi->h + th - 1) / th)
-                                               : (pi->h + rps - 1) / rps);
-    uint64_t need = pixel * (tiled ? (uint64_t)tw * th : (uint64_t)pi->w * rps);
-    if (unit_size <= 0 || unit_size > TIFF_MAX_ALLOC || (uint64_t)unit_size < need ||
-        units > (tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t))) {
-        snprintf(err, errlen, "TIFF: corrupt header (strip or tile layout)");
-        return -1;
-    }
     size_t n = (size_t)pi->w * pi->h;
-    unsigned char *px = calloc(n, ch), *buf = malloc((size_t)unit_size);
-    int ok = px && buf;
-    if (!ok)
+    uint16_t *deep;
+    if (tiff_read_units(t, m, l, pi, ch, &deep, err, errlen) != 0)
+        return -1;
+    unsigned char *px = malloc(n * ch);
+    if (!px) {
+        free(deep);
         snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
-    for (uint32_t u = 0; ok && u < (uint32_t)units; u++) {
-        tmsize_t got = tiled ? TIFFReadEncodedTile(t, u, buf, unit_size)
-                             : TIFFReadEncodedStrip(t, u, buf, unit_size);
-        struct tiff_unit r = tiff_unit_at(u, pi->w, pi->h, rps, tw, th, planes);
-        ok = got >= 0 && (uint64_t)got >= ((uint64_t)(r.h - 1) * r.stride + r.w) * pixel;
-        if (ok)
-            tiff_unit_scatter(&r, buf, l, sep, px, pi->w, ch);
-        else if (!m->failed)
-            snprintf(err, errlen, "TIFF: cannot read the pixels (%s %u is short)",
-                     tiled ? "tile" : "strip", u);
-    }
-    free(buf);
-    if (!ok) {
-        free(px);
         return -1;
     }
+    img_samples_to_8(deep, n * ch, 16, px);
+    free(deep);
     if (!(flags & TIFF_DEC_CMYK) || ch == 5) {
         tiff_cmyk_to_rgb(px, n, ch, l->alpha);
         ch--;
@@ -530,6 +558,56 @@ int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img
     int rc = tiff_probe_open(t, &info, err, errlen);
     if (rc == 0)
         rc = tiff_read_pixels(t, &m, &info, flags, out, err, errlen);
+    TIFFClose(t);
+    return rc;
+}
+
+/* 1 if l is a 16-bit grey or RGB image, with or without alpha, that
+ * tiff_read_units can read. */
+static int tiff_is_deep(TIFF *t, const struct tiff_layout *l)
+{
+    uint16_t format = SAMPLEFORMAT_UINT;
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &format);
+    return l->bits == 16 && format == SAMPLEFORMAT_UINT &&
+           (l->photometric == PHOTOMETRIC_RGB ? l->colors == 3 : l->gray && l->colors == 1);
+}
+
+/* In place, n pixels of ch 16-bit samples: min-is-white turned round,
+ * associated alpha divided out. */
+static void tiff_deep_fix(uint16_t *px, size_t n, unsigned ch, const struct tiff_layout *l)
+{
+    unsigned colours = l->alpha ? ch - 1 : ch;
+    for (size_t i = 0; i < n; i++, px += ch) {
+        uint32_t a = l->alpha ? px[colours] : 65535;
+        for (unsigned k = 0; k < colours; k++) {
+            uint32_t v = l->photometric == PHOTOMETRIC_MINISWHITE ? 65535u - px[k] : px[k];
+            if (l->alpha == EXTRASAMPLE_ASSOCALPHA && a < 65535)
+                v = a ? (v * 65535u + a / 2) / a : 0;
+            px[k] = (uint16_t)(v > 65535 ? 65535 : v);
+        }
+    }
+}
+
+int tiff_decode16(const unsigned char *buf, size_t len, uint16_t **px, unsigned *ch, char *err,
+                  size_t errlen)
+{
+    struct tiff_mem m;
+    struct img_info info = {0};
+    struct tiff_layout l;
+    *px = NULL;
+    TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
+    if (!t)
+        return -1;
+    int rc = tiff_probe_open(t, &info, err, errlen);
+    if (rc == 0) {
+        tiff_layout(t, &l);
+        rc = !tiff_is_deep(t, &l) ? 1
+             : tiff_read_units(t, &m, &l, &info, info.ch, px, err, errlen);
+    }
+    if (rc == 0) {
+        tiff_deep_fix(*px, (size_t)info.w * info.h, info.ch, &l);
+        *ch = info.ch;
+    }
     TIFFClose(t);
     return rc;
 }

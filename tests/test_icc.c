@@ -99,6 +99,60 @@ static void test_icc__swapped_profile_swaps_red_and_green(void **state)
     icc_destroy(c);
 }
 
+/* 16-bit samples: the swapped profile's colours from all 16 bits, rounded
+ * once; alpha copied (rounded to 8 bits); a gray profile on 16-bit gray; a
+ * mismatched profile refused with out untouched; and the 8-bit transform
+ * cached before still right afterwards. */
+static void test_icc__sixteen_bit_samples(void **state)
+{
+    (void)state;
+    struct icc *c;
+    char err[128] = "";
+    size_t len, glen;
+    unsigned char *prof = swapped_profile(&len), *gray = linear_gray_profile(&glen);
+    assert_int_equal(icc_create(&c, err, sizeof err), 0);
+    struct img im = pixels(5, 2, 4, (const unsigned char[]){200, 60, 30, 77});
+    assert_int_equal(icc_to_srgb(c, prof, len, &im, err, sizeof err), 0);
+    /* 200.4 and 59.6 levels, which 8-bit samples cannot hold */
+    uint16_t deep[5 * 2 * 4];
+    for (unsigned i = 0; i < 10; i++)
+        memcpy(deep + 4 * i, (const uint16_t[]){51503, 15317, 7710, 19789}, sizeof(uint16_t[4]));
+    struct img out = {0};
+    assert_int_equal(icc_to_srgb16(c, prof, len, deep, 5, 2, 4, &out, err, sizeof err), 0);
+    assert_int_equal(out.w * 10 + out.h * 100 + out.ch, 5 * 10 + 2 * 100 + 4);
+    for (unsigned i = 0; i < 10; i++) {
+        assert_near(out.px[4 * i], 60, 1);
+        assert_near(out.px[4 * i + 1], 200, 1);
+        assert_near(out.px[4 * i + 2], 30, 1);
+        assert_int_equal(out.px[4 * i + 3], 77);        /* 19789 / 257 = 77.0 */
+    }
+    img_free(&out);
+    /* gray: 16-bit samples that 8-bit ones can hold give the 8-bit result */
+    uint16_t ramp[4] = {4 * 257, 9 * 257, 128 * 257, 65535};
+    struct img g8 = pixels(4, 1, 1, (const unsigned char[]){0});
+    memcpy(g8.px, (const unsigned char[]){4, 9, 128, 255}, 4);
+    assert_int_equal(icc_to_srgb(c, gray, glen, &g8, err, sizeof err), 0);
+    assert_int_equal(icc_to_srgb16(c, gray, glen, ramp, 4, 1, 1, &out, err, sizeof err), 0);
+    assert_int_equal(out.ch, 1);
+    for (unsigned i = 0; i < 4; i++)
+        assert_near(out.px[i], g8.px[i], 1);
+    assert_near(out.px[2], 188, 2);
+    img_free(&g8);
+    img_free(&out);
+    assert_int_equal(icc_to_srgb16(c, gray, glen, deep, 5, 2, 4, &out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "gray profile on a 4-channel image"));
+    assert_null(out.px);
+    /* the 8-bit path again, after the 16-bit transforms replaced its cache */
+    struct img again = pixels(5, 2, 4, (const unsigned char[]){200, 60, 30, 77});
+    assert_int_equal(icc_to_srgb(c, prof, len, &again, err, sizeof err), 0);
+    assert_memory_equal(again.px, im.px, 5 * 2 * 4);
+    img_free(&again);
+    img_free(&im);
+    free(prof);
+    free(gray);
+    icc_destroy(c);
+}
+
 /* lcms2's own sRGB profile, embedded: within a level of the identity, so the
  * pixels are not touched at all. */
 static void test_icc__srgb_profile_is_identity(void **state)
@@ -294,6 +348,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_icc__swapped_profile_swaps_red_and_green),
+        cmocka_unit_test(test_icc__sixteen_bit_samples),
         cmocka_unit_test(test_icc__srgb_profile_is_identity),
         cmocka_unit_test(test_icc__gray_profile_stays_gray),
         cmocka_unit_test(test_icc__bad_profiles_change_nothing),

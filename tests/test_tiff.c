@@ -402,6 +402,60 @@ static void test_tiff__cmyk_layouts(void **state)
     }
 }
 
+/* 16-bit grey and RGB as their 16-bit samples, in every layout: the
+ * samples as written (min-is-white turned round, associated alpha divided
+ * out); anything else is left to tiff_decode (1). */
+static void test_tiff__sixteen_bit_samples(void **state)
+{
+    (void)state;
+    const struct spec specs[] = {
+        {21, 13, 3, 16, 1, PHOTOMETRIC_RGB, 0, 0, sample16},
+        {21, 13, 3, 16, 1, PHOTOMETRIC_RGB, 0, TILED | PLANAR, sample16},
+        {21, 13, 4, 16, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_UNASSALPHA, PLANAR, sample16},
+        {21, 13, 2, 16, 1, PHOTOMETRIC_MINISWHITE, EXTRASAMPLE_UNASSALPHA, TILED, sample16},
+        {21, 13, 4, 16, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_ASSOCALPHA, 0, sample16},
+    };
+    for (unsigned v = 0; v < sizeof specs / sizeof *specs; v++) {
+        const struct spec *s = &specs[v];
+        size_t len;
+        unsigned char *buf = tiff_bytes(s, NULL, &len);
+        uint16_t *px;
+        unsigned ch;
+        char err[256] = "";
+        if (tiff_decode16(buf, len, &px, &ch, err, sizeof err) != 0)
+            fail_msg("layout %u: %s", v, err);
+        assert_int_equal(ch, s->spp);
+        for (unsigned i = 0; i < 21 * 13 * ch; i++) {
+            unsigned x = i / ch % 21, y = i / ch / 21, k = i % ch, want = s->sample(x, y, k);
+            if (s->photometric == PHOTOMETRIC_MINISWHITE && k == 0)
+                want = 65535 - want;
+            if (s->extra == EXTRASAMPLE_ASSOCALPHA && k < 3) {
+                unsigned a = s->sample(x, y, 3);
+                want = a ? (want * 65535u + a / 2) / a : 0;
+                want = want > 65535 ? 65535 : want;
+            }
+            if (px[i] != want)
+                fail_msg("layout %u: sample %u of %u,%u is %u, not %u", v, k, x, y, px[i], want);
+        }
+        free(px);
+        free(buf);
+    }
+    const struct spec not16[] = {
+        {9, 7, 3, 8, 1, PHOTOMETRIC_RGB, 0, 0, sample8},
+        {9, 7, 4, 16, 1, PHOTOMETRIC_SEPARATED, 0, 0, sample16},
+    };
+    for (unsigned v = 0; v < 2; v++) {
+        size_t len;
+        unsigned char *buf = tiff_bytes(&not16[v], NULL, &len);
+        uint16_t *px;
+        unsigned ch;
+        char err[256] = "";
+        assert_int_equal(tiff_decode16(buf, len, &px, &ch, err, sizeof err), 1);
+        assert_null(px);
+        free(buf);
+    }
+}
+
 /* EXIF into our TIFF and back: the file's own Orientation tag and camera
  * tags, its EXIF directory (where the block's was), read by meta_read as an
  * EXIF block again. */
@@ -441,6 +495,31 @@ static void test_tiff__exif_round_trip(void **state)
     img_free(&src);
 }
 
+/* tiff_decode16 in the shape test_hostile_variants wants: its samples
+ * rounded into *out, or tiff_decode where it declines. */
+static int tiff_decode16_as_img(const unsigned char *buf, size_t len, struct img *out,
+                                struct img_meta *meta, char *err, size_t errlen)
+{
+    uint16_t *px;
+    unsigned ch;
+    struct img_info info;
+    (void)meta;
+    memset(out, 0, sizeof *out);
+    if (tiff_probe(buf, len, &info, err, errlen) != 0)
+        return -1;
+    int rc = tiff_decode16(buf, len, &px, &ch, err, errlen);
+    if (rc == 1)
+        return tiff_decode(buf, len, 0, out, err, errlen);
+    if (rc != 0)
+        return -1;
+    size_t n = (size_t)info.w * info.h * ch;
+    *out = (struct img){malloc(n), info.w, info.h, ch};
+    if (out->px)
+        img_samples_to_8(px, n, 16, out->px);
+    free(px);
+    return out->px ? 0 : -1;
+}
+
 /* Hostile variants fail cleanly, and libtiff prints nothing on stderr. */
 static void test_tiff__hostile_and_silent(void **state)
 {
@@ -450,6 +529,7 @@ static void test_tiff__hostile_and_silent(void **state)
         {40, 30, 1, 16, 1, PHOTOMETRIC_MINISBLACK, 0, 0, sample16},
         {40, 30, 4, 16, 1, PHOTOMETRIC_SEPARATED, 0, TILED | PLANAR, sample16},
         {40, 30, 5, 8, 1, PHOTOMETRIC_SEPARATED, EXTRASAMPLE_ASSOCALPHA, PLANAR, sample8},
+        {40, 30, 4, 16, 1, PHOTOMETRIC_RGB, EXTRASAMPLE_ASSOCALPHA, TILED | PLANAR, sample16},
     };
     int saved, sink = test_stderr_begin(&saved);
     assert_true(sink >= 0);
@@ -458,6 +538,7 @@ static void test_tiff__hostile_and_silent(void **state)
         size_t len;
         unsigned char *buf = tiff_bytes(&specs[i], NULL, &len);
         silent += test_hostile_variants(tiff_decode_meta, buf, len, 7, &decoded);
+        silent += test_hostile_variants(tiff_decode16_as_img, buf, len, 7, &decoded);
         free(buf);
     }
     unsigned char exif[TEST_EXIF_LEN];      /* and one with EXIF, for meta_read's walk */
@@ -525,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_tiff__orientation),
         cmocka_unit_test(test_tiff__cmyk),
         cmocka_unit_test(test_tiff__cmyk_layouts),
+        cmocka_unit_test(test_tiff__sixteen_bit_samples),
         cmocka_unit_test(test_tiff__exif_round_trip),
         cmocka_unit_test(test_tiff__hostile_and_silent),
         cmocka_unit_test(test_tiff__lying_size),

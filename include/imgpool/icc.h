@@ -17,6 +17,7 @@
 #define IMGPOOL_ICC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imgpool/img.h"
 
@@ -58,6 +59,17 @@ void icc_destroy(struct icc *c);
  * ran out. */
 int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
                 char *err, size_t errlen);
+
+/* icc_to_srgb for 16-bit samples (a 16-bit TIFF's), rounded to 8 bits only
+ * by the transform itself, so the profile's curves work on all the source's
+ * precision: a wide-gamut (ProPhoto) gradient rounded to 8 bits before its
+ * conversion comes out in steps of up to 3 levels, this way in steps of 1.
+ * src: w x h pixels of ch samples, host order. Fills *out with a new 8-bit
+ * image (ch channels; 3 from a CMYK profile's 4). Same errors as
+ * icc_to_srgb; *out is untouched on error. */
+int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uint16_t *src,
+                  unsigned w, unsigned h, unsigned ch, struct img *out, char *err,
+                  size_t errlen);
 
 /* Builds (and keeps, so the next icc_to_srgb with the same profile and
  * channels reuses it) the transform for ch-channel pixels in profile icc.

@@ -19,6 +19,7 @@
 #define IMGPOOL_TIFF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imgpool/img.h"
 
@@ -48,6 +49,17 @@ enum {
  * size. Returns 0, or -1 with a message and *out zeroed. */
 int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img *out,
                 char *err, size_t errlen);
+
+/* A 16-bit grey or RGB image (with or without alpha; strips or tiles,
+ * contiguous or planar) as its 16-bit samples, for an ICC profile to convert
+ * from all their precision (icc_to_srgb16): 0 with *px (malloc'd: the
+ * size tiff_probe gives, *ch samples a pixel as it says, host order;
+ * min-is-white turned round, associated alpha divided out), rows and columns
+ * as stored (as tiff_decode); 1 if the first page is no such image
+ * (tiff_decode it instead); -1 with a message. Call tiff_probe first and
+ * check the size. */
+int tiff_decode16(const unsigned char *buf, size_t len, uint16_t **px, unsigned *ch, char *err,
+                  size_t errlen);
 
 /* Encodes im (1 to 4 channels, 8-bit) as a TIFF into fd: Deflate with the
  * horizontal predictor (lossless), alpha as unassociated extra sample; a

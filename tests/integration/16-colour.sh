@@ -192,3 +192,26 @@ for c, m in to_srgb.items():
     assert kept.tobytes() == raw.tobytes(), "%d: --keep-profile changed the pixels" % c
     assert (got.tobytes() == raw.tobytes()) == (c == 1), "%d: converted or not, wrongly" % c
 PY
+
+# A 16-bit TIFF in a wide-gamut space (ProPhoto RGB, as photo editors export
+# it): converted from its 16 bits, a smooth gradient stays smooth. Rounded to
+# 8 bits first, the steps between its rows were up to 3 levels.
+mkdir "$T/deep"
+/usr/bin/convert -size 64x256 gradient:'#202060-#e0c040' -depth 16 -profile $ICC/colord/sRGB.icc \
+    -profile $ICC/colord/ProPhotoRGB.icc "$T/deep/prophoto16.tif" &&
+    /usr/bin/convert "$T/deep/prophoto16.tif" -profile $ICC/colord/sRGB.icc -depth 8 "$T/deep/ref.png" ||
+    fail "cannot make the 16-bit ProPhoto TIFF"
+expect_exit 0 "$IMGPOOL" -q --format png -o "$T/deep/out" "$T/deep/prophoto16.tif"
+"$py" - "$T/deep" <<'PY' || fail "16-bit TIFF not converted from its 16 bits"
+import os, sys
+from PIL import Image, ImageChops
+d = sys.argv[1]
+got = Image.open(os.path.join(d, "out", "prophoto16.png")).convert("RGB")
+ref = Image.open(os.path.join(d, "ref.png")).convert("RGB")
+col = [got.getpixel((5, y)) for y in range(got.height)]
+step = max(abs(a - b) for p, q in zip(col, col[1:]) for a, b in zip(p, q))
+worst = max(hi for lo, hi in ImageChops.difference(got, ref).getextrema())
+print("16-bit ProPhoto gradient: steps of at most %d levels, at most %d from ImageMagick's"
+      % (step, worst))
+assert step <= 2 and worst <= 2, (step, worst)
+PY
