@@ -237,7 +237,9 @@ int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch
 {
     cmsHTRANSFORM xf;
     enum icc_space space;
-    return icc_prepare_space(c, icc, len, ch, 0, &xf, &space, err, errlen);
+    if (icc_prepare_space(c, icc, len, ch, 0, &xf, &space, err, errlen) != 0)
+        return -1;
+    return c->identity;
 }
 
 int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
@@ -267,7 +269,7 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
 }
 
 int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uint16_t *src,
-                  unsigned w, unsigned h, unsigned ch, struct img *out, char *err,
+                  unsigned w, unsigned h, unsigned ch, unsigned char *dst, char *err,
                   size_t errlen)
 {
     cmsHTRANSFORM xf;
@@ -275,14 +277,8 @@ int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uin
     if (icc_prepare_space(c, icc, len, ch, 1, &xf, &space, err, errlen) != 0)
         return -1;
     unsigned och = space == ICC_SPACE_CMYK ? 3 : ch;
-    unsigned char *dst = malloc((size_t)w * h * och);
-    if (!dst) {
-        snprintf(err, errlen, "out of memory converting %ux%u to sRGB", w, h);
-        return -1;
-    }
     for (unsigned y = 0; y < h; y++)
         cmsDoTransform(xf, src + (size_t)y * w * ch, dst + (size_t)y * w * och, w);
-    *out = (struct img){dst, w, h, och};
     return 0;
 }
 

@@ -546,42 +546,64 @@ static int img_cmyk_ready(struct img_codec *c, const struct img_meta *m, int *co
     char why[96];
     if (!*convert || icc_space_of(m->icc, m->icc_len) != ICC_SPACE_CMYK)
         return 0;
-    if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) == 0)
+    if (icc_prepare(c->icc, m->icc, m->icc_len, 4, why, sizeof why) >= 0)
         return 1;
     snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
     *convert = 0;
     return 0;
 }
 
-/* A 16-bit grey or RGB TIFF whose profile will be converted: converted
- * from its 16-bit samples (icc_to_srgb16), so that a wide-gamut gradient
- * keeps steps of one level. 0 when done (a profile lcms2 cannot use leaves
- * the samples rounded, with the reason in info->note), 1 if it is no such
- * TIFF, -1 with a message. */
+/* Where tiff_decode16's bands go: converted by the profile into out, or,
+ * once lcms2 has refused it, rounded (the reason in note). */
+struct img_tiff16 {
+    struct icc *icc;
+    const struct img_meta *m;
+    struct img *out;
+    struct img_info *info;      /* its note, once lcms2 refused */
+    int refused;
+};
+
+static int img_tiff16_rows(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
+                           size_t errlen)
+{
+    struct img_tiff16 *t = ctx;
+    size_t row = (size_t)t->out->w * t->out->ch;
+    unsigned char *dst = t->out->px + y0 * row;
+    char why[96];
+    (void)err, (void)errlen;
+    if (!t->refused && icc_to_srgb16(t->icc, t->m->icc, t->m->icc_len, rows, t->out->w, n,
+                                     t->out->ch, dst, why, sizeof why) == 0)
+        return 0;
+    if (!t->refused)
+        snprintf(t->info->note, sizeof t->info->note, "ICC profile not applied: %s", why);
+    t->refused = 1;
+    img_samples_to_8(rows, row * n, 16, dst);
+    return 0;
+}
+
+/* A 16-bit grey or RGB TIFF whose profile changes its colours: converted
+ * from its 16-bit samples a band at a time (tiff_decode16, icc_to_srgb16),
+ * so a wide-gamut gradient keeps steps of a level or two. 0 when done, 1
+ * if it is no such TIFF or the profile is sRGB or unusable (the 8-bit path
+ * then skips or refuses it), -1 with a message. */
 static int img_decode_tiff16(struct img_codec *c, const unsigned char *buf, size_t len,
                              const struct img_meta *m, struct img_info *info, struct img *out,
                              char *err, size_t errlen)
 {
-    uint16_t *px;
-    unsigned ch;
     char why[96];
-    int rc = tiff_decode16(buf, len, &px, &ch, err, errlen);
-    if (rc != 0)
-        return rc;
-    if (icc_to_srgb16(c->icc, m->icc, m->icc_len, px, info->w, info->h, ch, out, why,
-                      sizeof why) != 0) {
-        size_t n = (size_t)info->w * info->h * ch;
-        unsigned char *p8 = malloc(n);
-        snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
-        if (!p8) {
-            snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", info->w, info->h);
-            rc = -1;
-        } else {
-            img_samples_to_8(px, n, 16, p8);
-            *out = (struct img){p8, info->w, info->h, ch};
-        }
+    if (icc_prepare(c->icc, m->icc, m->icc_len, info->ch, why, sizeof why) != 0)
+        return 1;
+    struct img im = {malloc((size_t)info->w * info->h * info->ch), info->w, info->h, info->ch};
+    if (!im.px) {
+        snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", info->w, info->h);
+        return -1;
     }
-    free(px);
+    struct img_tiff16 t = {c->icc, m, &im, info, 0};
+    int rc = tiff_decode16(buf, len, img_tiff16_rows, &t, err, errlen);
+    if (rc == 0)
+        *out = im;
+    else
+        img_free(&im);
     return rc;
 }
 

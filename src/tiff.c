@@ -351,64 +351,25 @@ static void tiff_pack(unsigned char *px, size_t n, unsigned ch, int premultiplie
     }
 }
 
-/* Where a strip or tile of the image lies: plane (0 when contiguous), its
- * first column and row, its size in pixels, and the pixels a row of its
- * buffer holds. */
-struct tiff_unit {
-    unsigned plane, x, y, w, h, stride;
+/* How an image's strips or tiles lie: bands of band_h rows (a strip, or a
+ * row of tiles), across units a band, planes of them (1, or the samples per
+ * pixel when planar); a unit is tw pixels wide (the image's width for
+ * strips), pixel bytes a pixel in its buffer. */
+struct tiff_units {
+    unsigned w, h, band_h, tw, across, down, planes;
+    uint32_t per_plane;
+    uint64_t pixel;
+    int tiled;
+    tmsize_t size;                      /* one unit's buffer */
 };
 
-/* Unit u of an image w x h read in strips of rps rows or tw x th tiles
- * (tw 0: strips); planes: 1, or the samples per pixel when planar. */
-static struct tiff_unit tiff_unit_at(uint32_t u, unsigned w, unsigned h, unsigned rps,
-                                     unsigned tw, unsigned th, unsigned planes)
-{
-    unsigned across = tw ? (w + tw - 1) / tw : 1;
-    unsigned down = tw ? (h + th - 1) / th : (h + rps - 1) / rps;
-    unsigned per_plane = across * down, i = u % per_plane;
-    struct tiff_unit r = {planes > 1 ? u / per_plane : 0, 0, 0, w, rps, w};
-    if (tw)
-        r = (struct tiff_unit){r.plane, i % across * tw, i / across * th, tw, th, tw};
-    else
-        r.y = i * rps;
-    r.w = r.x + r.w > w ? w - r.x : r.w;
-    r.h = r.y + r.h > h ? h - r.y : r.h;
-    return r;
-}
-
-/* Copies one decoded unit's samples into px as 16-bit samples (8-bit ones
- * times 257): ch a pixel, the colour samples, then, if ch has room, the
- * first extra one (alpha). */
-static void tiff_unit_scatter(const struct tiff_unit *r, const unsigned char *buf,
-                              const struct tiff_layout *l, int planar, uint16_t *px,
-                              unsigned w, unsigned ch)
-{
-    if (planar && r->plane >= ch)
-        return;                         /* a further extra sample: not used */
-    unsigned spp = planar ? 1 : l->spp, take = planar ? 1 : ch, bytes = l->bits / 8;
-    uint16_t *out = px + (planar ? r->plane : 0);
-    for (unsigned y = 0; y < r->h; y++) {
-        const unsigned char *p = buf + (size_t)y * r->stride * spp * bytes;
-        uint16_t *d = out + ((size_t)(r->y + y) * w + r->x) * ch;
-        for (unsigned x = 0; x < r->w; x++, p += (size_t)spp * bytes, d += ch)
-            for (unsigned k = 0; k < take; k++) {
-                uint16_t v = p[k];
-                if (bytes == 2)
-                    memcpy(&v, p + 2 * k, 2);   /* libtiff has swapped to host order */
-                d[k] = bytes == 2 ? v : (uint16_t)(v * 257u);
-            }
-    }
-}
-
-/* Every strip or tile of an 8- or 16-bit image (contiguous or planar) into
- * *out: ch 16-bit samples a pixel (see tiff_unit_scatter), malloc'd. 0, or
- * -1 with a message. */
-static int tiff_read_units(TIFF *t, const struct tiff_mem *m, const struct tiff_layout *l,
-                           const struct img_info *pi, unsigned ch, uint16_t **out, char *err,
-                           size_t errlen)
+/* The layout of t's first page as l and pi describe it, checked against
+ * what the file holds: 0, or -1 with a message. */
+static int tiff_units_of(TIFF *t, const struct tiff_layout *l, const struct img_info *pi,
+                         struct tiff_units *u, char *err, size_t errlen)
 {
     uint16_t planar = PLANARCONFIG_CONTIG;
-    uint32_t rps = pi->h, tw = 0, th = 0;
+    uint32_t rps = pi->h, tw = pi->w, th = 0;
     TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
     int tiled = TIFFIsTiled(t);
     if (tiled && (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) ||
@@ -418,43 +379,87 @@ static int tiff_read_units(TIFF *t, const struct tiff_mem *m, const struct tiff_
     }
     if (!tiled)
         TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
-    rps = rps == 0 || rps > pi->h ? pi->h : rps;
-    unsigned sep = planar == PLANARCONFIG_SEPARATE, planes = sep ? l->spp : 1;
-    uint64_t pixel = (uint64_t)(sep ? 1 : l->spp) * (l->bits / 8);    /* bytes */
-    tmsize_t unit_size = tiled ? TIFFTileSize(t) : TIFFStripSize(t);
+    unsigned band_h = tiled ? th : rps == 0 || rps > pi->h ? pi->h : rps;
+    unsigned sep = planar == PLANARCONFIG_SEPARATE;
+    *u = (struct tiff_units){pi->w, pi->h, band_h, tw, (pi->w + tw - 1) / tw,
+                             (pi->h + band_h - 1) / band_h, sep ? l->spp : 1, 0,
+                             (uint64_t)(sep ? 1 : l->spp) * (l->bits / 8), tiled,
+                             tiled ? TIFFTileSize(t) : TIFFStripSize(t)};
+    u->per_plane = (uint32_t)u->across * u->down;
     /* the units the layout implies must all be there, each fitting its buffer */
-    uint64_t units = (uint64_t)planes * (tiled ? (uint64_t)((pi->w + tw - 1) / tw) *
-                                                     ((pi->h + th - 1) / th)
-                                               : (pi->h + rps - 1) / rps);
-    uint64_t need = pixel * (tiled ? (uint64_t)tw * th : (uint64_t)pi->w * rps);
-    if (unit_size <= 0 || unit_size > TIFF_MAX_ALLOC || (uint64_t)unit_size < need ||
+    uint64_t units = (uint64_t)u->planes * u->per_plane;
+    uint64_t need = u->pixel * tw * band_h;
+    if (u->size <= 0 || u->size > TIFF_MAX_ALLOC || (uint64_t)u->size < need ||
         units > (tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t))) {
         snprintf(err, errlen, "TIFF: corrupt header (strip or tile layout)");
         return -1;
     }
-    uint16_t *px = calloc((size_t)pi->w * pi->h, ch * sizeof *px);
-    unsigned char *buf = malloc((size_t)unit_size);
-    int ok = px && buf;
+    return 0;
+}
+
+/* Copies the decoded unit at column x0 (plane `plane`) of a band into band:
+ * rows of w pixels of ch 16-bit samples (8-bit ones times 257), the colour
+ * samples, then, if ch has room, the first extra one (alpha). */
+static void tiff_unit_scatter(const struct tiff_units *u, const struct tiff_layout *l,
+                              const unsigned char *buf, unsigned plane, unsigned x0,
+                              unsigned rows, uint16_t *band, unsigned ch)
+{
+    int planar = u->planes > 1;
+    if (planar && plane >= ch)
+        return;                         /* a further extra sample: not used */
+    unsigned spp = planar ? 1 : l->spp, take = planar ? 1 : ch, bytes = l->bits / 8;
+    unsigned cols = x0 + u->tw > u->w ? u->w - x0 : u->tw;
+    for (unsigned y = 0; y < rows; y++) {
+        const unsigned char *p = buf + (size_t)y * u->tw * spp * bytes;
+        uint16_t *d = band + ((size_t)y * u->w + x0) * ch + (planar ? plane : 0);
+        for (unsigned x = 0; x < cols; x++, p += (size_t)spp * bytes, d += ch)
+            for (unsigned k = 0; k < take; k++) {
+                uint16_t v = p[k];
+                if (bytes == 2)
+                    memcpy(&v, p + 2 * k, 2);   /* libtiff has swapped to host order */
+                d[k] = bytes == 2 ? v : (uint16_t)(v * 257u);
+            }
+    }
+}
+
+/* Reads an 8- or 16-bit image (contiguous or planar, strips or tiles) band by
+ * band, so that a 16-bit image never has to be held whole: each band's
+ * units (its strip, or its row of tiles, in every plane) decoded and
+ * scattered (tiff_unit_scatter), then handed to fn. 0, or -1 with a message. */
+static int tiff_read_bands(TIFF *t, const struct tiff_mem *m, const struct tiff_layout *l,
+                           const struct img_info *pi, unsigned ch, tiff_rows_fn fn, void *ctx,
+                           char *err, size_t errlen)
+{
+    struct tiff_units u;
+    if (tiff_units_of(t, l, pi, &u, err, errlen) != 0)
+        return -1;
+    unsigned rows_max = u.band_h < u.h ? u.band_h : u.h;
+    uint16_t *band = calloc((size_t)u.w * rows_max, ch * sizeof *band);
+    unsigned char *buf = malloc((size_t)u.size);
+    int ok = band && buf;
     if (!ok)
         snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
-    for (uint32_t u = 0; ok && u < (uint32_t)units; u++) {
-        tmsize_t got = tiled ? TIFFReadEncodedTile(t, u, buf, unit_size)
-                             : TIFFReadEncodedStrip(t, u, buf, unit_size);
-        struct tiff_unit r = tiff_unit_at(u, pi->w, pi->h, rps, tw, th, planes);
-        ok = got >= 0 && (uint64_t)got >= ((uint64_t)(r.h - 1) * r.stride + r.w) * pixel;
-        if (ok)
-            tiff_unit_scatter(&r, buf, l, sep, px, pi->w, ch);
-        else if (!m->failed)
-            snprintf(err, errlen, "TIFF: cannot read the pixels (%s %u is short)",
-                     tiled ? "tile" : "strip", u);
+    for (unsigned b = 0; ok && b < u.down; b++) {
+        unsigned y0 = b * u.band_h, rows = y0 + u.band_h > u.h ? u.h - y0 : u.band_h;
+        for (uint32_t p = 0; ok && p < u.planes; p++)
+            for (uint32_t i = 0; ok && i < u.across; i++) {
+                uint32_t unit = p * u.per_plane + b * u.across + i;
+                tmsize_t got = u.tiled ? TIFFReadEncodedTile(t, unit, buf, u.size)
+                                       : TIFFReadEncodedStrip(t, unit, buf, u.size);
+                unsigned x0 = i * u.tw, cols = x0 + u.tw > u.w ? u.w - x0 : u.tw;
+                ok = got >= 0 &&
+                     (uint64_t)got >= ((uint64_t)(rows - 1) * u.tw + cols) * u.pixel;
+                if (ok)
+                    tiff_unit_scatter(&u, l, buf, p, x0, rows, band, ch);
+                else if (!m->failed)
+                    snprintf(err, errlen, "TIFF: cannot read the pixels (%s %u is short)",
+                             u.tiled ? "tile" : "strip", unit);
+            }
+        ok = ok && fn(ctx, band, y0, rows, err, errlen) == 0;
     }
     free(buf);
-    if (!ok) {
-        free(px);
-        return -1;
-    }
-    *out = px;
-    return 0;
+    free(band);
+    return ok ? 0 : -1;
 }
 
 /* In place: ch 8-bit CMYK(A) samples a pixel to RGB(A) by the plain formula
@@ -478,6 +483,22 @@ static void tiff_cmyk_to_rgb(unsigned char *px, size_t n, unsigned ch, int alpha
     }
 }
 
+/* Where the bands of a CMYK image go: w-pixel rows of ch 8-bit samples. */
+struct tiff_cmyk_out {
+    unsigned char *px;
+    unsigned w, ch;
+};
+
+static int tiff_cmyk_band(void *ctx, uint16_t *band, unsigned y0, unsigned n, char *err,
+                          size_t errlen)
+{
+    const struct tiff_cmyk_out *o = ctx;
+    size_t row = (size_t)o->w * o->ch;
+    (void)err, (void)errlen;
+    img_samples_to_8(band, row * n, 16, o->px + y0 * row);
+    return 0;
+}
+
 /* A CMYK image (l->cmyk; see the design note): as CMYK samples with
  * TIFF_DEC_CMYK and no alpha, else as RGB(A). */
 static int tiff_read_cmyk(TIFF *t, const struct tiff_mem *m, const struct tiff_layout *l,
@@ -486,24 +507,22 @@ static int tiff_read_cmyk(TIFF *t, const struct tiff_mem *m, const struct tiff_l
 {
     unsigned ch = l->alpha ? 5 : 4;
     size_t n = (size_t)pi->w * pi->h;
-    uint16_t *deep;
-    if (tiff_read_units(t, m, l, pi, ch, &deep, err, errlen) != 0)
-        return -1;
-    unsigned char *px = malloc(n * ch);
-    if (!px) {
-        free(deep);
+    struct tiff_cmyk_out o = {malloc(n * ch), pi->w, ch};
+    if (!o.px) {
         snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", pi->w, pi->h);
         return -1;
     }
-    img_samples_to_8(deep, n * ch, 16, px);
-    free(deep);
-    if (!(flags & TIFF_DEC_CMYK) || ch == 5) {
-        tiff_cmyk_to_rgb(px, n, ch, l->alpha);
-        ch--;
-        unsigned char *smaller = realloc(px, n * ch);
-        px = smaller ? smaller : px;
+    if (tiff_read_bands(t, m, l, pi, ch, tiff_cmyk_band, &o, err, errlen) != 0) {
+        free(o.px);
+        return -1;
     }
-    *out = (struct img){px, pi->w, pi->h, ch};
+    if (!(flags & TIFF_DEC_CMYK) || ch == 5) {
+        tiff_cmyk_to_rgb(o.px, n, ch, l->alpha);
+        ch--;
+        unsigned char *smaller = realloc(o.px, n * ch);
+        o.px = smaller ? smaller : o.px;
+    }
+    *out = (struct img){o.px, pi->w, pi->h, ch};
     return 0;
 }
 
@@ -588,25 +607,37 @@ static void tiff_deep_fix(uint16_t *px, size_t n, unsigned ch, const struct tiff
     }
 }
 
-int tiff_decode16(const unsigned char *buf, size_t len, uint16_t **px, unsigned *ch, char *err,
-                  size_t errlen)
+/* The caller's band function, behind tiff_deep_fix. */
+struct tiff_deep {
+    const struct tiff_layout *l;
+    unsigned w, ch;
+    tiff_rows_fn fn;
+    void *ctx;
+};
+
+static int tiff_deep_band(void *ctx, uint16_t *band, unsigned y0, unsigned n, char *err,
+                          size_t errlen)
+{
+    const struct tiff_deep *d = ctx;
+    tiff_deep_fix(band, (size_t)d->w * n, d->ch, d->l);
+    return d->fn(d->ctx, band, y0, n, err, errlen);
+}
+
+int tiff_decode16(const unsigned char *buf, size_t len, tiff_rows_fn fn, void *ctx,
+                  char *err, size_t errlen)
 {
     struct tiff_mem m;
     struct img_info info = {0};
     struct tiff_layout l;
-    *px = NULL;
     TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
     if (!t)
         return -1;
     int rc = tiff_probe_open(t, &info, err, errlen);
     if (rc == 0) {
         tiff_layout(t, &l);
+        struct tiff_deep d = {&l, info.w, info.ch, fn, ctx};
         rc = !tiff_is_deep(t, &l) ? 1
-             : tiff_read_units(t, &m, &l, &info, info.ch, px, err, errlen);
-    }
-    if (rc == 0) {
-        tiff_deep_fix(*px, (size_t)info.w * info.h, info.ch, &l);
-        *ch = info.ch;
+             : tiff_read_bands(t, &m, &l, &info, info.ch, tiff_deep_band, &d, err, errlen);
     }
     TIFFClose(t);
     return rc;

@@ -117,31 +117,33 @@ static void test_icc__sixteen_bit_samples(void **state)
     uint16_t deep[5 * 2 * 4];
     for (unsigned i = 0; i < 10; i++)
         memcpy(deep + 4 * i, (const uint16_t[]){51503, 15317, 7710, 19789}, sizeof(uint16_t[4]));
-    struct img out = {0};
-    assert_int_equal(icc_to_srgb16(c, prof, len, deep, 5, 2, 4, &out, err, sizeof err), 0);
-    assert_int_equal(out.w * 10 + out.h * 100 + out.ch, 5 * 10 + 2 * 100 + 4);
+    struct img out = {calloc(5 * 2, 4), 5, 2, 4};
+    assert_non_null(out.px);
+    assert_int_equal(icc_to_srgb16(c, prof, len, deep, 5, 2, 4, out.px, err, sizeof err), 0);
     for (unsigned i = 0; i < 10; i++) {
         assert_near(out.px[4 * i], 60, 1);
         assert_near(out.px[4 * i + 1], 200, 1);
         assert_near(out.px[4 * i + 2], 30, 1);
         assert_int_equal(out.px[4 * i + 3], 77);        /* 19789 / 257 = 77.0 */
     }
-    img_free(&out);
     /* gray: 16-bit samples that 8-bit ones can hold give the 8-bit result */
     uint16_t ramp[4] = {4 * 257, 9 * 257, 128 * 257, 65535};
     struct img g8 = pixels(4, 1, 1, (const unsigned char[]){0});
     memcpy(g8.px, (const unsigned char[]){4, 9, 128, 255}, 4);
     assert_int_equal(icc_to_srgb(c, gray, glen, &g8, err, sizeof err), 0);
-    assert_int_equal(icc_to_srgb16(c, gray, glen, ramp, 4, 1, 1, &out, err, sizeof err), 0);
-    assert_int_equal(out.ch, 1);
+    assert_int_equal(icc_to_srgb16(c, gray, glen, ramp, 4, 1, 1, out.px, err, sizeof err), 0);
     for (unsigned i = 0; i < 4; i++)
         assert_near(out.px[i], g8.px[i], 1);
     assert_near(out.px[2], 188, 2);
     img_free(&g8);
-    img_free(&out);
-    assert_int_equal(icc_to_srgb16(c, gray, glen, deep, 5, 2, 4, &out, err, sizeof err), -1);
+    memset(out.px, 7, 5 * 2 * 4);
+    assert_int_equal(icc_to_srgb16(c, gray, glen, deep, 5, 2, 4, out.px, err, sizeof err), -1);
     assert_non_null(strstr(err, "gray profile on a 4-channel image"));
-    assert_null(out.px);
+    for (unsigned i = 0; i < 5 * 2 * 4; i++)
+        assert_int_equal(out.px[i], 7);                /* untouched */
+    img_free(&out);
+    /* icc_prepare tells a profile that changes colours from an sRGB one */
+    assert_int_equal(icc_prepare(c, prof, len, 3, err, sizeof err), 0);
     /* the 8-bit path again, after the 16-bit transforms replaced its cache */
     struct img again = pixels(5, 2, 4, (const unsigned char[]){200, 60, 30, 77});
     assert_int_equal(icc_to_srgb(c, prof, len, &again, err, sizeof err), 0);
@@ -171,6 +173,7 @@ static void test_icc__srgb_profile_is_identity(void **state)
     memcpy(before, im.px, 256 * 3);
     assert_int_equal(icc_to_srgb(c, prof, len, &im, err, sizeof err), 0);
     assert_memory_equal(im.px, before, 256 * 3);    /* known as sRGB: left alone */
+    assert_int_equal(icc_prepare(c, prof, len, 3, err, sizeof err), 1);    /* and said so */
     free(before);
     img_free(&im);
     free(prof);

@@ -402,9 +402,27 @@ static void test_tiff__cmyk_layouts(void **state)
     }
 }
 
-/* 16-bit grey and RGB as their 16-bit samples, in every layout: the
- * samples as written (min-is-white turned round, associated alpha divided
- * out); anything else is left to tiff_decode (1). */
+/* Collects tiff_decode16's bands into one w x h image of ch samples,
+ * checking they come in order. */
+struct rows16 {
+    uint16_t *px;
+    unsigned w, ch, next;
+};
+
+static int collect_rows16(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
+                          size_t errlen)
+{
+    struct rows16 *r = ctx;
+    (void)err, (void)errlen;
+    assert_int_equal(y0, r->next);
+    memcpy(r->px + (size_t)y0 * r->w * r->ch, rows, (size_t)n * r->w * r->ch * sizeof *rows);
+    r->next = y0 + n;
+    return 0;
+}
+
+/* 16-bit grey and RGB as their 16-bit samples, in every layout, a band at a
+ * time: the samples as written (min-is-white turned round, associated alpha
+ * divided out); anything else is left to tiff_decode (1). */
 static void test_tiff__sixteen_bit_samples(void **state)
 {
     (void)state;
@@ -419,12 +437,13 @@ static void test_tiff__sixteen_bit_samples(void **state)
         const struct spec *s = &specs[v];
         size_t len;
         unsigned char *buf = tiff_bytes(s, NULL, &len);
-        uint16_t *px;
-        unsigned ch;
+        unsigned ch = s->spp;
+        struct rows16 r = {calloc(21 * 13, ch * sizeof(uint16_t)), 21, ch, 0};
+        uint16_t *px = r.px;
         char err[256] = "";
-        if (tiff_decode16(buf, len, &px, &ch, err, sizeof err) != 0)
+        if (tiff_decode16(buf, len, collect_rows16, &r, err, sizeof err) != 0)
             fail_msg("layout %u: %s", v, err);
-        assert_int_equal(ch, s->spp);
+        assert_int_equal(r.next, 13);
         for (unsigned i = 0; i < 21 * 13 * ch; i++) {
             unsigned x = i / ch % 21, y = i / ch / 21, k = i % ch, want = s->sample(x, y, k);
             if (s->photometric == PHOTOMETRIC_MINISWHITE && k == 0)
@@ -447,11 +466,10 @@ static void test_tiff__sixteen_bit_samples(void **state)
     for (unsigned v = 0; v < 2; v++) {
         size_t len;
         unsigned char *buf = tiff_bytes(&not16[v], NULL, &len);
-        uint16_t *px;
-        unsigned ch;
+        struct rows16 r = {NULL, 9, 4, 0};
         char err[256] = "";
-        assert_int_equal(tiff_decode16(buf, len, &px, &ch, err, sizeof err), 1);
-        assert_null(px);
+        assert_int_equal(tiff_decode16(buf, len, collect_rows16, &r, err, sizeof err), 1);
+        assert_int_equal(r.next, 0);
         free(buf);
     }
 }
@@ -500,24 +518,23 @@ static void test_tiff__exif_round_trip(void **state)
 static int tiff_decode16_as_img(const unsigned char *buf, size_t len, struct img *out,
                                 struct img_meta *meta, char *err, size_t errlen)
 {
-    uint16_t *px;
-    unsigned ch;
     struct img_info info;
     (void)meta;
     memset(out, 0, sizeof *out);
     if (tiff_probe(buf, len, &info, err, errlen) != 0)
         return -1;
-    int rc = tiff_decode16(buf, len, &px, &ch, err, errlen);
+    size_t n = (size_t)info.w * info.h * info.ch;
+    struct rows16 r = {malloc(n * sizeof(uint16_t)), info.w, info.ch, 0};
+    assert_non_null(r.px);
+    int rc = tiff_decode16(buf, len, collect_rows16, &r, err, errlen);
     if (rc == 1)
-        return tiff_decode(buf, len, 0, out, err, errlen);
-    if (rc != 0)
-        return -1;
-    size_t n = (size_t)info.w * info.h * ch;
-    *out = (struct img){malloc(n), info.w, info.h, ch};
-    if (out->px)
-        img_samples_to_8(px, n, 16, out->px);
-    free(px);
-    return out->px ? 0 : -1;
+        rc = tiff_decode(buf, len, 0, out, err, errlen);
+    else if (rc == 0 && (out->px = malloc(n)) != NULL) {
+        img_samples_to_8(r.px, n, 16, out->px);
+        *out = (struct img){out->px, info.w, info.h, info.ch};
+    }
+    free(r.px);
+    return rc;
 }
 
 /* Hostile variants fail cleanly, and libtiff prints nothing on stderr. */

@@ -63,19 +63,23 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
 /* icc_to_srgb for 16-bit samples (a 16-bit TIFF's), rounded to 8 bits only
  * by the transform itself, so the profile's curves work on all the source's
  * precision: a wide-gamut (ProPhoto) gradient rounded to 8 bits before its
- * conversion comes out in steps of up to 3 levels, this way in steps of 1.
- * src: w x h pixels of ch samples, host order. Fills *out with a new 8-bit
- * image (ch channels; 3 from a CMYK profile's 4). Same errors as
- * icc_to_srgb; *out is untouched on error. */
+ * conversion comes out in steps of up to 3 levels, this way 1 or 2.
+ * src: w x h pixels of ch samples, host order; dst: w x h pixels of ch 8-bit
+ * samples (3 from a CMYK profile's 4). Called once per band of rows, it
+ * reuses the transform like icc_to_srgb. Same errors as icc_to_srgb, dst
+ * untouched on error; unlike it, an sRGB profile converts too (ask
+ * icc_prepare first). */
 int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uint16_t *src,
-                  unsigned w, unsigned h, unsigned ch, struct img *out, char *err,
+                  unsigned w, unsigned h, unsigned ch, unsigned char *dst, char *err,
                   size_t errlen);
 
 /* Builds (and keeps, so the next icc_to_srgb with the same profile and
- * channels reuses it) the transform for ch-channel pixels in profile icc.
- * Returns 0 if such pixels can be converted, or -1 with the reason, as
- * icc_to_srgb would give it. Lets a decoder choose its output (CMYK samples
- * or its own RGB conversion) before decoding. */
+ * channels reuses it) the transform for ch-channel 8-bit pixels in profile
+ * icc. Returns 0 if such pixels can be converted, 1 if they can but need not
+ * be (the profile is sRGB to the level: icc_to_srgb leaves them as they are),
+ * or -1 with the reason, as icc_to_srgb would give it. Lets a decoder choose
+ * its output (CMYK samples, its own RGB conversion, 16-bit samples) before
+ * decoding. */
 int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch, char *err,
                 size_t errlen);
 

@@ -50,16 +50,24 @@ enum {
 int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img *out,
                 char *err, size_t errlen);
 
+/* Takes rows [y0, y0 + n) of a 16-bit image, in order, each of the
+ * tiff_probe width and channels; the samples may be changed. 0, or -1 with a
+ * message to stop the decoding. */
+typedef int (*tiff_rows_fn)(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
+                                size_t errlen);
+
 /* A 16-bit grey or RGB image (with or without alpha; strips or tiles,
  * contiguous or planar) as its 16-bit samples, for an ICC profile to convert
- * from all their precision (icc_to_srgb16): 0 with *px (malloc'd: the
- * size tiff_probe gives, *ch samples a pixel as it says, host order;
- * min-is-white turned round, associated alpha divided out), rows and columns
- * as stored (as tiff_decode); 1 if the first page is no such image
- * (tiff_decode it instead); -1 with a message. Call tiff_probe first and
+ * from all their precision (icc_to_srgb16): handed to fn a band of rows at a
+ * time (a strip, or a row of tiles), so the image is never held at 16 bits
+ * whole. Samples in host order, as many a pixel as tiff_probe's channels,
+ * min-is-white turned round, associated alpha divided out; rows and columns
+ * as stored (as tiff_decode). Returns 0 once fn has had every row; 1 if the
+ * first page is no such image (tiff_decode it instead; fn was not called);
+ * -1 with a message (fn's, or a damaged file's). Call tiff_probe first and
  * check the size. */
-int tiff_decode16(const unsigned char *buf, size_t len, uint16_t **px, unsigned *ch, char *err,
-                  size_t errlen);
+int tiff_decode16(const unsigned char *buf, size_t len, tiff_rows_fn fn, void *ctx,
+                  char *err, size_t errlen);
 
 /* Encodes im (1 to 4 channels, 8-bit) as a TIFF into fd: Deflate with the
  * horizontal predictor (lossless), alpha as unassociated extra sample; a
