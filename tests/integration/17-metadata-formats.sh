@@ -106,7 +106,7 @@ kept "$T/png/photo.tif.png" 1
 kept "$T/png/photo.webp.png" 1
 kept "$T/norot/photo.tif.png" 6
 kept "$T/tif/photo.jpg.tiff" 1
-kept "$T/tif/photo.tif.tiff" 1
+kept "$T/tif/photo.tiff" 1
 kept "$T/tifnorot/photo.tiff" 6
 kept "$T/webp/photo.webp" 1
 kept "$T/png/app1.png" 1
@@ -124,7 +124,7 @@ done
 
 # A TIFF output is a TIFF libtiff reads whole (its EXIF and GPS directories
 # too) and Pillow reads the EXIF of
-for f in "$T/tif/photo.jpg.tiff" "$T/tif/photo.tif.tiff"; do
+for f in "$T/tif/photo.jpg.tiff" "$T/tif/photo.tiff"; do
   tiffinfo "$f" >"$T/tiffinfo" 2>"$T/tiffinfo.err" || fail "tiffinfo cannot read $f"
   [ ! -s "$T/tiffinfo.err" ] || { cat "$T/tiffinfo.err"; fail "tiffinfo complains about $f"; }
   grep -q "GPS directory" "$T/tiffinfo" && grep -q "DateTimeOriginal: 2024:05:06 07:08:09" \
