@@ -385,14 +385,17 @@ static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
     const struct plan_item *it = plan_get(r->plan, task);
     if (it->in->problem == SCAN_UNREADABLE_FOLDER)
         return job_end(rec, JOB_CANNOT_READ_FOLDER, "%s", strerror(it->in->err));
+    if (it->in->problem == SCAN_NOT_REGULAR)
+        return job_end_detail(rec, JOB_CANNOT_READ, JOB_DETAIL_NOT_REGULAR,
+                              "not a regular file");
     if (it->in->problem)
-        return job_end(rec, JOB_CANNOT_READ, "%s", it->in->problem == SCAN_NOT_REGULAR
-                                                   ? "not a regular file" : strerror(it->in->err));
+        return job_end(rec, JOB_CANNOT_READ, "%s", strerror(it->in->err));
     if (it->clash_with) {
         char a[100], b[100];
-        return job_end(rec, JOB_CANNOT_WRITE, "output name '%s' is taken by '%s'",
-                       text_shorten(it->out, sizeof a - 1, a, sizeof a),
-                       text_shorten(it->clash_with, sizeof b - 1, b, sizeof b));
+        return job_end_detail(rec, JOB_CANNOT_WRITE, JOB_DETAIL_NAME_TAKEN,
+                              "output name '%s' is taken by '%s'",
+                              text_shorten(it->out, sizeof a - 1, a, sizeof a),
+                              text_shorten(it->clash_with, sizeof b - 1, b, sizeof b));
     }
     return job_file(&r->jo, it->in->path, it->out, rec);
 }

@@ -291,17 +291,25 @@ static int img_header_size(enum img_format fmt, const unsigned char *b, size_t l
     return 0;
 }
 
-/* "image too large" if w x h breaks a limit; 0 if it does not. */
-static int img_check_size(uint64_t w, uint64_t h, uint64_t max_pixels, char *err, size_t errlen)
+/* "image too large" if w x h breaks a limit, with the limit in info->over
+ * and the size in info->w, info->h (typed, for a caller that words it);
+ * 0 if it does not. */
+static int img_check_size(uint64_t w, uint64_t h, uint64_t max_pixels, struct img_info *info,
+                          char *err, size_t errlen)
 {
-    if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE)
+    if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE) {
+        info->over = IMG_LIMIT_SIDE;
         snprintf(err, errlen, "image too large: %llux%llu exceeds the %u-pixel side limit",
                  (unsigned long long)w, (unsigned long long)h, IMG_MAX_SIDE);
-    else if (max_pixels && w * h > max_pixels)
+    } else if (max_pixels && w * h > max_pixels) {
+        info->over = IMG_LIMIT_PIXELS;
         snprintf(err, errlen, "image too large: %llux%llu exceeds --max-pixels %llu",
                  (unsigned long long)w, (unsigned long long)h, (unsigned long long)max_pixels);
-    else
+    } else {
         return 0;
+    }
+    info->w = (unsigned)(w < UINT_MAX ? w : UINT_MAX);
+    info->h = (unsigned)(h < UINT_MAX ? h : UINT_MAX);
     return -1;
 }
 
@@ -320,27 +328,31 @@ static int img_probe_module(const unsigned char *buf, size_t len, uint64_t max_p
         return -1;
     if (info->fmt == IMG_FMT_AVIF)
         info->animated = avif_animated(buf, len);
-    return img_check_size(info->w, info->h, max_pixels, err, errlen);
+    return img_check_size(info->w, info->h, max_pixels, info, err, errlen);
 }
 
 /* stb_image 2.27 refuses a PNG whose w x h x channels is over 2^30 bytes,
  * whatever --max-pixels allows: say so, with the size (channels from the
  * colour type; what its header check counts). -1 with the message if that
  * is why, else 0. */
-static int img_check_stb_limit(enum img_format fmt, const unsigned char *b, size_t len,
-                               uint64_t w, uint64_t h, char *err, size_t errlen)
+static int img_check_stb_limit(const unsigned char *b, size_t len, uint64_t w, uint64_t h,
+                               struct img_info *info, char *err, size_t errlen)
 {
     static const unsigned channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
     static const char *const layout[5] = { "", "gray", "gray+alpha", "RGB", "RGBA" };
-    if (fmt != IMG_FMT_PNG || len < 26 || b[25] > 6 || !channels[b[25]] || !w || !h)
+    if (info->fmt != IMG_FMT_PNG || len < 26 || b[25] > 6 || !channels[b[25]] || !w || !h)
         return 0;
     unsigned type = b[25];
     uint64_t bytes = w * h * channels[type];
-    if (bytes <= (1u << 30))
+    if (bytes <= IMG_DECODER_MAX_BYTES)
         return 0;
     snprintf(err, errlen, "image too large: %llux%llu %s is %llu MiB, over the decoder's"
              " limit of 1024 MiB per image", (unsigned long long)w, (unsigned long long)h,
              layout[channels[type]], (unsigned long long)(bytes >> 20));
+    info->over = IMG_LIMIT_DECODER;
+    info->w = (unsigned)w;   /* a PNG's header holds 32-bit sides */
+    info->h = (unsigned)h;
+    info->ch = channels[type];
     return -1;
 }
 
@@ -374,8 +386,8 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
     } else if (!stbi_info_from_memory(buf, (int)len, &w, &h, &c)) {
         uint64_t hw, hh;
         if (img_header_size(info->fmt, buf, len, &hw, &hh) != 0 ||
-            (img_check_size(hw, hh, max_pixels, err, errlen) == 0 &&
-             img_check_stb_limit(info->fmt, buf, len, hw, hh, err, errlen) == 0))
+            (img_check_size(hw, hh, max_pixels, info, err, errlen) == 0 &&
+             img_check_stb_limit(buf, len, hw, hh, info, err, errlen) == 0))
             snprintf(err, errlen, "%s: corrupt or unsupported header", label);
         return -1;
     }
@@ -385,7 +397,7 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
         snprintf(err, errlen, "%s: corrupt header (size %dx%d, %d channels)", label, w, h, c);
         return -1;
     }
-    if (img_check_size((unsigned)w, (unsigned)h, max_pixels, err, errlen) != 0)
+    if (img_check_size((unsigned)w, (unsigned)h, max_pixels, info, err, errlen) != 0)
         return -1;
     info->w = (unsigned)w;
     info->h = (unsigned)h;

@@ -47,11 +47,13 @@ static int job_status_of(enum job_reason why)
     return why <= JOB_NOT_AN_IMAGE ? POOL_SKIPPED : POOL_FAILED;
 }
 
-static int job_vend(struct pool_record *rec, enum job_reason why, const char *fmt, va_list ap)
+static int job_vend(struct pool_record *rec, enum job_reason why, enum job_detail detail,
+                    const char *fmt, va_list ap)
 {
     struct job_result *r = (struct job_result *)rec->data;
     vsnprintf(rec->msg, sizeof rec->msg, fmt, ap);
     r->reason = (uint8_t)why;
+    r->detail = (uint8_t)detail;
     rec->data_len = sizeof *r;
     return job_status_of(why);
 }
@@ -60,9 +62,27 @@ int job_end(struct pool_record *rec, enum job_reason why, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int status = job_vend(rec, why, fmt, ap);
+    int status = job_vend(rec, why, JOB_DETAIL_NONE, fmt, ap);
     va_end(ap);
     return status;
+}
+
+int job_end_detail(struct pool_record *rec, enum job_reason why, enum job_detail detail,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int status = job_vend(rec, why, detail, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* The size and limit a typed detail compares, beside rec->msg's numbers. */
+static void job_sizes(struct pool_record *rec, uint64_t size, uint64_t limit)
+{
+    struct job_result *r = (struct job_result *)rec->data;
+    r->size = size;
+    r->limit = limit;
 }
 
 enum img_format job_output_format(const struct job_options *o, enum img_format in)
@@ -93,9 +113,13 @@ static void job_read_done(void)
 static int job_read(int fd, const struct stat *st, uint64_t max_bytes,
                     unsigned char **buf, size_t *len, struct pool_record *rec)
 {
-    if (max_bytes && (uint64_t)st->st_size > max_bytes)
-        return job_end(rec, JOB_CANNOT_READ, "file too large: %lld bytes exceeds %llu",
-                       (long long)st->st_size, (unsigned long long)max_bytes), -1;
+    if (max_bytes && (uint64_t)st->st_size > max_bytes) {
+        job_end_detail(rec, JOB_CANNOT_READ, JOB_DETAIL_FILE_TOO_LARGE,
+                       "file too large: %lld bytes exceeds %llu", (long long)st->st_size,
+                       (unsigned long long)max_bytes);
+        job_sizes(rec, (uint64_t)st->st_size, max_bytes);
+        return -1;
+    }
     size_t cap = (size_t)st->st_size, n = 0;
     if (job_in_cap < cap || !job_in) {
         free(job_in);
@@ -135,8 +159,9 @@ static int job_not_an_image(const char *path, struct pool_record *rec)
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof exts / sizeof *exts; i++) {
         if (strcasecmp(dot, exts[i]) == 0)
-            return job_end(rec, JOB_CANNOT_DECODE,
-                           "not an image (content does not match its %s name)", exts[i]);
+            return job_end_detail(rec, JOB_CANNOT_DECODE, JOB_DETAIL_NAMED_LIKE_IMAGE,
+                                  "not an image (content does not match its %s name)",
+                                  exts[i]);
     }
     return job_end(rec, JOB_NOT_AN_IMAGE, "not an image");
 }
@@ -336,7 +361,8 @@ static int job_check_output(const struct job_options *o, const struct stat *in,
     if (lstat(out_path, &out) != 0)   /* a symlink there is replaced, never followed */
         return 0;
     if (out.st_dev == in->st_dev && out.st_ino == in->st_ino) {
-        *status = job_end(rec, JOB_CANNOT_WRITE, "output would overwrite the input");
+        *status = job_end_detail(rec, JOB_CANNOT_WRITE, JOB_DETAIL_OVERWRITE_INPUT,
+                                 "output would overwrite the input");
         return 1;
     }
     if (!o->force && S_ISREG(out.st_mode) && out.st_size > 0 && job_newer(&out, in)) {
@@ -369,9 +395,11 @@ static void job_fill_result(struct pool_record *rec, const struct img_info *info
     else if (info->multipage)
         job_end(rec, JOB_NOTE_MULTIPAGE, "multi-page %s, first page only",
                 img_format_label(info->fmt));
-    else if (info->warning[0])
+    else if (info->warning[0]) {
         job_end(rec, JOB_NOTE_DAMAGED, "damaged data, converted what was readable (%s)",
                 info->warning);
+        snprintf(r->warning, sizeof r->warning, "%s", info->warning);
+    }
     else if (info->note[0])
         job_end(rec, JOB_NOTE_METADATA, "%s", info->note);
     else
@@ -392,6 +420,35 @@ static void job_format_bytes(uint64_t v, char *buf, size_t len)
     snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+/* The header's size, for a record typed by it. */
+static void job_shape(struct pool_record *rec, const struct img_info *info)
+{
+    struct job_result *r = (struct job_result *)rec->data;
+    r->in_w = info->w;
+    r->in_h = info->h;
+    r->in_ch = info->ch;
+}
+
+/* A probe that refused the header's size: the record typed by the limit. */
+static void job_over_limit(struct pool_record *rec, const struct img_info *info,
+                           uint64_t max_pixels)
+{
+    struct job_result *r = (struct job_result *)rec->data;
+    if (info->over == IMG_LIMIT_NONE)
+        return;
+    if (info->over == IMG_LIMIT_PIXELS) {
+        r->detail = JOB_DETAIL_OVER_PIXELS;
+        job_sizes(rec, 0, max_pixels);
+    } else if (info->over == IMG_LIMIT_SIDE) {
+        r->detail = JOB_DETAIL_OVER_SIDE;
+        job_sizes(rec, 0, IMG_MAX_SIDE);
+    } else {
+        r->detail = JOB_DETAIL_OVER_DECODER;
+        job_sizes(rec, (uint64_t)info->w * info->h * info->ch, IMG_DECODER_MAX_BYTES);
+    }
+    job_shape(rec, info);
+}
+
 /* After a failed decode: if the decoded pixels alone cannot be allocated
  * under this worker's memory ceiling, that is the true reason, whatever the
  * decoder said (stb_image then often reports a stale reason). 1 if so, with
@@ -410,9 +467,12 @@ static int job_out_of_memory(const struct img_info *info, struct pool_record *re
         memcpy(limit, ", --max-memory is ", 18);
         job_format_bytes(rl.rlim_cur, limit + 18, sizeof limit - 18);
     }
-    job_end(rec, JOB_OUT_OF_MEMORY, "out of memory: %ux%u %s needs about %llu MiB%s",
-            info->w, info->h, layout[info->ch <= 4 ? info->ch : 4],
-            (unsigned long long)((need + (1u << 19)) >> 20), limit);
+    job_end_detail(rec, JOB_OUT_OF_MEMORY, JOB_DETAIL_NEEDS_MEMORY,
+                   "out of memory: %ux%u %s needs about %llu MiB%s",
+                   info->w, info->h, layout[info->ch <= 4 ? info->ch : 4],
+                   (unsigned long long)((need + (1u << 19)) >> 20), limit);
+    job_sizes(rec, need, limit[0] ? (uint64_t)rl.rlim_cur : 0);
+    job_shape(rec, info);
     return 1;
 }
 
@@ -425,8 +485,10 @@ static int job_open_input(const char *path, struct stat *st, struct pool_record 
         return job_end(rec, JOB_CANNOT_READ, "%s", strerror(errno)), -1;
     if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
         int e = errno;
-        job_end(rec, JOB_CANNOT_READ, "%s", S_ISREG(st->st_mode) ? strerror(e)
-                                                                  : "not a regular file");
+        if (S_ISREG(st->st_mode))
+            job_end(rec, JOB_CANNOT_READ, "%s", strerror(e));
+        else
+            job_end_detail(rec, JOB_CANNOT_READ, JOB_DETAIL_NOT_REGULAR, "not a regular file");
         close(fd);
         return -1;
     }
@@ -443,8 +505,11 @@ static int job_decode(const struct job_options *o, const unsigned char *buf, siz
     struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate,
                                .keep_profile = o->keep_profile, .meta = meta,
                                .no_embedded_thumbnail = o->no_embedded_thumbnail};
-    if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0)
-        return job_end(rec, JOB_CANNOT_DECODE, "%s", err), -1;
+    if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0) {
+        job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+        job_over_limit(rec, info, o->max_pixels);
+        return -1;
+    }
     if (o->dry_run)
         return 0;
     int turned = o->autorotate && info->orientation >= 5;

@@ -64,6 +64,11 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+static enum job_detail detail_of(const struct pool_record *rec)
+{
+    return (enum job_detail)((const struct job_result *)rec->data)->detail;
+}
+
 /* Runs job_file with fresh record; returns the status, the reason in *why. */
 static int run(const struct job_options *o, const char *in, const char *out,
                struct pool_record *rec, enum job_reason *why)
@@ -130,6 +135,7 @@ static void test_job__not_an_image_by_name(void **state)
     assert_int_equal(run(&o, png, out, &rec, &why), POOL_FAILED);
     assert_int_equal(why, JOB_CANNOT_DECODE);
     assert_non_null(strstr(rec.msg, "does not match its .png name"));
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_NAMED_LIKE_IMAGE);
     assert_int_equal(access(out, F_OK), -1);   /* nothing written */
     tdir_remove(&d);
 }
@@ -152,9 +158,11 @@ static void test_job__fifo_and_missing_fail_without_blocking(void **state)
     alarm(0);
     assert_int_equal(why, JOB_CANNOT_READ);
     assert_string_equal(rec.msg, "not a regular file");
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_NOT_REGULAR);
     assert_int_equal(run(&o, missing, out, &rec, &why), POOL_FAILED);
     assert_int_equal(why, JOB_CANNOT_READ);
     assert_string_equal(rec.msg, "No such file or directory");
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_NONE);   /* the system's words */
     tdir_remove(&d);
 }
 
@@ -173,6 +181,42 @@ static void test_job__never_over_the_input(void **state)
     assert_int_equal(run(&o, in, in, &rec, &why), POOL_FAILED);
     assert_int_equal(why, JOB_CANNOT_WRITE);
     assert_string_equal(rec.msg, "output would overwrite the input");
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_OVERWRITE_INPUT);
+    tdir_remove(&d);
+}
+
+/* A refusal by size says which limit, the size and the limit by type, so a
+ * caller can word it without reading the English. */
+static void test_job__size_limits_are_typed(void **state)
+{
+    (void)state;
+    struct tdir d;
+    char in[300], out[300];
+    struct pool_record rec;
+    enum job_reason why;
+    struct stat st;
+    tdir_make(&d);
+    tdir_join(&d, "a.png", in, sizeof in);
+    tdir_join(&d, "out.png", out, sizeof out);
+    write_png(in, 20, 10);
+    assert_int_equal(stat(in, &st), 0);
+    struct job_options o = defaults();
+    o.max_pixels = 100;
+    assert_int_equal(run(&o, in, out, &rec, &why), POOL_FAILED);
+    const struct job_result *r = (const void *)rec.data;
+    assert_int_equal(why, JOB_CANNOT_DECODE);
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_OVER_PIXELS);
+    assert_string_equal(rec.msg, "image too large: 20x10 exceeds --max-pixels 100");
+    assert_int_equal(r->in_w, 20);
+    assert_int_equal(r->in_h, 10);
+    assert_int_equal(r->limit, 100);
+    o = defaults();
+    o.max_file_bytes = 10;
+    assert_int_equal(run(&o, in, out, &rec, &why), POOL_FAILED);
+    assert_int_equal(why, JOB_CANNOT_READ);
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_FILE_TOO_LARGE);
+    assert_int_equal(r->size, (uint64_t)st.st_size);
+    assert_int_equal(r->limit, 10);
     tdir_remove(&d);
 }
 
@@ -242,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_job__not_an_image_by_name),
         cmocka_unit_test(test_job__fifo_and_missing_fail_without_blocking),
         cmocka_unit_test(test_job__never_over_the_input),
+        cmocka_unit_test(test_job__size_limits_are_typed),
         cmocka_unit_test(test_job__symlink_below_out_root_is_not_followed),
         cmocka_unit_test(test_job__end_maps_reasons_to_statuses),
         cmocka_unit_test(test_job__reason_names_are_distinct),

@@ -25,6 +25,9 @@
 /* Largest width or height img_probe accepts, whatever max_pixels says
  * (stb_image's own STBI_MAX_DIMENSIONS). */
 #define IMG_MAX_SIDE (1u << 24)
+/* Largest image stb_image 2.27 decodes, in bytes of pixels (w x h x channels):
+ * a PNG over it is refused by img_probe (IMG_LIMIT_DECODER). */
+#define IMG_DECODER_MAX_BYTES (1u << 30)
 
 /* Default quality (img_save_opts.quality 0) for WebP and AVIF: Pillow's
  * (cwebp's own default is 75, heif-enc's 50). */
@@ -44,6 +47,15 @@ enum img_format { IMG_FMT_UNKNOWN = 0, IMG_FMT_PNG, IMG_FMT_JPG, IMG_FMT_BMP, IM
  * 3 RGB, 4 RGBA (alpha not premultiplied). px is owned: free with img_free. */
 struct img { unsigned char *px; unsigned w, h, ch; };
 
+/* Which size limit an image broke (img_probe), so a caller can word the
+ * refusal from its type rather than from err's English. */
+enum img_limit {
+    IMG_LIMIT_NONE = 0,
+    IMG_LIMIT_PIXELS,       /* w x h over max_pixels */
+    IMG_LIMIT_SIDE,         /* a side over IMG_MAX_SIDE */
+    IMG_LIMIT_DECODER,      /* w x h x ch bytes over IMG_DECODER_MAX_BYTES (a PNG) */
+};
+
 struct img_info {
     unsigned w, h, ch;      /* after img_decode: the image's full (rotated) size, which
                                the decoded pixels have unless a reduced-scale JPEG decode
@@ -58,6 +70,9 @@ struct img_info {
     int animated;           /* GIF, WebP or AVIF with more than one frame (only the
                                first is decoded) */
     int multipage;          /* TIFF with more than one page (only the first is decoded) */
+    enum img_limit over;    /* after a failed img_probe: the limit the header's size broke
+                               (w, h then hold that size; ch too for IMG_LIMIT_DECODER);
+                               IMG_LIMIT_NONE for any other failure */
     char warning[128];      /* after img_decode: the decoder decoded damaged data and
                                said this ("JPEG: Corrupt JPEG data: ..."); "" if clean */
     char note[128];         /* after img_decode: metadata left out or an ICC profile not
@@ -129,7 +144,7 @@ enum img_format img_sniff(const unsigned char *buf, size_t len);
  * (unknown format)", "unsupported format: JPEG XL" (info->fmt then says which:
  * !img_format_readable(info->fmt); a TIFF that turns out to be a camera raw,
  * such as a DNG, is IMG_FMT_RAW) or "image too large: 100000x100000 exceeds
- * --max-pixels 100000000". */
+ * --max-pixels 100000000" (info->over then says which limit). */
 int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
               struct img_info *info, char *err, size_t errlen);
 

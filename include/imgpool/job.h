@@ -78,6 +78,33 @@ const char *job_reason_name(enum job_reason r);
 int job_end(struct pool_record *rec, enum job_reason why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What exactly a record's reason was, where the tool itself said it (typed,
+ * beside rec->msg's English, which stays as it is), so a caller can word
+ * it in its own language. Sizes and limits are in struct job_result. */
+enum job_detail {
+    JOB_DETAIL_NONE = 0,         /* nothing finer than the reason: rec->msg is the words
+                                    of the library or module that failed (a decoder's,
+                                    an encoder's, the system's strerror), a note's own
+                                    text, or the reason's plain English ("up to date") */
+    JOB_DETAIL_FILE_TOO_LARGE,   /* read: the file's size bytes are over limit */
+    JOB_DETAIL_NOT_REGULAR,      /* read: a FIFO, device or socket, never opened for data */
+    JOB_DETAIL_NAMED_LIKE_IMAGE, /* decode: not an image, though its name's extension
+                                    promises one */
+    JOB_DETAIL_OVER_PIXELS,      /* decode: in_w x in_h pixels are over limit (max_pixels) */
+    JOB_DETAIL_OVER_SIDE,        /* decode: a side of in_w x in_h is over limit pixels */
+    JOB_DETAIL_OVER_DECODER,     /* decode: in_w x in_h x in_ch is size bytes, over the
+                                    decoder's limit bytes per image */
+    JOB_DETAIL_NEEDS_MEMORY,     /* out of memory: in_w x in_h x in_ch needs about size
+                                    bytes; limit: the worker's ceiling (0: none known) */
+    JOB_DETAIL_OVERWRITE_INPUT,  /* write: the output would be the input itself */
+    JOB_DETAIL_NAME_TAKEN,       /* write: an earlier input has this output name (the
+                                    caller's plan knows which) */
+};
+
+/* job_end with the record typed by detail too (its sizes: job.c sets them). */
+int job_end_detail(struct pool_record *rec, enum job_reason why, enum job_detail detail,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* What job_file leaves in rec->data (rec->data_len = sizeof), on every
  * outcome; the sizes are 0 where the file was not decoded; on a decode
  * failure in_fmt and unsupported are set too. */
@@ -91,6 +118,10 @@ struct job_result {
     uint8_t unsupported;         /* failed: an image, but in_fmt is a format imgpool
                                     does not read (JPEG XL, camera raw, ...) */
     uint8_t reason;              /* enum job_reason */
+    uint8_t detail;              /* enum job_detail */
+    uint64_t size, limit;        /* what the detail compares (see enum job_detail) */
+    char warning[128];           /* JOB_NOTE_DAMAGED: the decoder's own words, as it said
+                                    them ("JPEG: Corrupt JPEG data: ..."); else "" */
     int64_t decode_ns, ops_ns, encode_ns;
 };
 _Static_assert(sizeof(struct job_result) <= POOL_DATA_MAX, "fits a pool record");
