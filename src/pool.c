@@ -516,7 +516,8 @@ static void pool_drain(struct pool *p)
     }
 }
 
-static void pool_blame(struct pool *p, unsigned w, uint64_t task, int pid, const char *why)
+static void pool_blame(struct pool *p, unsigned w, uint64_t task, int pid, const char *why,
+                       enum pool_death death, int code)
 {
     struct pool_record rec;
     memset(&rec, 0, sizeof rec);
@@ -527,6 +528,8 @@ static void pool_blame(struct pool *p, unsigned w, uint64_t task, int pid, const
     rec.start_ns = atomic_load(&p->slots[w].start_ns);
     rec.end_ns = clock_now_ns();
     snprintf(rec.msg, sizeof rec.msg, "%s", why);
+    rec.death = death;
+    rec.death_code = code;
     atomic_fetch_add_explicit(&p->shm->crashed, 1, memory_order_relaxed);
     pool_deliver(p, &rec);
 }
@@ -562,12 +565,17 @@ static void pool_on_death(struct pool *p, unsigned w, pid_t pid, int status)
     bool did_work = atomic_load(&slot->count) > p->life[w].count_at_fork;
     if (task >= 0 && !pool_is_done(p, (uint64_t)task)) {
         char why[POOL_MSG_MAX];
-        if (p->life[w].timed_out)
+        enum pool_death death = WIFSIGNALED(status) ? POOL_DEATH_SIGNAL : POOL_DEATH_EXIT;
+        int code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+        if (p->life[w].timed_out) {
             snprintf(why, sizeof why, "timed out after %u ms: worker killed",
                      p->opt.task_timeout_ms);
-        else
+            death = POOL_DEATH_TIMEOUT;
+            code = (int)p->opt.task_timeout_ms;
+        } else {
             pool_describe_death(status, why, sizeof why);
-        pool_blame(p, w, (uint64_t)task, pid, why);
+        }
+        pool_blame(p, w, (uint64_t)task, pid, why, death, code);
         did_work = true;   /* it died on a task, not at start-up */
     }
     atomic_store(&slot->pid, 0);
@@ -631,13 +639,13 @@ static bool pool_any_busy(const struct pool *p)
 
 /* Tasks published but never to get a record: claimed by a worker killed
  * between claim and slot store, or left when no worker is alive. */
-static void pool_sweep_orphans(struct pool *p, const char *why)
+static void pool_sweep_orphans(struct pool *p, const char *why, enum pool_death death)
 {
     uint64_t published = atomic_load(&p->shm->published);
     for (uint64_t k = 0; k < published && p->finished < published; k++) {
         uint64_t task = pool_order_task(p, k);
         if (!pool_is_done(p, task))
-            pool_blame(p, 0, task, 0, why);
+            pool_blame(p, 0, task, 0, why, death, 0);
     }
 }
 
@@ -649,13 +657,13 @@ static bool pool_finished_all(struct pool *p)
     if (p->finished >= published)
         return true;
     if (pool_live(p) == 0) {
-        pool_sweep_orphans(p, "no worker left to run it");
+        pool_sweep_orphans(p, "no worker left to run it", POOL_DEATH_NO_WORKER);
         return true;
     }
     if (atomic_load(&p->shm->next) >= published && !pool_any_busy(p)) {
         pool_drain(p);   /* records written before the slots went idle */
         if (p->finished < published && !pool_any_busy(p))
-            pool_sweep_orphans(p, "worker died while claiming it");
+            pool_sweep_orphans(p, "worker died while claiming it", POOL_DEATH_CLAIMING);
         return p->finished >= published;
     }
     return false;

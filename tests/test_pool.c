@@ -148,11 +148,15 @@ static void test_pool__crash_is_reported_and_replaced(void **state)
         if (i == 5 || i == 17) {
             assert_int_equal(out[i].status, POOL_CRASHED);
             assert_non_null(strstr(out[i].msg, "worker crashed: signal 9"));
+            assert_int_equal(out[i].death, POOL_DEATH_SIGNAL);   /* typed too */
+            assert_int_equal(out[i].death_code, 9);
         } else if (i == 11) {
             assert_int_equal(out[i].status, POOL_CRASHED);
             assert_non_null(strstr(out[i].msg, "worker crashed: signal 11"));
+            assert_int_equal(out[i].death_code, 11);
         } else {
             assert_int_equal(out[i].status, POOL_OK);
+            assert_int_equal(out[i].death, POOL_DEATH_NONE);
         }
     }
     free(out);
@@ -181,6 +185,8 @@ static void test_pool__timeout_kills_a_stuck_task(void **state)
     for (int i = 0; i < 6; i++)
         assert_int_equal(out[i].status, i == 2 ? POOL_CRASHED : POOL_OK);
     assert_non_null(strstr(out[2].msg, "timed out"));
+    assert_int_equal(out[2].death, POOL_DEATH_TIMEOUT);
+    assert_int_equal(out[2].death_code, 300);
 }
 
 static int test_pool__init_fails(void *ctx, unsigned worker)
@@ -203,6 +209,7 @@ static void test_pool__broken_workers_end_the_run(void **state)
     for (int i = 0; i < 4; i++) {
         assert_int_equal(out[i].status, POOL_CRASHED);
         assert_non_null(strstr(out[i].msg, "no worker"));
+        assert_int_equal(out[i].death, POOL_DEATH_NO_WORKER);
     }
 }
 

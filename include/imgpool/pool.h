@@ -43,6 +43,17 @@ enum pool_status {
     POOL_CRASHED,     /* the worker died while it held the task (set by the parent) */
 };
 
+/* Why a task was reported POOL_CRASHED, typed beside the record's English
+ * msg, for a caller that words it itself. */
+enum pool_death {
+    POOL_DEATH_NONE = 0,     /* not crashed */
+    POOL_DEATH_SIGNAL,       /* the worker was killed by signal death_code */
+    POOL_DEATH_EXIT,         /* the worker exited with status death_code */
+    POOL_DEATH_TIMEOUT,      /* the worker was killed after death_code ms on the task */
+    POOL_DEATH_NO_WORKER,    /* no worker was left alive to run it */
+    POOL_DEATH_CLAIMING,     /* its worker died between claiming it and saying so */
+};
+
 #define POOL_MSG_MAX 256
 #define POOL_DATA_MAX 2048
 
@@ -60,6 +71,8 @@ struct pool_record {
     int64_t cpu_ns;          /* pool: worker CPU time the task took */
     uint64_t bytes_in;       /* task: optional, summed into pool_stats */
     uint64_t bytes_out;      /* task: optional, summed into pool_stats */
+    int32_t death;           /* pool, POOL_CRASHED: enum pool_death */
+    int32_t death_code;      /* pool: the signal, the exit status or the timeout in ms */
     char msg[POOL_MSG_MAX];  /* task: error or note, NUL-terminated */
     unsigned char data[POOL_DATA_MAX]; /* task: client-defined payload */
 };
