@@ -113,6 +113,10 @@ void demo_say(const struct demo_ctx *ctx, const char *en, const char *de, ...);
  * language (a system's reason, strerror, stays as libc gives it). */
 __attribute__((format(printf, 2, 4)))
 void demo_complain(const struct demo_ctx *ctx, const char *en, const char *de, ...);
+/* Appends printf output to the string in out (len bytes in all), for a line
+ * put together from typed parts (a demo's own wording of a tool's result). */
+__attribute__((format(printf, 3, 4)))
+void demo_append(char *out, size_t len, const char *fmt, ...);
 
 /* ---- --step: the lecturer advances one event per Enter ----
  * A thread that steps joins (its row, < 32) before its first event and

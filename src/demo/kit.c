@@ -750,3 +750,13 @@ void demo_complain(const struct demo_ctx *ctx, const char *en, const char *de, .
     vfprintf(stderr, demo_tr(ctx, en, de), ap);
     va_end(ap);
 }
+
+void demo_append(char *out, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(out);
+    va_list ap;
+    va_start(ap, fmt);
+    if (used < len)
+        vsnprintf(out + used, len - used, fmt, ap);
+    va_end(ap);
+}

@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,18 +107,6 @@ static pid_t demo_xkcd_start_server(const struct demo_ctx *ctx, char *url, size_
     return -1;
 }
 
-/* Appends printf output to the string in out (len bytes in all). */
-__attribute__((format(printf, 3, 4)))
-static void demo_xkcd_append(char *out, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(out);
-    va_list ap;
-    va_start(ap, fmt);
-    if (used < len)
-        vsnprintf(out + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 /* A comic that did not arrive, in German, from its typed failure (never
  * from the downloader's English msg); libcurl's own words stay as a quoted
  * detail, as the library gives them. */
@@ -149,13 +136,13 @@ static void demo_xkcd_comic_de(const struct xkcd_comic *c, char *out, size_t len
     if (f->step != XKCD_STEP_RECORD && f->step != XKCD_STEP_IMAGE)
         return;
     if (f->outcome == FETCH_TOO_BIG)
-        demo_xkcd_append(out, len, " (zu groß)");
+        demo_append(out, len, " (zu groß)");
     else if (f->lib_reason)
-        demo_xkcd_append(out, len, " (libcurl: %s)", f->lib_reason);
+        demo_append(out, len, " (libcurl: %s)", f->lib_reason);
     else if (f->status)
-        demo_xkcd_append(out, len, " (HTTP %ld)", f->status);
+        demo_append(out, len, " (HTTP %ld)", f->status);
     if (f->attempts > 1)
-        demo_xkcd_append(out, len, ", nach %u Versuchen", f->attempts);
+        demo_append(out, len, ", nach %u Versuchen", f->attempts);
 }
 
 /* What --compare says, in German; English is the downloader's own. */
