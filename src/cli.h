@@ -16,6 +16,45 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
 /* `imgpool [OPTIONS] DIR|FILE...` (src/cli_folder.c) */
 int cli_folder_main(int argc, char **argv);
+/* ---- the folder job in a caller's words (the image-pool demo, in German) ---- */
+
+/* One file's note, skip or failure, as the folder job has it. */
+struct cli_folder_file {
+    const char *path;              /* the input, as it is to be shown */
+    const char *taken_by;          /* JOB_DETAIL_NAME_TAKEN: the input that has the output
+                                      name; else NULL */
+    const struct pool_record *rec; /* rec->death says why a worker crashed */
+    const struct job_result *jr;   /* the typed result; NULL for a crashed worker */
+};
+/* The words the folder job prints its lines in. Each format takes the
+ * arguments its comment lists, in that order and of those types (a
+ * translation keeps them). cli_folder_words_en: the tool's own, English. */
+struct cli_folder_words {
+    /* A file's line after "imgpool: " on stderr, and the same in the
+     * summary's first errors (path shortened there), into out, from f's
+     * typed result. Parent only. NULL: the tool's own English, from rec->msg. */
+    void (*file)(const struct cli_folder_file *f, char *out, size_t len);
+    const char *interrupted;  /* before counts when Ctrl-C ended the run */
+    const char *counts;       /* files %llu, processed %llu, processed[] %s, skipped %llu */
+    const char *processed[2]; /* a run, a dry run */
+    const char *up_to_date;   /* of the skipped %llu */
+    const char *failed;       /* %llu */
+    const char *crashed;      /* %llu */
+    const char *times;        /* wall s %.2f, files/s %.1f, workers %u, workers[] %s,
+                                 CPU s %.2f, CPU/wall %.2f; ends the line */
+    const char *workers[2];   /* singular, plural */
+    const char *first_errors; /* the heading of the first errors, a line */
+    const char *kept;         /* up-to-date outputs kept (--force redoes them), a line */
+    const char *nothing;      /* no files found, in this shard %s (in_shard or ""), a line */
+    const char *in_shard;
+    const char *row;          /* --timeline: a worker's row, worker %u */
+    const char *legend[4];    /* --timeline: '#' processed, '-' skipped, 'x' failed,
+                                 'X' crashed */
+};
+extern const struct cli_folder_words cli_folder_words_en;
+/* cli_folder_main, its lines told in w's words (NULL: cli_folder_words_en).
+ * The options' and setup's complaints stay the tool's English. */
+int cli_folder_run(int argc, char **argv, const struct cli_folder_words *w);
 /* Its options only, as cli_folder_main reads them, for a caller that runs it
  * later (the image-pool demo): 0 good, 1 after printing --help/--version,
  * -1 after printing what is wrong. Inputs and outputs are not looked at. */

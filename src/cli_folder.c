@@ -40,6 +40,7 @@ struct cli_run {
     const char *files_from;      /* --files-from FILE, "-" = stdin */
     int nul;                     /* -0: the list is NUL-separated */
     /* run state (parent) */
+    const struct cli_folder_words *w;   /* what the lines say */
     struct plan *plan;
     struct report *report;
     struct trace *trace;
@@ -51,6 +52,24 @@ struct cli_run {
     unsigned nerrors;
     struct timeline_span *spans;   /* --timeline: one per file */
     size_t nspans, capspans;
+};
+
+const struct cli_folder_words cli_folder_words_en = {
+    .file = NULL,   /* the records' own English: cli_print_record */
+    .interrupted = "interrupted after ",
+    .counts = "%llu files: %llu %s, %llu skipped",
+    .processed = { "processed", "would be processed" },
+    .up_to_date = " (%llu up to date)",
+    .failed = ", %llu failed",
+    .crashed = ", %llu crashed",
+    .times = "%.2f s wall, %.1f files/s, %u %s, %.2f s CPU in workers, CPU/wall %.2f\n",
+    .workers = { "worker", "workers" },
+    .first_errors = "first errors:\n",
+    .kept = "up-to-date outputs were kept; --force redoes them\n",
+    .nothing = "nothing to do: no files found%s\n",
+    .in_shard = " in this shard",
+    .row = "worker %u",
+    .legend = { "processed", "skipped", "failed", "crashed" },
 };
 
 /* ---- usage ------------------------------------------------------------- */
@@ -286,18 +305,46 @@ static void cli_report_record(struct cli_run *r, const struct plan_item *it,
     report_add(r->report, &f);
 }
 
-/* The failure's line now, and again in the summary's first errors, with
- * the path shortened in the middle there so the reason always shows. */
-static void cli_note_failure(struct cli_run *r, const char *path, const struct pool_record *rec)
+/* A file's line in the caller's words (r->w->file), path as given. */
+static void cli_file_words(const struct cli_run *r, const struct plan_item *it,
+                           const char *path, const struct pool_record *rec,
+                           char *out, size_t len)
+{
+    struct cli_folder_file f = {
+        .path = path, .taken_by = it->clash_with, .rec = rec, .jr = cli_job_result(rec),
+    };
+    r->w->file(&f, out, len);
+}
+
+/* A note, skip or failure: its line on stderr. */
+static void cli_print_file(struct cli_run *r, const struct plan_item *it,
+                           const struct pool_record *rec)
 {
     cli_bar_clear(r);
-    cli_print_record(stderr, path, rec);
-    if (r->nerrors < CLI_FIRST_ERRORS) {
-        char shown[200];
-        snprintf(r->first_errors[r->nerrors++], sizeof r->first_errors[0], "%s: %s: %s",
-                 text_shorten(path, sizeof shown - 1, shown, sizeof shown),
-                 cli_record_verb(rec), rec->msg);
+    if (!r->w->file) {
+        cli_print_record(stderr, it->in->path, rec);
+        return;
     }
+    char line[sizeof r->first_errors[0]];
+    cli_file_words(r, it, it->in->path, rec, line, sizeof line);
+    fprintf(stderr, "imgpool: %s\n", line);
+}
+
+/* The failure's line now, and again in the summary's first errors, with
+ * the path shortened in the middle there so the reason always shows. */
+static void cli_note_failure(struct cli_run *r, const struct plan_item *it,
+                             const struct pool_record *rec)
+{
+    cli_print_file(r, it, rec);
+    if (r->nerrors >= CLI_FIRST_ERRORS)
+        return;
+    char shown[200], *to = r->first_errors[r->nerrors++];
+    text_shorten(it->in->path, sizeof shown - 1, shown, sizeof shown);
+    if (r->w->file)
+        cli_file_words(r, it, shown, rec, to, sizeof r->first_errors[0]);
+    else
+        snprintf(to, sizeof r->first_errors[0], "%s: %s: %s", shown, cli_record_verb(rec),
+                 rec->msg);
 }
 
 static void cli_timeline_record(struct cli_run *r, const struct pool_record *rec)
@@ -319,14 +366,15 @@ static void cli_timeline_record(struct cli_run *r, const struct pool_record *rec
 
 static void cli_timeline_print(const struct cli_run *r, unsigned procs)
 {
-    static const struct timeline_legend legend[] = {
-        { '#', "processed" }, { '-', "skipped" }, { 'x', "failed" }, { 'X', "crashed" },
+    const struct timeline_legend legend[] = {
+        { '#', r->w->legend[0] }, { '-', r->w->legend[1] }, { 'x', r->w->legend[2] },
+        { 'X', r->w->legend[3] },
     };
-    char names[64][16];
+    char names[64][32];
     const char *labels[64];
     unsigned rows = procs < 64 ? procs : 64;
     for (unsigned w = 0; w < rows; w++) {
-        snprintf(names[w], sizeof names[w], "worker %u", w);
+        snprintf(names[w], sizeof names[w], r->w->row, w);
         labels[w] = names[w];
     }
     char *pic = timeline_render(labels, rows, r->spans, r->nspans, legend, 4, r->start_ns,
@@ -346,10 +394,8 @@ static void cli_result(void *ctx, const struct pool_record *rec)
     r->cpu_ns += rec->cpu_ns;
     if (rec->status == POOL_OK) {
         r->ok++;
-        if (why != JOB_DONE && !r->quiet) {   /* a note, e.g. animated GIF */
-            cli_bar_clear(r);
-            cli_print_record(stderr, it->in->path, rec);
-        }
+        if (why != JOB_DONE && !r->quiet)   /* a note, e.g. animated GIF */
+            cli_print_file(r, it, rec);
         if (r->jo.dry_run && jr) {
             cli_bar_clear(r);
             printf("%s -> %s (%ux%u)\n", it->in->path, it->out, jr->in_w, jr->in_h);
@@ -359,15 +405,14 @@ static void cli_result(void *ctx, const struct pool_record *rec)
         if (why == JOB_UP_TO_DATE) {
             r->up_to_date++;
         } else if (!r->quiet) {
-            cli_bar_clear(r);
-            cli_print_record(stderr, it->in->path, rec);
+            cli_print_file(r, it, rec);
         }
     } else {
         if (rec->status == POOL_CRASHED)
             r->crashed++;
         else
             r->failed++;
-        cli_note_failure(r, it->in->path, rec);
+        cli_note_failure(r, it, rec);
     }
     if (r->report)
         cli_report_record(r, it, rec);
@@ -400,31 +445,37 @@ static int cli_task(void *ctx, uint64_t task, const void *arg, size_t len,
     return job_file(&r->jo, it->in->path, it->out, rec);
 }
 
+/* The counts line of the summary. */
+static void cli_summary_counts(const struct cli_run *r, int interrupted)
+{
+    const struct cli_folder_words *w = r->w;
+    fprintf(stderr, "imgpool: %s", interrupted ? w->interrupted : "");
+    fprintf(stderr, w->counts, (unsigned long long)r->done, (unsigned long long)r->ok,
+            w->processed[r->jo.dry_run != 0], (unsigned long long)r->skipped);
+    if (r->up_to_date)
+        fprintf(stderr, w->up_to_date, (unsigned long long)r->up_to_date);
+    fprintf(stderr, w->failed, (unsigned long long)r->failed);
+    if (r->crashed)
+        fprintf(stderr, w->crashed, (unsigned long long)r->crashed);
+    fputc('\n', stderr);
+}
+
 static void cli_summary(const struct cli_run *r, int interrupted, unsigned procs)
 {
+    const struct cli_folder_words *w = r->w;
     double wall = (clock_now_ns() - r->start_ns) / 1e9;
     double cpu = r->cpu_ns / 1e9;
-    fprintf(stderr, "imgpool: %s%llu files: %llu %s, %llu skipped",
-            interrupted ? "interrupted after " : "",
-            (unsigned long long)r->done, (unsigned long long)r->ok,
-            r->jo.dry_run ? "would be processed" : "processed",
-            (unsigned long long)r->skipped);
-    if (r->up_to_date)
-        fprintf(stderr, " (%llu up to date)", (unsigned long long)r->up_to_date);
-    fprintf(stderr, ", %llu failed", (unsigned long long)r->failed);
-    if (r->crashed)
-        fprintf(stderr, ", %llu crashed", (unsigned long long)r->crashed);
-    fputc('\n', stderr);
-    fprintf(stderr, "imgpool: %.2f s wall, %.1f files/s, %u worker%s, %.2f s CPU in workers"
-            ", CPU/wall %.2f\n", wall, wall > 0 ? r->done / wall : 0.0, procs,
-            procs == 1 ? "" : "s", cpu, wall > 0 ? cpu / wall : 0.0);
+    cli_summary_counts(r, interrupted);
+    fputs("imgpool: ", stderr);
+    fprintf(stderr, w->times, wall, wall > 0 ? r->done / wall : 0.0, procs,
+            w->workers[procs != 1], cpu, wall > 0 ? cpu / wall : 0.0);
     if (r->nerrors) {
-        fprintf(stderr, "imgpool: first errors:\n");
+        fprintf(stderr, "imgpool: %s", w->first_errors);
         for (unsigned i = 0; i < r->nerrors; i++)
             fprintf(stderr, "  %s\n", r->first_errors[i]);
     }
     if (r->up_to_date && !r->jo.force)
-        fprintf(stderr, "imgpool: up-to-date outputs were kept; --force redoes them\n");
+        fprintf(stderr, "imgpool: %s", w->kept);
 }
 
 /* The output folder: made (unless dry run) and checked before any work, so
@@ -612,7 +663,13 @@ int cli_folder_check(int argc, char **argv)
 
 int cli_folder_main(int argc, char **argv)
 {
+    return cli_folder_run(argc, argv, NULL);
+}
+
+int cli_folder_run(int argc, char **argv, const struct cli_folder_words *w)
+{
     struct cli_run r = {0};
+    r.w = w ? w : &cli_folder_words_en;
     int prc = cli_folder_setup(&r, argc, argv);
     if (prc != 0)
         return prc > 0 ? CLI_OK : CLI_USAGE;
@@ -642,9 +699,10 @@ int cli_folder_main(int argc, char **argv)
                 r.shard.index + 1, r.shard.count, r.shard.source,
                 (unsigned long long)r.total, plan_count(r.plan));
     if (r.total == 0) {   /* still a (empty) report: a merge step expects one per shard */
-        if (!r.quiet)
-            fprintf(stderr, "imgpool: nothing to do: no files found%s\n",
-                    r.shard.count > 1 ? " in this shard" : "");
+        if (!r.quiet) {
+            fputs("imgpool: ", stderr);
+            fprintf(stderr, r.w->nothing, r.shard.count > 1 ? r.w->in_shard : "");
+        }
         rc = cli_close_outputs(&r, 0, 0) != 0 || r.list_errors ? CLI_FAILED : CLI_OK;
         goto out;
     }
