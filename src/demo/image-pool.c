@@ -29,6 +29,152 @@ static const char *demo_image_pool_dir(const struct demo_ctx *ctx, char *buf, si
     return demo_find_data("samples", "samples", buf, len) == 0 ? buf : "samples";
 }
 
+/* A file that failed, why, in German from its typed result; where only a
+ * library's or the system's words say why (a decoder's, strerror), they
+ * follow as a quoted detail, as the library gives them. */
+static void demo_image_pool_why_de(const struct cli_folder_file *f, char *out, size_t len)
+{
+    const struct job_result *jr = f->jr;
+    const char *dot = strrchr(f->path, '.');
+    unsigned long long size = jr->size, limit = jr->limit;
+    switch (jr->detail) {
+    case JOB_DETAIL_FILE_TOO_LARGE:
+        demo_append(out, len, ": Datei zu groß, %llu Bytes, höchstens %llu", size, limit);
+        return;
+    case JOB_DETAIL_NOT_REGULAR:
+        demo_append(out, len, ": keine gewöhnliche Datei");
+        return;
+    case JOB_DETAIL_NAMED_LIKE_IMAGE:
+        demo_append(out, len, ": kein Bild (der Inhalt passt nicht zur Endung %s)",
+                    dot ? dot : "");
+        return;
+    case JOB_DETAIL_OVER_PIXELS:
+        demo_append(out, len, ": Bild zu groß, %ux%u Pixel, --max-pixels ist %llu",
+                    jr->in_w, jr->in_h, limit);
+        return;
+    case JOB_DETAIL_OVER_SIDE:
+        demo_append(out, len, ": Bild zu groß, %ux%u Pixel, eine Seite höchstens %llu",
+                    jr->in_w, jr->in_h, limit);
+        return;
+    case JOB_DETAIL_OVER_DECODER:
+        demo_append(out, len, ": Bild zu groß, %ux%u Pixel sind %llu MiB, der Dekoder nimmt"
+                    " höchstens %llu MiB", jr->in_w, jr->in_h, size >> 20, limit >> 20);
+        return;
+    case JOB_DETAIL_NEEDS_MEMORY:
+        demo_append(out, len, ": zu wenig Speicher, %ux%u Pixel brauchen etwa %llu MiB",
+                    jr->in_w, jr->in_h, (size + (1u << 19)) >> 20);
+        if (limit)
+            demo_append(out, len, ", erlaubt sind %llu MiB (--max-memory)", limit >> 20);
+        return;
+    case JOB_DETAIL_OVERWRITE_INPUT:
+        demo_append(out, len, ": das Ergebnis würde die Eingabe überschreiben");
+        return;
+    case JOB_DETAIL_NAME_TAKEN:
+        demo_append(out, len, ": der Ausgabename gehört schon zu '%s'",
+                    f->taken_by ? f->taken_by : "?");
+        return;
+    default:
+        if (jr->unsupported)
+            demo_append(out, len, ": das Format %s wird nicht unterstützt",
+                        img_format_label(jr->in_fmt));
+        else if (f->rec->msg[0])
+            demo_append(out, len, " (%s)", f->rec->msg);
+        return;
+    }
+}
+
+/* A worker that died on the file, in German from the pool's typed record. */
+static void demo_image_pool_crash_de(const struct cli_folder_file *f, char *out, size_t len)
+{
+    int code = f->rec->death_code;
+    switch (f->rec->death) {
+    case POOL_DEATH_SIGNAL:
+        snprintf(out, len, "Arbeitsprozess bei '%s' abgestürzt: Signal %d (%s)", f->path,
+                 code, strsignal(code));
+        break;
+    case POOL_DEATH_EXIT:
+        snprintf(out, len, "Arbeitsprozess bei '%s' beendet, Status %d", f->path, code);
+        break;
+    case POOL_DEATH_TIMEOUT:
+        snprintf(out, len, "'%s' nach %d ms abgebrochen: Arbeitsprozess beendet", f->path,
+                 code);
+        break;
+    case POOL_DEATH_NO_WORKER:
+        snprintf(out, len, "'%s' nicht bearbeitet: kein Arbeitsprozess mehr übrig", f->path);
+        break;
+    default:
+        snprintf(out, len, "'%s' nicht bearbeitet: der Arbeitsprozess ist gestorben",
+                 f->path);
+        break;
+    }
+}
+
+/* A note on a file that was converted, in German by its typed reason;
+ * the decoder's words on damaged data, and a metadata note's own text,
+ * follow quoted. */
+static void demo_image_pool_note_de(const struct cli_folder_file *f, char *out, size_t len)
+{
+    const struct job_result *jr = f->jr;
+    const char *format = img_format_label(jr->in_fmt);
+    snprintf(out, len, "Hinweis zu '%s': ", f->path);
+    if (jr->reason == JOB_NOTE_ANIMATED)
+        demo_append(out, len, "animiertes %s, nur das erste Bild verwendet", format);
+    else if (jr->reason == JOB_NOTE_MULTIPAGE)
+        demo_append(out, len, "mehrseitiges %s, nur die erste Seite verwendet", format);
+    else if (jr->reason == JOB_NOTE_DAMAGED)
+        demo_append(out, len, "beschädigte Daten, der lesbare Teil wurde umgewandelt (%s)",
+                    jr->warning);
+    else
+        demo_append(out, len, "Metadaten nicht (alle) übernommen (%s)", f->rec->msg);
+}
+
+/* A file's line after "imgpool: ", in German, by its typed reason (never
+ * from the folder job's English msg, but as a quoted library detail). */
+static void demo_image_pool_file_de(const struct cli_folder_file *f, char *out, size_t len)
+{
+    static const char *const said[JOB_REASON_COUNT] = {
+        [JOB_DONE] = "'%s' fertig",
+        [JOB_UP_TO_DATE] = "'%s' übersprungen: das Ergebnis ist aktuell",
+        [JOB_NOT_AN_IMAGE] = "'%s' übersprungen: kein Bild",
+        [JOB_CANNOT_READ] = "kann '%s' nicht lesen",
+        [JOB_CANNOT_READ_FOLDER] = "kann den Ordner '%s' nicht lesen",
+        [JOB_CANNOT_DECODE] = "kann '%s' nicht dekodieren",
+        [JOB_OUT_OF_MEMORY] = "kann '%s' nicht dekodieren",
+        [JOB_CANNOT_PROCESS] = "kann '%s' nicht verarbeiten",
+        [JOB_CANNOT_ENCODE] = "kann '%s' nicht kodieren",
+        [JOB_CANNOT_WRITE] = "kann '%s' nicht schreiben",
+    };
+    const struct job_result *jr = f->jr;
+    if (!jr || jr->reason >= JOB_REASON_COUNT)
+        demo_image_pool_crash_de(f, out, len);
+    else if (f->rec->status == POOL_OK && jr->reason != JOB_DONE)
+        demo_image_pool_note_de(f, out, len);
+    else
+        snprintf(out, len, said[jr->reason] ? said[jr->reason] : "'%s'", f->path);
+    if (jr && f->rec->status == POOL_FAILED)
+        demo_image_pool_why_de(f, out, len);
+}
+
+/* What the folder job says, in German; English is its own. */
+static const struct cli_folder_words demo_image_pool_words_de = {
+    .file = demo_image_pool_file_de,
+    .interrupted = "abgebrochen nach ",
+    .counts = "%llu Dateien: %llu %s, %llu übersprungen",
+    .processed = { "verarbeitet", "würden verarbeitet" },
+    .up_to_date = " (%llu davon aktuell)",
+    .failed = ", %llu fehlgeschlagen",
+    .crashed = ", %llu abgestürzt",
+    .times = "%.2f s Laufzeit, %.1f Dateien/s, %u %s, %.2f s CPU-Zeit in den"
+             " Arbeitsprozessen, CPU/Laufzeit %.2f\n",
+    .workers = { "Arbeitsprozess", "Arbeitsprozesse" },
+    .first_errors = "erste Fehler:\n",
+    .kept = "aktuelle Ergebnisse wurden behalten; --force erzeugt sie neu\n",
+    .nothing = "nichts zu tun: keine Dateien gefunden%s\n",
+    .in_shard = " in diesem Teil",
+    .row = "Worker %u",
+    .legend = { "verarbeitet", "übersprungen", "fehlgeschlagen", "abgestürzt" },
+};
+
 /* Removes the demo's own temp folder and what a failed job left in it. */
 static int demo_image_pool_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -71,7 +217,7 @@ static int demo_image_pool_job(struct demo_ctx *ctx, const char *dir, const char
     struct demo_clock clock;
     demo_clock_start(&clock);
     fflush(stdout);
-    int rc = cli_folder_main(argc, argv);
+    int rc = cli_folder_run(argc, argv, ctx->de ? &demo_image_pool_words_de : NULL);
     demo_clock_stop(&clock, wall_ns, cpu_ns);
     fflush(stderr);
     return rc;
