@@ -39,4 +39,54 @@ done
 grep -q "files: $n_in processed" "$t/err" || fail "job summary: $(cat "$t/err")"
 grep -Eq '^2 processes: +wall' "$t/out" && grep -Eq '^1 process: +wall' "$t/out" || fail "both runs timed"
 "$IMGPOOL" demo image-pool --dir "$t/nonexistent" --out "$t/o2" >/dev/null 2>&1 && fail "a missing folder fails"
+
+# image-pool --lang de: the folder job's own lines in German too, worded from
+# the typed records (a decoder's words stay a quoted detail). No English
+# note, skip, error or summary line may be left.
+english='files: .* processed|s wall|first errors|interrupted after|note '"'"'|skipped '"'"'|cannot (read|decode|write)|worker'
+mkdir "$t/de"
+cp "$ROOT/samples/bounce.gif" "$ROOT/samples/photo.jpg" "$t/de/"   # an animated GIF: a note
+echo "just notes" >"$t/de/notes.txt"                                  # not an image: skipped
+LANG=C "$IMGPOOL" demo image-pool --lang de --dir "$t/de" --out "$t/o3" --procs 2 >"$t/out" 2>"$t/err" \
+  || { cat "$t/err"; fail "image-pool --lang de run"; }
+grep -qx "imgpool: Hinweis zu '$t/de/bounce.gif': animiertes GIF, nur das erste Bild verwendet" "$t/err" \
+  || fail "German note: $(cat "$t/err")"
+grep -qx "imgpool: '$t/de/notes.txt' übersprungen: kein Bild" "$t/err" || fail "German skip: $(cat "$t/err")"
+grep -qx 'imgpool: 3 Dateien: 2 verarbeitet, 1 übersprungen, 0 fehlgeschlagen' "$t/err" \
+  || fail "German summary: $(cat "$t/err")"
+grep -Eqx 'imgpool: [0-9.]+ s Laufzeit, [0-9.]+ Dateien/s, 2 Arbeitsprozesse, [0-9.]+ s CPU-Zeit in den Arbeitsprozessen, CPU/Laufzeit [0-9.]+' "$t/err" \
+  || fail "German times: $(cat "$t/err")"
+grep -Eq "$english" "$t/err" && fail "English left: $(grep -E "$english" "$t/err")"
+# Bad files: a JPEG cut short (libjpeg's words quoted) and text named .png.
+head -c 3000 "$ROOT/samples/photo.jpg" >"$t/de/cut.jpg"
+echo "not a picture" >"$t/de/fake.png"
+LANG=C "$IMGPOOL" demo image-pool --lang de --dir "$t/de" --out "$t/o4" >"$t/out" 2>"$t/err" \
+  && fail "a failed file fails the demo"
+grep -q "^imgpool: kann '$t/de/cut.jpg' nicht dekodieren (JPEG: .*Premature end of JPEG file)$" "$t/err" \
+  || fail "German decode error: $(cat "$t/err")"
+grep -qx "imgpool: kann '$t/de/fake.png' nicht dekodieren: kein Bild (der Inhalt passt nicht zur Endung .png)" \
+  "$t/err" || fail "German not-an-image error: $(cat "$t/err")"
+grep -q '^der Auftrag ist fehlgeschlagen (Status 1): keine Zeiten$' "$t/out" || fail "demo's own line"
+grep -Eq "$english" "$t/err" && fail "English left: $(grep -E "$english" "$t/err")"
+# Ctrl-C after the first error: the summary of the interrupted run, with its
+# first errors, in German. The bad file is the largest, so it goes first.
+mkdir "$t/slow"
+python3 "$ROOT/tests/integration/mkimg.py" png 1000 1000 "$t/slow/img-00.png"
+for i in 1 2 3 4 5 6 7 8 9 10 11; do cp "$t/slow/img-00.png" "$t/slow/img-$i.png"; done
+head -c $(( $(stat -c %s "$t/slow/img-00.png") + 4096 )) /dev/zero >"$t/slow/big.png"
+LANG=C setsid "$IMGPOOL" demo image-pool --lang de --dir "$t/slow" --out "$t/o5" -- --resize 300% \
+  >"$t/out" 2>"$t/err" &
+pid=$!
+n=0
+until grep -q "nicht dekodieren" "$t/err"; do
+  n=$((n+1)); [ $n -lt 600 ] || { kill -KILL -"$pid"; fail "no error line: $(cat "$t/err")"; }
+  sleep 0.1
+done
+kill -INT -"$pid"
+wait "$pid"
+grep -Eq '^imgpool: abgebrochen nach [0-9]+ Dateien: ' "$t/err" || fail "German interrupted: $(cat "$t/err")"
+grep -qx 'imgpool: erste Fehler:' "$t/err" || fail "German first errors: $(cat "$t/err")"
+grep -q "^  kann '.*big.png' nicht dekodieren: kein Bild (der Inhalt passt nicht zur Endung .png)$" "$t/err" \
+  || fail "German first error: $(cat "$t/err")"
+grep -Eq "$english" "$t/err" && fail "English left: $(grep -E "$english" "$t/err")"
 echo ok
