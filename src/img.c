@@ -565,9 +565,11 @@ static int img_cmyk_ready(struct img_codec *c, const struct img_meta *m, int *co
     return 0;
 }
 
-/* Where tiff_decode16's bands go: converted by the profile into out, or,
- * once lcms2 has refused it, rounded (the reason in note). */
-struct img_tiff16 {
+/* Where 16-bit samples go (a TIFF's bands, a PNG whole): converted by the
+ * profile into out's rows, or rounded: without a profile to apply
+ * (refused set from the start), or once lcms2 has refused it (the reason
+ * then in info->note). */
+struct img_deep {
     struct icc *icc;
     const struct img_meta *m;
     struct img *out;
@@ -575,10 +577,10 @@ struct img_tiff16 {
     int refused;
 };
 
-static int img_tiff16_rows(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
-                           size_t errlen)
+static int img_deep_rows(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
+                         size_t errlen)
 {
-    struct img_tiff16 *t = ctx;
+    struct img_deep *t = ctx;
     size_t row = (size_t)t->out->w * t->out->ch;
     unsigned char *dst = t->out->px + y0 * row;
     char why[96];
@@ -610,8 +612,8 @@ static int img_decode_tiff16(struct img_codec *c, const unsigned char *buf, size
         snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", info->w, info->h);
         return -1;
     }
-    struct img_tiff16 t = {c->icc, m, &im, info, 0};
-    int rc = tiff_decode16(buf, len, img_tiff16_rows, &t, err, errlen);
+    struct img_deep t = {c->icc, m, &im, info, 0};
+    int rc = tiff_decode16(buf, len, img_deep_rows, &t, err, errlen);
     if (rc == 0)
         *out = im;
     else
@@ -656,6 +658,27 @@ static void img_to_srgb(struct img_codec *c, const struct img_meta *m, struct im
         snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
 }
 
+/* stb_image's result checked: stbi_info and stbi_load may disagree
+ * (channels for tRNS PNGs; in theory sizes), so what was decoded is
+ * trusted and checked again. 0, or -1 with a message. */
+static int img_stb_check(const struct img_load_opts *o, const struct img_info *info, int w,
+                         int h, int c, char *err, size_t errlen)
+{
+    if (w >= 1 && h >= 1 && c >= 1 && c <= 4 &&
+        (!o->max_pixels || (uint64_t)w * (uint64_t)h <= o->max_pixels))
+        return 0;
+    snprintf(err, errlen, "%s: decoder returned a bad image (%dx%d, %d channels)",
+             img_formats[info->fmt].label, w, h, c);
+    return -1;
+}
+
+static void img_stb_failed(const struct img_info *info, char *err, size_t errlen)
+{
+    const char *why = stbi_failure_reason();
+    snprintf(err, errlen, "%s: %s", img_formats[info->fmt].label,
+             why && *why ? why : "corrupt or unsupported data");
+}
+
 /* The stb_image path: every format but JPEG, the module formats, and the
  * PNGs png_decode left alone. */
 static int img_decode_stb(const unsigned char *buf, size_t len, const struct img_load_opts *o,
@@ -663,25 +686,55 @@ static int img_decode_stb(const unsigned char *buf, size_t len, const struct img
                           size_t errlen)
 {
     int w = 0, h = 0, c = 0;
-    const char *label = img_formats[info->fmt].label;
     unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &c, 0);
     if (!px) {
-        const char *why = stbi_failure_reason();
-        snprintf(err, errlen, "%s: %s", label, why && *why ? why : "corrupt or unsupported data");
+        img_stb_failed(info, err, errlen);
         return -1;
     }
-    /* stbi_info and stbi_load may disagree (channels for tRNS PNGs; in theory
-     * sizes): trust what was decoded, and re-check it. */
-    if (w < 1 || h < 1 || c < 1 || c > 4 ||
-        (o->max_pixels && (uint64_t)w * (uint64_t)h > o->max_pixels)) {
-        snprintf(err, errlen, "%s: decoder returned a bad image (%dx%d, %d channels)",
-                 label, w, h, c);
+    if (img_stb_check(o, info, w, h, c, err, errlen) != 0) {
         stbi_image_free(px);
         return -1;
     }
     /* stbi_image_free is free() in libstb: the buffer may go to img_free. */
     *out = (struct img){px, (unsigned)w, (unsigned)h, (unsigned)c};
     return 0;
+}
+
+/* A 16-bit PNG: loaded at 16 bits (stb's 8-bit load keeps the high byte,
+ * which truncates), then converted by its profile from all 16 bits where
+ * that changes its colours (convert), else rounded. 0, 1 if buf is no
+ * 16-bit PNG, or -1 with a message. */
+static int img_decode_png16(struct img_codec *c, const unsigned char *buf, size_t len,
+                            const struct img_load_opts *o, const struct img_meta *m,
+                            int convert, struct img_info *info, struct img *out, char *err,
+                            size_t errlen)
+{
+    if (info->fmt != IMG_FMT_PNG || !stbi_is_16_bit_from_memory(buf, (int)len))
+        return 1;
+    int w = 0, h = 0, ch = 0;
+    char why[96];
+    stbi_us *px = stbi_load_16_from_memory(buf, (int)len, &w, &h, &ch, 0);
+    if (!px) {
+        img_stb_failed(info, err, errlen);
+        return -1;
+    }
+    struct img im = {NULL, (unsigned)w, (unsigned)h, (unsigned)ch};
+    int rc = img_stb_check(o, info, w, h, ch, err, errlen);
+    if (rc == 0 && !(im.px = malloc((size_t)im.w * im.h * im.ch))) {
+        snprintf(err, errlen, "PNG: out of memory for %ux%u pixels", im.w, im.h);
+        rc = -1;
+    }
+    if (rc == 0) {
+        /* an sRGB profile (1) changes nothing: rounded; an unusable one (-1)
+         * is refused by icc_to_srgb16 itself, with the note */
+        struct img_deep t = {c->icc, m, &im, info,
+                             !convert || icc_prepare(c->icc, m->icc, m->icc_len, im.ch, why,
+                                                     sizeof why) == 1};
+        img_deep_rows(&t, px, 0, im.h, err, errlen);
+        *out = im;
+    }
+    stbi_image_free(px);
+    return rc;
 }
 
 /* info after a decode into w x h (upright) with ch channels: the full
@@ -751,8 +804,13 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
         done = 1, convert = m->icc && !o->keep_profile;
         scaled = rc == 0 && (out->w != info->w || out->h != info->h);
     }
-    if (rc == 0 && !done)
-        rc = img_decode_stb(buf, len, o, info, out, err, errlen);
+    if (rc == 0 && !done) {
+        rc = img_decode_png16(c, buf, len, o, m, convert, info, out, err, errlen);
+        if (rc == 1)
+            rc = img_decode_stb(buf, len, o, info, out, err, errlen);
+        else
+            convert = 0;                /* converted or rounded on the way to 8 bits */
+    }
     if (rc == 0 && convert)
         img_to_srgb(c, m, out, info);
     if (!o->keep_profile) {             /* converted, or refused: it no longer describes them */

@@ -193,25 +193,33 @@ for c, m in to_srgb.items():
     assert (got.tobytes() == raw.tobytes()) == (c == 1), "%d: converted or not, wrongly" % c
 PY
 
-# A 16-bit TIFF in a wide-gamut space (ProPhoto RGB, as photo editors export
-# it): converted from its 16 bits, a smooth gradient stays smooth. Rounded to
-# 8 bits first, the steps between its rows were up to 3 levels.
+# A 16-bit TIFF and PNG in a wide-gamut space (ProPhoto RGB, as photo editors
+# export them): converted from their 16 bits, a smooth gradient stays smooth.
+# Rounded to 8 bits first, the steps between its rows were up to 3 levels (4
+# for the PNG, whose 8 bits stb_image cut rather than rounded).
 mkdir "$T/deep"
 /usr/bin/convert -size 64x256 gradient:'#202060-#e0c040' -depth 16 -profile $ICC/colord/sRGB.icc \
     -profile $ICC/colord/ProPhotoRGB.icc "$T/deep/prophoto16.tif" &&
-    /usr/bin/convert "$T/deep/prophoto16.tif" -profile $ICC/colord/sRGB.icc -depth 8 "$T/deep/ref.png" ||
+    /usr/bin/convert "$T/deep/prophoto16.tif" -profile $ICC/colord/sRGB.icc -depth 8 "$T/deep/ref.png" &&
+    /usr/bin/convert "$T/deep/prophoto16.tif" "$T/deep/prophoto16.png" ||
     fail "cannot make the 16-bit ProPhoto TIFF"
-expect_exit 0 "$IMGPOOL" -q --format png -o "$T/deep/out" "$T/deep/prophoto16.tif"
-"$py" - "$T/deep" <<'PY' || fail "16-bit TIFF not converted from its 16 bits"
+# and a 16-bit PNG without a profile: rounded to 8 bits, not cut (200 is 1, not 0)
+"$py" -c 'import sys; from PIL import Image; Image.new("I;16", (4, 4), 200).save(sys.argv[1])' \
+    "$T/deep/gray16.png" || fail "cannot make the 16-bit gray PNG"
+expect_exit 0 "$IMGPOOL" -q --format png -o "$T/deep/out" "$T/deep"
+"$py" - "$T/deep" <<'PY' || fail "16-bit TIFF or PNG not converted from its 16 bits"
 import os, sys
 from PIL import Image, ImageChops
 d = sys.argv[1]
-got = Image.open(os.path.join(d, "out", "prophoto16.png")).convert("RGB")
 ref = Image.open(os.path.join(d, "ref.png")).convert("RGB")
-col = [got.getpixel((5, y)) for y in range(got.height)]
-step = max(abs(a - b) for p, q in zip(col, col[1:]) for a, b in zip(p, q))
-worst = max(hi for lo, hi in ImageChops.difference(got, ref).getextrema())
-print("16-bit ProPhoto gradient: steps of at most %d levels, at most %d from ImageMagick's"
-      % (step, worst))
-assert step <= 2 and worst <= 2, (step, worst)
+for name in ("prophoto16.tif.png", "prophoto16.png"):
+    got = Image.open(os.path.join(d, "out", name)).convert("RGB")
+    col = [got.getpixel((5, y)) for y in range(got.height)]
+    step = max(abs(a - b) for p, q in zip(col, col[1:]) for a, b in zip(p, q))
+    worst = max(hi for lo, hi in ImageChops.difference(got, ref).getextrema())
+    print("%s, a 16-bit ProPhoto gradient: steps of at most %d levels, at most %d from "
+          "ImageMagick's" % (name, step, worst))
+    assert step <= 2 and worst <= 2, (name, step, worst)
+gray = Image.open(os.path.join(d, "out", "gray16.png"))
+assert gray.mode == "L" and set(gray.getdata()) == {1}, (gray.mode, set(gray.getdata()))
 PY
