@@ -10,9 +10,10 @@
  *
  * Building a transform (parsing the profile, optimising the pipeline into
  * 8-bit tables) costs more than converting a thumbnail-sized decode, and a
- * folder of photos usually shares one profile: the last transform is kept,
- * keyed by the profile's bytes and the pixel layout, so the second photo from
- * the same camera pays only the conversion.
+ * folder of photos usually shares one profile: the last transform is kept
+ * (one for 8-bit input, one for 16-bit), keyed by the profile's bytes and the
+ * pixel layout, so the second photo from the same camera pays only the
+ * conversion.
  *
  * Rows are converted one call each: cmsDoTransform counts pixels in 32 bits.
  *
@@ -28,14 +29,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct icc {
-    cmsContext ctx;
-    char msg[160];                  /* lcms2's first error during the current call */
-    unsigned char *key;             /* the cached transform's profile bytes ... */
+/* A cached transform. */
+struct icc_slot {
+    unsigned char *key;             /* its profile's bytes ... */
     size_t key_len;
     cmsUInt32Number key_in;         /* ... and input format */
     cmsHTRANSFORM xf;               /* NULL: nothing cached */
     int identity;                   /* xf moves no sample by more than a level */
+};
+
+/* One slot for 8-bit input and one for 16-bit: a 16-bit image asks first
+ * whether its profile changes colours at all (icc_prepare, 8-bit) and then
+ * converts at 16 bits, which with one slot built both transforms again for
+ * every file of a folder. */
+struct icc {
+    cmsContext ctx;
+    char msg[160];                  /* lcms2's first error during the current call */
+    struct icc_slot slot[2];        /* [0] 8-bit input, [1] 16-bit */
 };
 
 static void icc_on_error(cmsContext ctx, cmsUInt32Number code, const char *text)
@@ -61,21 +71,20 @@ int icc_create(struct icc **out, char *err, size_t errlen)
     return 0;
 }
 
-static void icc_forget(struct icc *c)
+static void icc_forget(struct icc_slot *s)
 {
-    if (c->xf)
-        cmsDeleteTransform(c->xf);
-    free(c->key);
-    c->xf = NULL;
-    c->key = NULL;
-    c->key_len = 0;
+    if (s->xf)
+        cmsDeleteTransform(s->xf);
+    free(s->key);
+    *s = (struct icc_slot){0};
 }
 
 void icc_destroy(struct icc *c)
 {
     if (!c)
         return;
-    icc_forget(c);
+    icc_forget(&c->slot[0]);
+    icc_forget(&c->slot[1]);
     cmsDeleteContext(c->ctx);
     free(c);
 }
@@ -170,14 +179,17 @@ static int icc_is_identity(cmsHTRANSFORM xf, cmsUInt32Number fmt)
     return 1;
 }
 
-/* The transform for profile icc and input format in: the cached one if the
- * key matches, else a new one (replacing it). NULL with c->msg set on error. */
-static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size_t len,
-                                   enum icc_space space, cmsUInt32Number in, cmsUInt32Number out)
+/* The slot holding the transform for profile icc and input format in: the
+ * cached one if its key matches, else a new one (replacing what that
+ * depth's slot held). NULL with c->msg set on error. */
+static struct icc_slot *icc_transform(struct icc *c, const unsigned char *icc, size_t len,
+                                      enum icc_space space, cmsUInt32Number in,
+                                      cmsUInt32Number out)
 {
-    if (c->xf && c->key_in == in && c->key_len == len && memcmp(c->key, icc, len) == 0)
-        return c->xf;
-    icc_forget(c);
+    struct icc_slot *sl = &c->slot[T_BYTES(in) == 2];
+    if (sl->xf && sl->key_in == in && sl->key_len == len && memcmp(sl->key, icc, len) == 0)
+        return sl;
+    icc_forget(sl);
     unsigned char *key = malloc(len);
     cmsHPROFILE src = cmsOpenProfileFromMemTHR(c->ctx, icc, (cmsUInt32Number)len);
     cmsHPROFILE dst = src ? icc_target(c, space) : NULL;
@@ -197,19 +209,17 @@ static cmsHTRANSFORM icc_transform(struct icc *c, const unsigned char *icc, size
         return NULL;
     }
     memcpy(key, icc, len);
-    c->key = key;
-    c->key_len = len;
-    c->key_in = in;
-    c->xf = xf;
     /* the check feeds 8-bit samples; 16-bit input always converts */
-    c->identity = space != ICC_SPACE_CMYK && T_BYTES(in) == 1 && icc_is_identity(xf, in);
-    return xf;
+    *sl = (struct icc_slot){key, len, in, xf,
+                            space != ICC_SPACE_CMYK && T_BYTES(in) == 1 &&
+                                icc_is_identity(xf, in)};
+    return sl;
 }
 
 /* The transform for ch-channel pixels (16-bit samples if deep) in profile
- * icc: 0 with *xf and the space, or -1 with the reason in err. */
+ * icc: 0 with *sl (its slot) and the space, or -1 with the reason in err. */
 static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len, unsigned ch,
-                             int deep, cmsHTRANSFORM *xf, enum icc_space *space, char *err,
+                             int deep, struct icc_slot **sl, enum icc_space *space, char *err,
                              size_t errlen)
 {
     static const char *const names[] = {"other", "gray", "RGB", "CMYK"};
@@ -225,7 +235,7 @@ static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len
     cmsUInt32Number in, out;
     icc_formats(*space, ch, deep, &in, &out);
     c->msg[0] = '\0';
-    if (!(*xf = icc_transform(c, icc, len, *space, in, out))) {
+    if (!(*sl = icc_transform(c, icc, len, *space, in, out))) {
         snprintf(err, errlen, "%s", c->msg);
         return -1;
     }
@@ -235,21 +245,21 @@ static int icc_prepare_space(struct icc *c, const unsigned char *icc, size_t len
 int icc_prepare(struct icc *c, const unsigned char *icc, size_t len, unsigned ch, char *err,
                 size_t errlen)
 {
-    cmsHTRANSFORM xf;
+    struct icc_slot *sl;
     enum icc_space space;
-    if (icc_prepare_space(c, icc, len, ch, 0, &xf, &space, err, errlen) != 0)
+    if (icc_prepare_space(c, icc, len, ch, 0, &sl, &space, err, errlen) != 0)
         return -1;
-    return c->identity;
+    return sl->identity;
 }
 
 int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img *im,
                 char *err, size_t errlen)
 {
-    cmsHTRANSFORM xf;
+    struct icc_slot *sl;
     enum icc_space space;
-    if (icc_prepare_space(c, icc, len, im->ch, 0, &xf, &space, err, errlen) != 0)
+    if (icc_prepare_space(c, icc, len, im->ch, 0, &sl, &space, err, errlen) != 0)
         return -1;
-    if (c->identity)
+    if (sl->identity)
         return 0;                       /* sRGB already, to the level */
     unsigned och = space == ICC_SPACE_CMYK ? 3 : im->ch;
     size_t in_stride = (size_t)im->w * im->ch, out_stride = (size_t)im->w * och;
@@ -259,7 +269,7 @@ int icc_to_srgb(struct icc *c, const unsigned char *icc, size_t len, struct img 
         return -1;
     }
     for (unsigned y = 0; y < im->h; y++)
-        cmsDoTransform(xf, im->px + y * in_stride, dst + y * out_stride, im->w);
+        cmsDoTransform(sl->xf, im->px + y * in_stride, dst + y * out_stride, im->w);
     if (dst != im->px) {
         free(im->px);
         im->px = dst;
@@ -272,13 +282,13 @@ int icc_to_srgb16(struct icc *c, const unsigned char *icc, size_t len, const uin
                   unsigned w, unsigned h, unsigned ch, unsigned char *dst, char *err,
                   size_t errlen)
 {
-    cmsHTRANSFORM xf;
+    struct icc_slot *sl;
     enum icc_space space;
-    if (icc_prepare_space(c, icc, len, ch, 1, &xf, &space, err, errlen) != 0)
+    if (icc_prepare_space(c, icc, len, ch, 1, &sl, &space, err, errlen) != 0)
         return -1;
     unsigned och = space == ICC_SPACE_CMYK ? 3 : ch;
     for (unsigned y = 0; y < h; y++)
-        cmsDoTransform(xf, src + (size_t)y * w * ch, dst + (size_t)y * w * och, w);
+        cmsDoTransform(sl->xf, src + (size_t)y * w * ch, dst + (size_t)y * w * och, w);
     return 0;
 }
 

@@ -8,10 +8,11 @@
  *   icc_destroy(c);
  *
  * An icc object holds its own lcms2 context (so several threads, each with
- * its own object, never share lcms2 state) and the last transform it built,
- * keyed by the profile's bytes and the pixel layout: a folder of photos from
- * one camera builds one transform. One object per thread; any process may own
- * one. Nothing here prints: lcms2's own messages are captured into err.
+ * its own object, never share lcms2 state) and the last transform it built
+ * for 8-bit and for 16-bit samples, keyed by the profile's bytes and the
+ * pixel layout: a folder of photos from one camera builds one transform.
+ * One object per thread; any process may own one. Nothing here prints:
+ * lcms2's own messages are captured into err.
  */
 #ifndef IMGPOOL_ICC_H
 #define IMGPOOL_ICC_H
@@ -42,7 +43,7 @@ struct icc;
 /* Returns 0 and sets *out (free with icc_destroy), or -1 with a message. */
 int icc_create(struct icc **out, char *err, size_t errlen);
 
-/* Frees c, its lcms2 context and its cached transform. NULL: no-op. */
+/* Frees c, its lcms2 context and its cached transforms. NULL: no-op. */
 void icc_destroy(struct icc *c);
 
 /* Converts im to sRGB from the colour space of the ICC profile icc[0..len),
