@@ -188,6 +188,7 @@ static TIFF *tiff_open_read(const unsigned char *buf, size_t len, struct tiff_me
 struct tiff_layout {
     uint16_t photometric, spp, extras, colors;  /* colors: samples before the extras */
     uint16_t bits;
+    int whole;                              /* samples are unsigned integers (not float) */
     int gray, alpha;                        /* alpha: EXTRASAMPLE_* kind, 0 if none */
     int cmyk;                               /* read by tiff_read_cmyk (see the design note) */
 };
@@ -206,9 +207,10 @@ static void tiff_layout(TIFF *t, struct tiff_layout *l)
     TIFFGetFieldDefaulted(t, TIFFTAG_INKSET, &inkset);
     l->spp = spp;
     l->bits = bits;
+    l->whole = format == SAMPLEFORMAT_UINT;
     l->colors = l->extras < spp ? (uint16_t)(spp - l->extras) : 0;
     l->cmyk = l->photometric == PHOTOMETRIC_SEPARATED && inkset == INKSET_CMYK &&
-              l->colors == 4 && (bits == 8 || bits == 16) && format == SAMPLEFORMAT_UINT;
+              l->colors == 4 && (bits == 8 || bits == 16) && l->whole;
     l->gray = l->photometric == PHOTOMETRIC_MINISBLACK || l->photometric == PHOTOMETRIC_MINISWHITE;
     if (l->extras >= 1 && info) {
         /* TIFFRGBAImageBegin's own rule: an unspecified extra sample is alpha
@@ -582,12 +584,10 @@ int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img
 }
 
 /* 1 if l is a 16-bit grey or RGB image, with or without alpha, that
- * tiff_read_units can read. */
-static int tiff_is_deep(TIFF *t, const struct tiff_layout *l)
+ * tiff_read_bands can read. */
+static int tiff_is_deep(const struct tiff_layout *l)
 {
-    uint16_t format = SAMPLEFORMAT_UINT;
-    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &format);
-    return l->bits == 16 && format == SAMPLEFORMAT_UINT &&
+    return l->bits == 16 && l->whole &&
            (l->photometric == PHOTOMETRIC_RGB ? l->colors == 3 : l->gray && l->colors == 1);
 }
 
@@ -636,7 +636,7 @@ int tiff_decode16(const unsigned char *buf, size_t len, tiff_rows_fn fn, void *c
     if (rc == 0) {
         tiff_layout(t, &l);
         struct tiff_deep d = {&l, info.w, info.ch, fn, ctx};
-        rc = !tiff_is_deep(t, &l) ? 1
+        rc = !tiff_is_deep(&l) ? 1
              : tiff_read_bands(t, &m, &l, &info, info.ch, tiff_deep_band, &d, err, errlen);
     }
     TIFFClose(t);

@@ -529,9 +529,10 @@ static int tiff_decode16_as_img(const unsigned char *buf, size_t len, struct img
     int rc = tiff_decode16(buf, len, collect_rows16, &r, err, errlen);
     if (rc == 1)
         rc = tiff_decode(buf, len, 0, out, err, errlen);
-    else if (rc == 0 && (out->px = malloc(n)) != NULL) {
+    if (rc == 0 && !out->px) {
+        *out = (struct img){malloc(n), info.w, info.h, info.ch};
+        assert_non_null(out->px);
         img_samples_to_8(r.px, n, 16, out->px);
-        *out = (struct img){out->px, info.w, info.h, info.ch};
     }
     free(r.px);
     return rc;

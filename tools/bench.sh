@@ -201,15 +201,15 @@ for n in sorted(os.listdir(".")):
         "$root/build/libimgpool.a" -o "$bdir/pool_overhead" -lpthread -lm
 }
 
-# heic's input: the corpus's JPEG photos as HEIC, as phones write them (with a
-# thumbnail; 320 pixels wide, as an iPhone's), by heif-enc at quality 80 with
-# x265's ultrafast preset (the default preset takes a minute a photo here).
+# heic's input: the corpus's JPEG photos as HEIC with an embedded thumbnail
+# (320 pixels on the long side), as phones store one, by heif-enc at quality 80 with
+# x265's ultrafast preset (the default took 65 s on the largest photo here, ultrafast 6 s).
 # Made once, kept while the photos and heif-enc stay the same.
 heic_setup() {
     stamp="$(heif-enc 2>&1 | grep -m1 'libheif version') $(grep '\.jpg' "$shared/corpus.sha256" |
         sha256sum | cut -c1-16)"
     if [ "$(cat "$bdir/heic.stamp" 2>/dev/null)" != "$stamp" ]; then
-        echo "bench: encoding the $nphotos photos as HEIC into $bdir/heic (about a minute, once)" >&2
+        echo "bench: encoding the $nphotos photos as HEIC into $bdir/heic (once)" >&2
         rm -rf "$bdir/heic" "$bdir/heic.stamp"
         mkdir -p "$bdir/heic"
         (cd "$bdir/photos" && ls -S | xargs -P2 -I{} sh -c \
@@ -451,7 +451,7 @@ all files, full size, JPEG quality 85; 4:2:0 chroma everywhere):
   size (rounded up; listed before the timing), jpeg85 `--size "10000000x10000000>"`
   (shrink only: a plain conversion) over batches of 10, both via xargs -P2.
 - HEIC job (no Pillow: Debian's reads no HEIC): the 63 photos as HEIC by `heif-enc -q 80 -t 320
-  -p preset=ultrafast` (with a 320-pixel thumbnail, as phones write them; made once, kept in
+  -p preset=ultrafast` (with a 320-pixel thumbnail, as phones store one; made once, kept in
   build/bench/heic); `imgpool --resize 256x256 --format jpg --quality 85`, which decodes the
   thumbnail where it covers the target, and again with `--no-embedded-thumbnail`;
   `vipsthumbnail --size 256x256 -o OUT/%s.jpg[Q=85]` (which does the same) and mogrify
