@@ -38,8 +38,10 @@ LIB      := $(B)/libimgpool.a
 LIB_ASAN := $(A)/libimgpool.a
 TESTS      := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 TESTS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TEST_SRC))
-TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC))
-TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC))
+# tool_resample twice: also against a resample module without its per-CPU
+# copies of the row loop, so a test can compare the bytes of both.
+TOOLS      := $(patsubst tests/%.c,$(B)/tests/%,$(TOOL_SRC)) $(B)/tests/tool_resample_portable
+TOOLS_ASAN := $(patsubst tests/%.c,$(A)/tests/%,$(TOOL_SRC)) $(A)/tests/tool_resample_portable
 
 .SECONDARY:
 .PHONY: all asan deps test-deps test-build run test style unit integration test-asan bench fuzz install deb clean
@@ -79,6 +81,16 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
 $(A)/tests/%: $(A)/obj/tests/%.o $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(B)/obj/portable/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DRESAMPLE_PORTABLE -c $< -o $@
+$(A)/obj/portable/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN) -DRESAMPLE_PORTABLE -c $< -o $@
+$(B)/tests/tool_resample_portable: $(B)/obj/tests/tool_resample.o $(B)/obj/portable/src/resample.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(A)/tests/tool_resample_portable: $(A)/obj/tests/tool_resample.o $(A)/obj/portable/src/resample.o $(LIB_ASAN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ASAN) -o $@ $^ $(LDLIBS)
 
 # --show-code: src/demo/registry.c embeds every demo's source with the
 # assembler's .incbin, which -MMD cannot see; rebuild it when one changes.

@@ -12,13 +12,16 @@
  *            --horizontal taps--> ring of the last nv rows
  *            --vertical taps--> one row --unpremultiply, to sRGB--> dst row
  *
- * Speed comes from four-lane float vectors (GCC's vector extension: SSE2 on
- * x86-64, NEON on arm64, plain code elsewhere). Every pixel takes P lanes,
- * P = 1, 2 or 4 (3 channels are padded to 4), so 4 / P pixels fill a vector:
- * the vertical pass is one multiply-add per vector of a row, and the
- * horizontal pass a dot product of the source span with weights repeated P
- * times, whose lanes are then folded by P. The float filter of
- * stb_image_resize did the same maths scalar, at three to five times the cost.
+ * Speed comes from eight-lane float vectors (GCC's vector extension). Every
+ * pixel takes P lanes, P = 1, 2 or 4 (3 channels are padded to 4), so 8 / P
+ * pixels fill a vector: the vertical pass is one multiply-add per vector of a
+ * row, and the horizontal pass a dot product of the source span with weights
+ * repeated P times, whose lanes are then folded by P. On x86-64 the row loop
+ * is compiled twice, for AVX2 and for SSE2 (two halves a vector), and the
+ * machine picks at load time; both do the same operations in the same order
+ * (no fused multiply-add), so every machine writes the same bytes. The float
+ * filter of stb_image_resize did the same maths scalar, at three to five
+ * times the cost of the SSE2 copy alone.
  *
  * Edges: taps that would fall outside the image are dropped and the rest
  * renormalised (as Pillow does), rather than repeating the edge pixel.
@@ -33,8 +36,20 @@
 
 typedef float resample_v4 __attribute__((vector_size(16)));
 /* For the functions taking a channel count that each call site fixes: a copy
- * per count, whose channel loops (marked "GCC unroll") keep sums in registers. */
+ * per count, whose channel loops (marked "GCC unroll") keep sums in registers.
+ * Also for everything the row loop calls, so that each copy of the loop (see
+ * resample_rows.inc) compiles them for its own instruction set. */
 #define RESAMPLE_PER_CH static inline __attribute__((always_inline))
+#define RESAMPLE_INLINE static inline __attribute__((always_inline))
+/* The AVX2 copy of the row loop: GCC on x86-64, unless RESAMPLE_PORTABLE
+ * (tests/tool_resample compares the bytes of both builds). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RESAMPLE_PORTABLE)
+#define RESAMPLE_AVX2 1
+#endif
+/* Floats a loop step of either pass takes: 16, so that both widths add in
+ * the same order, and as several vectors whose sums are independent: one
+ * sum waits on its own previous add (four cycles) at every step. */
+#define RESAMPLE_STEP 16
 
 /* How 8-bit samples map to the 0..65535 working scale and back. */
 struct resample_curve {
@@ -76,17 +91,7 @@ static void resample_tables(void)
     }
 }
 
-static inline resample_v4 resample_load(const float *p)
-{
-    resample_v4 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
-static inline void resample_put(float *p, resample_v4 v)
-{
-    memcpy(p, &v, sizeof v);
-}
 
 /* Catmull-Rom (Keys' cubic with a = -0.5). */
 static double resample_cubic(double x)
@@ -146,15 +151,19 @@ static int resample_taps_init(struct resample_taps *t, unsigned in, unsigned out
     return 0;
 }
 
-/* How far resample_h may read past a span: its last pair of vectors. */
-#define RESAMPLE_SPAN_PAD 8
+/* How far resample_h may read past a row of n-tap spans: a pair's longer
+ * span from the other's start, rounded up to a step. */
+static size_t resample_span_pad(unsigned n, unsigned lanes)
+{
+    return (size_t)n * lanes + RESAMPLE_STEP;
+}
 
 /* Horizontal weights laid out for P-lane pixels: output i's weights, each
- * repeated P times, zero-padded to whole pairs of vectors; stride floats apart. */
+ * repeated P times, zero-padded to whole steps; stride floats apart. */
 static float *resample_taps_lanes(const struct resample_taps *t, unsigned out, unsigned lanes,
                                   size_t *stride)
 {
-    *stride = ((size_t)t->n * lanes + 7) / 8 * 8;
+    *stride = ((size_t)t->n * lanes + RESAMPLE_STEP - 1) / RESAMPLE_STEP * RESAMPLE_STEP;
     float *wx = calloc(out * *stride, sizeof *wx);
     if (!wx)
         return NULL;
@@ -178,17 +187,23 @@ struct resample_src {
 RESAMPLE_PER_CH void resample_pixel(const struct resample_curve *cv, const unsigned char *p,
                                     float *v, unsigned ch)
 {
-    if (ch == 2 || ch == 4) {
-        float al = p[ch - 1], m = al * (1.0f / 255);
-#pragma GCC unroll 4
-        for (unsigned c = 0; c + 1 < ch; c++)
-            v[c] = cv->to_linear[p[c]] * m;
-        v[ch - 1] = al * 257;
+    const float *tl = cv->to_linear;
+    if (ch >= 3) {   /* built in a register, one store instead of three */
+        resample_v4 px = {tl[p[0]], tl[p[1]], tl[p[2]], 0};
+        if (ch == 4) {
+            float al = p[3], m = al * (1.0f / 255);
+            px = (resample_v4){px[0], px[1], px[2], 257} * (resample_v4){m, m, m, al};
+        }
+        memcpy(v, &px, sizeof px);
         return;
     }
-#pragma GCC unroll 4
-    for (unsigned c = 0; c < ch; c++)
-        v[c] = cv->to_linear[p[c]];
+    if (ch == 2) {
+        float al = p[1];
+        v[0] = tl[p[0]] * (al * (1.0f / 255));
+        v[1] = al * 257;
+    } else {
+        v[0] = tl[p[0]];
+    }
 }
 
 /* Adds n pixels at p to sum: linear colours times alpha (0..255), and alpha;
@@ -253,7 +268,7 @@ RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned 
     }
 }
 
-static void resample_src_row(const struct resample_src *s, unsigned r, float *row)
+RESAMPLE_INLINE void resample_src_row(const struct resample_src *s, unsigned r, float *row)
 {
     switch (s->ch) {
     case 1: resample_src_row_ch(s, r, row, 1); break;
@@ -263,56 +278,25 @@ static void resample_src_row(const struct resample_src *s, unsigned r, float *ro
     }
 }
 
-/* One row through the horizontal taps: in has bw * lanes floats and at least
- * RESAMPLE_SPAN_PAD more readable and finite (a span's last vectors may run
- * past it, times 0). Two sums, because one waits on its own previous add
- * (four cycles) at every tap: the loop was latency-bound. */
-static void resample_h(const float *in, float *out, const struct resample_taps *t,
-                       const float *wx, size_t stride, unsigned ow, unsigned lanes)
+/* An output pixel's folded sum (four floats) written as lanes floats. */
+RESAMPLE_INLINE void resample_h_put(float *out, resample_v4 acc, unsigned lanes)
 {
-    for (unsigned x = 0; x < ow; x++, out += lanes) {
-        const float *p = in + (size_t)t->first[x] * lanes, *w = wx + x * stride;
-        resample_v4 a0 = {0, 0, 0, 0}, a1 = {0, 0, 0, 0};
-        for (size_t j = 0, n = (size_t)t->count[x] * lanes; j < n; j += 8) {
-            a0 += resample_load(w + j) * resample_load(p + j);
-            a1 += resample_load(w + j + 4) * resample_load(p + j + 4);
-        }
-        resample_v4 acc = a0 + a1;
-        if (lanes == 4)
-            resample_put(out, acc);
-        else if (lanes == 2)
-            out[0] = acc[0] + acc[2], out[1] = acc[1] + acc[3];
-        else
-            out[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    }
+    if (lanes == 4)
+        memcpy(out, &acc, sizeof acc);
+    else if (lanes == 2)
+        out[0] = acc[0] + acc[2], out[1] = acc[1] + acc[3];
+    else
+        out[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
-/* One output row of the vertical pass: acc[i] = sum of w[j] * rows[j][i] over
- * n taps, olen a multiple of 8. The sums stay in registers across the taps
- * (two vectors at a time, for the same reason as resample_h) instead of
- * going through memory once per tap. */
-static void resample_v(const float *const *rows, const resample_v4 *w, unsigned n, float *acc,
-                       size_t olen)
-{
-    for (size_t i = 0; i < olen; i += 8) {
-        resample_v4 s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-        for (unsigned j = 0; j < n; j++) {
-            s0 += w[j] * resample_load(rows[j] + i);
-            s1 += w[j] * resample_load(rows[j] + i + 4);
-        }
-        resample_put(acc + i, s0);
-        resample_put(acc + i + 4, s1);
-    }
-}
-
-static inline unsigned resample_index(float v)
+RESAMPLE_INLINE unsigned resample_index(float v)
 {
     return v <= 0 ? 0 : v >= 65535 ? 65535 : (unsigned)(v + 0.5f);
 }
 
 /* One row of the vertical pass to 8-bit sRGB, alpha undone. */
-static void resample_store(const struct resample_curve *cv, const float *row,
-                           unsigned char *dst, unsigned ow, unsigned ch, unsigned lanes)
+RESAMPLE_INLINE void resample_store(const struct resample_curve *cv, const float *row,
+                                    unsigned char *dst, unsigned ow, unsigned ch, unsigned lanes)
 {
     unsigned a = ch == 2 || ch == 4 ? ch - 1 : ch;
     for (unsigned x = 0; x < ow; x++, row += lanes, dst += ch) {
@@ -337,13 +321,14 @@ unsigned resample_box_factor(unsigned from, unsigned to)
     return r >= 4 ? (unsigned)(r / 2) : 1;
 }
 
-/* Buffers of one resampling; all freed by resample_free. */
+/* One resampling: its shape and buffers (all freed by resample_free). */
 struct resample_run {
+    unsigned dw, dh, lanes;
+    size_t olen, stride;  /* floats in a ring row, whole steps; in wx, a row's */
     struct resample_taps th, tv;
     float *wx;           /* horizontal weights in lanes */
     float *row, *ring;   /* one box row; nv horizontally filtered rows */
     float *acc;          /* one output row */
-    resample_v4 *wv;     /* one output row's vertical weights, splat */
     const float **rows;  /* the ring rows they weight */
     uint64_t *sums;      /* box sums */
 };
@@ -356,9 +341,38 @@ static void resample_free(struct resample_run *r)
     free(r->row);
     free(r->ring);
     free(r->acc);
-    free(r->wv);
     free(r->rows);
     free(r->sums);
+}
+
+#define RESAMPLE_W 4
+#define RESAMPLE_NAME(x) resample_##x##_4
+#include "resample_rows.inc"
+#undef RESAMPLE_W
+#undef RESAMPLE_NAME
+#ifdef RESAMPLE_AVX2
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define RESAMPLE_W 8
+#define RESAMPLE_NAME(x) resample_##x##_8
+#include "resample_rows.inc"
+#undef RESAMPLE_W
+#undef RESAMPLE_NAME
+#pragma GCC pop_options
+#endif
+
+typedef void resample_rows_fn(struct resample_run *r, const struct resample_src *s,
+                              unsigned char *dst);
+static resample_rows_fn *resample_rows;   /* set once, by resample_setup */
+
+static void resample_setup(void)
+{
+    resample_tables();
+    resample_rows = resample_rows_4;
+#ifdef RESAMPLE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        resample_rows = resample_rows_8;
+#endif
 }
 
 int resample_u8(const unsigned char *src, unsigned sw, unsigned sh, unsigned ch,
@@ -375,48 +389,28 @@ int resample_u8_with(const unsigned char *src, unsigned sw, unsigned sh, unsigne
         o = &defaults;
     double scale_x = o->scale_x > 0 ? o->scale_x : (double)sw / dw;
     double scale_y = o->scale_y > 0 ? o->scale_y : (double)sh / dh;
-    pthread_once(&resample_once, resample_tables);
+    pthread_once(&resample_once, resample_setup);
     unsigned kx = resample_box_factor(sw, dw), ky = resample_box_factor(sh, dh);
     unsigned lanes = ch == 3 ? 4 : ch, boxed = kx > 1 || ky > 1;
     struct resample_src s = {src, sw, sh, ch, kx, ky, (sw + kx - 1) / kx, NULL,
                              o->space == RESAMPLE_AS_IS ? &resample_as_is : &resample_srgb};
     unsigned bh = (sh + ky - 1) / ky;
-    size_t olen = ((size_t)dw * lanes + 7) / 8 * 8, stride;   /* whole pairs of vectors */
-    struct resample_run r = {0};
+    struct resample_run r = {
+        .dw = dw, .dh = dh, .lanes = lanes,
+        .olen = ((size_t)dw * lanes + RESAMPLE_STEP - 1) / RESAMPLE_STEP * RESAMPLE_STEP};
     if (resample_taps_init(&r.th, s.bw, dw, scale_x / kx) != 0 ||
         resample_taps_init(&r.tv, bh, dh, scale_y / ky) != 0)
         goto fail;
-    r.wx = resample_taps_lanes(&r.th, dw, lanes, &stride);
-    r.row = calloc((size_t)s.bw * lanes + RESAMPLE_SPAN_PAD, sizeof *r.row);
-    r.ring = calloc(r.tv.n * olen, sizeof *r.ring);
-    r.acc = malloc(olen * sizeof *r.acc);
-    r.wv = aligned_alloc(sizeof *r.wv, r.tv.n * sizeof *r.wv);   /* read as vectors */
+    r.wx = resample_taps_lanes(&r.th, dw, lanes, &r.stride);
+    r.row = calloc((size_t)s.bw * lanes + resample_span_pad(r.th.n, lanes), sizeof *r.row);
+    r.ring = calloc(r.tv.n * r.olen, sizeof *r.ring);
+    r.acc = malloc(r.olen * sizeof *r.acc);
     r.rows = malloc(r.tv.n * sizeof *r.rows);
     r.sums = boxed ? malloc((size_t)s.bw * ch * sizeof *r.sums) : NULL;
-    if (!r.wx || !r.row || !r.ring || !r.acc || !r.wv || !r.rows || (boxed && !r.sums))
+    if (!r.wx || !r.row || !r.ring || !r.acc || !r.rows || (boxed && !r.sums))
         goto fail;
     s.sums = r.sums;
-
-    /* Box rows [have - nv, have) are in the ring, row b in slot b % nv; the
-     * windows of the vertical taps only move down and are at most nv rows. */
-    unsigned have = 0, nv = r.tv.n;
-    for (unsigned y = 0; y < dh; y++) {
-        unsigned first = r.tv.first[y], end = first + r.tv.count[y];
-        have = have > first ? have : first;
-        for (; have < end; have++) {
-            resample_src_row(&s, have, r.row);
-            resample_h(r.row, r.ring + (size_t)(have % nv) * olen, &r.th, r.wx, stride, dw,
-                       lanes);
-        }
-        const float *w = r.tv.w + (size_t)y * nv;
-        for (unsigned j = first; j < end; j++) {
-            float wj = w[j - first];
-            r.wv[j - first] = (resample_v4){wj, wj, wj, wj};
-            r.rows[j - first] = r.ring + (size_t)(j % nv) * olen;
-        }
-        resample_v(r.rows, r.wv, end - first, r.acc, olen);
-        resample_store(s.curve, r.acc, dst + (size_t)y * dw * ch, dw, ch, lanes);
-    }
+    resample_rows(&r, &s, dst);
     resample_free(&r);
     return 0;
 fail:

@@ -4,7 +4,7 @@
 # newline. Prints each offending line as FILE:LINE: what, and fails if any.
 set -eu
 cd "$(dirname "$0")/.."
-{ git ls-files '*.c' '*.h' 2>/dev/null || find src include tests tools -name '*.[ch]'; } | python3 -c '
+{ git ls-files '*.c' '*.h' '*.inc' 2>/dev/null || find src include tests tools \( -name '*.[ch]' -o -name '*.inc' \); } | python3 -c '
 import sys
 bad = 0
 files = sys.stdin.read().split()

@@ -1,4 +1,4 @@
-/* resample.h — resizing 8-bit images in linear light, in fixed point.
+/* resample.h — resizing 8-bit images in linear light, with float vectors.
  *
  *   unsigned char *dst = malloc((size_t)dw * dh * ch);
  *   if (resample_u8(src, sw, sh, ch, dst, dw, dh) != 0) ...out of memory...
