@@ -227,6 +227,7 @@ static void png_filter_row(struct png_enc *e, const unsigned char *row,
         png_v8 b = png_load8(prev + i), c = png_load8(prev + i - bpp);
         png_v8 r[4] = {x - a, x - b, x - ((a + b) >> 1), x - png_vpaeth(a, b, c)};
         vc[0] += png_vcost(x);
+#pragma GCC unroll 4   /* keeps r and vc in registers, not on the stack */
         for (unsigned f = 0; f < 4; f++) {
             png_store8(cand[f] + i, r[f]);
             vc[f + 1] += png_vcost(r[f]);
