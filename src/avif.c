@@ -46,9 +46,10 @@ static avifCropRect avif_visible(const avifImage *im)
     return r;
 }
 
-/* The decoded frame as 8-bit RGB(A), cropped to r. */
-static int avif_to_rgb(const avifImage *im, avifCropRect r, struct img *out, char *err,
-                       size_t errlen)
+/* The decoded frame as 8-bit RGB(A), cropped to r, deep samples through
+ * deep. */
+static int avif_to_rgb(const avifImage *im, avifCropRect r, struct img_deep *deep,
+                       struct img *out, char *err, size_t errlen)
 {
     avifRGBImage rgb;
     unsigned ch = im->alphaPlane ? 4 : 3;
@@ -62,13 +63,12 @@ static int avif_to_rgb(const avifImage *im, avifCropRect r, struct img *out, cha
     avifResult res = rgb.pixels && px ? avifImageYUVToRGB(im, &rgb) : AVIF_RESULT_OUT_OF_MEMORY;
     if (res == AVIF_RESULT_OK) {
         for (uint32_t y = 0; y < r.height; y++) {
-            const unsigned char *s = rgb.pixels + (size_t)(r.y + y) * row + (size_t)r.x * ch * bps;
+            unsigned char *s = rgb.pixels + (size_t)(r.y + y) * row + (size_t)r.x * ch * bps;
             unsigned char *d = px + (size_t)y * r.width * ch;
             if (bps == 1)
                 memcpy(d, s, (size_t)r.width * ch);
             else
-                img_samples_to_8((const uint16_t *)(const void *)s, (size_t)r.width * ch,
-                                 rgb.depth, d);
+                img_deep_row(deep, (uint16_t *)(void *)s, r.width, ch, rgb.depth, d);
         }
         *out = (struct img){px, r.width, r.height, ch};
     } else {
@@ -139,6 +139,12 @@ int avif_animated(const unsigned char *buf, size_t len)
 int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen)
 {
+    return avif_decode_deep(buf, len, NULL, out, meta, err, errlen);
+}
+
+int avif_decode_deep(const unsigned char *buf, size_t len, struct img_deep *deep,
+                     struct img *out, struct img_meta *meta, char *err, size_t errlen)
+{
     memset(out, 0, sizeof *out);
     avifDecoder *d;
     avifResult r = avif_parse(buf, len, meta != NULL, &d);
@@ -149,11 +155,11 @@ int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct im
         avif_fail(r, d, "cannot read", err, errlen);
     else if ((r = avifDecoderNextImage(d)) != AVIF_RESULT_OK)
         avif_fail(r, d, "cannot decode", err, errlen);
-    else if (avif_to_rgb(d->image, avif_visible(d->image), out, err, errlen) == 0)
-        rc = 0;
-    if (rc == 0 && img_orient(out, avif_orientation(d->image), err, errlen) != 0)
+    else if (!meta || avif_read_meta(d->image, meta, err, errlen) == 0)
+        rc = 0;                     /* the metadata first: deep converts by its profile */
+    if (rc == 0 && avif_to_rgb(d->image, avif_visible(d->image), deep, out, err, errlen) != 0)
         rc = -1;
-    if (rc == 0 && meta && avif_read_meta(d->image, meta, err, errlen) != 0)
+    if (rc == 0 && img_orient(out, avif_orientation(d->image), err, errlen) != 0)
         rc = -1;
     if (rc != 0)
         img_free(out);

@@ -118,12 +118,13 @@ int heic_probe(const unsigned char *buf, size_t len, struct img_info *info, char
     return rc;
 }
 
-/* Copies the decoded interleaved plane into *out, rounding deep samples. */
-static int heic_copy_pixels(const struct heif_image *im, unsigned w, unsigned h, unsigned ch,
-                            struct img *out, char *err, size_t errlen)
+/* Copies the decoded interleaved plane into *out, deep samples through deep
+ * (which may overwrite them in the plane). */
+static int heic_copy_pixels(struct heif_image *im, unsigned w, unsigned h, unsigned ch,
+                            struct img_deep *deep, struct img *out, char *err, size_t errlen)
 {
     int stride = 0;
-    const uint8_t *p = heif_image_get_plane_readonly(im, heif_channel_interleaved, &stride);
+    uint8_t *p = heif_image_get_plane(im, heif_channel_interleaved, &stride);
     int bits = heif_image_get_bits_per_pixel_range(im, heif_channel_interleaved);
     size_t row = (size_t)w * ch * (bits > 8 ? 2 : 1);
     if (!p || heif_image_get_width(im, heif_channel_interleaved) != (int)w ||
@@ -138,24 +139,25 @@ static int heic_copy_pixels(const struct heif_image *im, unsigned w, unsigned h,
         return -1;
     }
     for (unsigned y = 0; y < h; y++) {
-        const uint8_t *s = p + (size_t)y * (size_t)stride;
+        uint8_t *s = p + (size_t)y * (size_t)stride;
         unsigned char *d = px + (size_t)y * w * ch;
         if (bits == 8)
             memcpy(d, s, (size_t)w * ch);
         else                    /* little-endian 16-bit: the host's order on x86 and ARM */
-            img_samples_to_8((const uint16_t *)(const void *)s, (size_t)w * ch, (unsigned)bits, d);
+            img_deep_row(deep, (uint16_t *)(void *)s, w, ch, (unsigned)bits, d);
     }
     *out = (struct img){px, w, h, ch};
     return 0;
 }
 
 static int heic_decode_pixels(const struct heif_image_handle *h, const struct img_info *pi,
-                              struct img *out, char *err, size_t errlen)
+                              struct img_deep *deep, struct img *out, char *err,
+                              size_t errlen)
 {
-    int deep = heif_image_handle_get_luma_bits_per_pixel(h) > 8;
-    enum heif_chroma chroma = pi->ch == 4 ? (deep ? heif_chroma_interleaved_RRGGBBAA_LE
+    int wide = heif_image_handle_get_luma_bits_per_pixel(h) > 8;
+    enum heif_chroma chroma = pi->ch == 4 ? (wide ? heif_chroma_interleaved_RRGGBBAA_LE
                                                   : heif_chroma_interleaved_RGBA)
-                                          : (deep ? heif_chroma_interleaved_RRGGBB_LE
+                                          : (wide ? heif_chroma_interleaved_RRGGBB_LE
                                                   : heif_chroma_interleaved_RGB);
     struct heif_image *im = NULL;
     struct heif_decoding_options *o = heif_decoding_options_alloc();
@@ -168,7 +170,7 @@ static int heic_decode_pixels(const struct heif_image_handle *h, const struct im
                         err, errlen);
     heif_decoding_options_free(o);
     if (rc == 0)
-        rc = heic_copy_pixels(im, pi->w, pi->h, pi->ch, out, err, errlen);
+        rc = heic_copy_pixels(im, pi->w, pi->h, pi->ch, deep, out, err, errlen);
     heif_image_release(im);
     return rc;
 }
@@ -276,11 +278,12 @@ static struct heif_image_handle *heic_thumbnail(const struct heif_image_handle *
 int heic_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen)
 {
-    return heic_decode_at_least(buf, len, 0, 0, out, meta, err, errlen);
+    return heic_decode_at_least(buf, len, 0, 0, NULL, out, meta, err, errlen);
 }
 
 int heic_decode_at_least(const unsigned char *buf, size_t len, unsigned min_w, unsigned min_h,
-                         struct img *out, struct img_meta *meta, char *err, size_t errlen)
+                         struct img_deep *deep, struct img *out, struct img_meta *meta,
+                         char *err, size_t errlen)
 {
     struct heif_context *ctx;
     struct heif_image_handle *h;
@@ -291,14 +294,12 @@ int heic_decode_at_least(const unsigned char *buf, size_t len, unsigned min_w, u
     int rc = heic_probe_handle(h, &info, err, errlen);
     struct heif_image_handle *th = rc == 0 ? heic_thumbnail(h, &info, min_w, min_h, &tinfo)
                                            : NULL;
+    if (rc == 0 && meta)            /* first: deep converts by its profile */
+        rc = heic_read_meta(h, meta, err, errlen);
     if (rc == 0)
-        rc = th ? heic_decode_pixels(th, &tinfo, out, err, errlen)
-                : heic_decode_pixels(h, &info, out, err, errlen);
+        rc = th ? heic_decode_pixels(th, &tinfo, deep, out, err, errlen)
+                : heic_decode_pixels(h, &info, deep, out, err, errlen);
     heif_image_handle_release(th);
-    if (rc == 0 && meta && heic_read_meta(h, meta, err, errlen) != 0) {
-        img_free(out);
-        rc = -1;
-    }
     heic_close(ctx, h);
     return rc;
 }

@@ -518,11 +518,12 @@ static int img_decode_jpeg(struct img_codec *c, const unsigned char *buf, size_t
 
 /* WebP, TIFF, HEIC and AVIF: their module decodes (and fills m with the
  * file's ICC profile, EXIF and XMP, but for TIFF, whose metadata the meta
- * module reads; tiff_flags are TIFF_DEC_*), then the result is checked
+ * module reads; tiff_flags are TIFF_DEC_*; a HEIC's or AVIF's samples deeper
+ * than 8 bits go through deep), then the result is checked
  * against what the probe promised: its size, or for a HEIC, which may give
  * its embedded thumbnail for o's target, something between the two. */
 static int img_decode_module(const unsigned char *buf, size_t len, const struct img_load_opts *o,
-                             unsigned tiff_flags, struct img_meta *m,
+                             unsigned tiff_flags, struct img_deep *deep, struct img_meta *m,
                              const struct img_info *info, struct img *out, char *err,
                              size_t errlen)
 {
@@ -531,12 +532,12 @@ static int img_decode_module(const unsigned char *buf, size_t len, const struct 
     switch (info->fmt) {
     case IMG_FMT_WEBP: rc = webp_decode(buf, len, out, m, err, errlen); break;
     case IMG_FMT_TIFF: rc = tiff_decode(buf, len, tiff_flags, out, err, errlen); break;
-    case IMG_FMT_AVIF: rc = avif_decode(buf, len, out, m, err, errlen); break;
+    case IMG_FMT_AVIF: rc = avif_decode_deep(buf, len, deep, out, m, err, errlen); break;
     default:
         if (o->target_w && o->target_h && o->target_w <= info->w && o->target_h <= info->h &&
             !o->no_embedded_thumbnail)
             min_w = o->target_w, min_h = o->target_h;
-        rc = heic_decode_at_least(buf, len, min_w, min_h, out, m, err, errlen);
+        rc = heic_decode_at_least(buf, len, min_w, min_h, deep, out, m, err, errlen);
         break;
     }
     if (rc == 0 && (out->w < min_w || out->h < min_h || out->w > info->w || out->h > info->h ||
@@ -565,33 +566,91 @@ static int img_cmyk_ready(struct img_codec *c, const struct img_meta *m, int *co
     return 0;
 }
 
-/* Where 16-bit samples go (a TIFF's bands, a PNG whole): converted by the
- * profile into out's rows, or rounded: without a profile to apply
- * (refused set from the start), or once lcms2 has refused it (the reason
- * then in info->note). */
+/* Where deep samples go (a TIFF's bands, a PNG whole, a HEIC's or an
+ * AVIF's rows): converted by m's profile into 8-bit sRGB, or rounded. The
+ * choice is made at the first samples, since a HEIC or AVIF decoder reads
+ * the profile only after img_decode has handed it this. Rounded: nothing to
+ * convert (keep_profile, no profile, an sRGB one), or a CMYK profile, which
+ * would leave 3 samples where the decoder made room for 4 (the 8-bit
+ * conversion handles that). Once lcms2 has refused the profile (the reason
+ * then in info->note) the rest is rounded too. */
+enum img_deep_state { IMG_DEEP_UNDECIDED = 0, IMG_DEEP_ROUNDED, IMG_DEEP_CONVERTED,
+                      IMG_DEEP_REFUSED };
+
 struct img_deep {
     struct icc *icc;
-    const struct img_meta *m;
-    struct img *out;
+    const struct img_meta *m;   /* whose icc the decoder fills by the first row */
+    int convert;                /* colours are to become sRGB (not keep_profile) */
+    struct img *out;            /* img_deep_band's destination (a TIFF, a PNG) */
     struct img_info *info;      /* its note, once lcms2 refused */
-    int refused;
+    enum img_deep_state state;
 };
 
-static int img_deep_rows(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
+static enum img_deep_state img_deep_decide(const struct img_deep *t, unsigned ch)
+{
+    char why[96];
+    const struct img_meta *m = t->m;
+    if (!t->convert || !m->icc || icc_space_of(m->icc, m->icc_len) == ICC_SPACE_CMYK ||
+        icc_prepare(t->icc, m->icc, m->icc_len, ch, why, sizeof why) == 1)
+        return IMG_DEEP_ROUNDED;
+    return IMG_DEEP_CONVERTED;  /* or refused by icc_to_srgb16 itself, with the note */
+}
+
+/* 1 if t has dealt with the colours: the 8-bit conversion must not run again. */
+static int img_deep_settled(const struct img_deep *t)
+{
+    return t->state == IMG_DEEP_CONVERTED || t->state == IMG_DEEP_REFUSED;
+}
+
+/* In place: n samples of `bits` bits (9..16) to the full 16-bit range,
+ * rounded, which is what icc_to_srgb16 takes. */
+static void img_samples_to_16(uint16_t *s, size_t n, unsigned bits)
+{
+    unsigned max = (1u << bits) - 1;
+    for (size_t i = 0; bits < 16 && i < n; i++) {
+        uint32_t v = s[i] > max ? max : s[i];
+        s[i] = (uint16_t)((v * 65535u + max / 2) / max);
+    }
+}
+
+/* n rows of w pixels of ch samples of `bits` bits from src (overwritten) to
+ * 8 bits in dst, as t says. */
+static void img_deep_convert(struct img_deep *t, uint16_t *src, unsigned bits, unsigned w,
+                             unsigned n, unsigned ch, unsigned char *dst)
+{
+    size_t count = (size_t)w * n * ch;
+    char why[96];
+    if (t->state == IMG_DEEP_UNDECIDED)
+        t->state = img_deep_decide(t, ch);
+    if (t->state == IMG_DEEP_CONVERTED) {
+        img_samples_to_16(src, count, bits);
+        bits = 16;
+        if (icc_to_srgb16(t->icc, t->m->icc, t->m->icc_len, src, w, n, ch, dst, why,
+                          sizeof why) == 0)
+            return;
+        snprintf(t->info->note, sizeof t->info->note, "ICC profile not applied: %s", why);
+        t->state = IMG_DEEP_REFUSED;
+    }
+    img_samples_to_8(src, count, bits, dst);
+}
+
+void img_deep_row(struct img_deep *d, uint16_t *src, unsigned w, unsigned ch, unsigned bits,
+                  unsigned char *dst)
+{
+    if (d)
+        img_deep_convert(d, src, bits, w, 1, ch, dst);
+    else
+        img_samples_to_8(src, (size_t)w * ch, bits, dst);
+}
+
+/* A band of 16-bit rows into t->out (tiff_rows_fn). */
+static int img_deep_band(void *ctx, uint16_t *rows, unsigned y0, unsigned n, char *err,
                          size_t errlen)
 {
     struct img_deep *t = ctx;
-    size_t row = (size_t)t->out->w * t->out->ch;
-    unsigned char *dst = t->out->px + y0 * row;
-    char why[96];
+    const struct img *o = t->out;
     (void)err, (void)errlen;
-    if (!t->refused && icc_to_srgb16(t->icc, t->m->icc, t->m->icc_len, rows, t->out->w, n,
-                                     t->out->ch, dst, why, sizeof why) == 0)
-        return 0;
-    if (!t->refused)
-        snprintf(t->info->note, sizeof t->info->note, "ICC profile not applied: %s", why);
-    t->refused = 1;
-    img_samples_to_8(rows, row * n, 16, dst);
+    img_deep_convert(t, rows, 16, o->w, n, o->ch, o->px + (size_t)y0 * o->w * o->ch);
     return 0;
 }
 
@@ -600,24 +659,23 @@ static int img_deep_rows(void *ctx, uint16_t *rows, unsigned y0, unsigned n, cha
  * so a wide-gamut gradient keeps steps of a level or two. 0 when done, 1
  * if it is no such TIFF or the profile is sRGB or unusable (the 8-bit path
  * then skips or refuses it), -1 with a message. */
-static int img_decode_tiff16(struct img_codec *c, const unsigned char *buf, size_t len,
-                             const struct img_meta *m, struct img_info *info, struct img *out,
-                             char *err, size_t errlen)
+static int img_decode_tiff16(const unsigned char *buf, size_t len, struct img_deep *deep,
+                             struct img_info *info, struct img *out, char *err, size_t errlen)
 {
     char why[96];
-    if (icc_prepare(c->icc, m->icc, m->icc_len, info->ch, why, sizeof why) != 0)
+    const struct img_meta *m = deep->m;
+    if (icc_prepare(deep->icc, m->icc, m->icc_len, info->ch, why, sizeof why) != 0)
         return 1;
-    struct img im = {malloc((size_t)info->w * info->h * info->ch), info->w, info->h, info->ch};
-    if (!im.px) {
+    *out = (struct img){malloc((size_t)info->w * info->h * info->ch), info->w, info->h,
+                        info->ch};
+    if (!out->px) {
         snprintf(err, errlen, "TIFF: out of memory for %ux%u pixels", info->w, info->h);
         return -1;
     }
-    struct img_deep t = {c->icc, m, &im, info, 0};
-    int rc = tiff_decode16(buf, len, img_deep_rows, &t, err, errlen);
-    if (rc == 0)
-        *out = im;
-    else
-        img_free(&im);
+    deep->out = out;
+    int rc = tiff_decode16(buf, len, img_deep_band, deep, err, errlen);
+    if (rc != 0)
+        img_free(out);
     return rc;
 }
 
@@ -702,17 +760,15 @@ static int img_decode_stb(const unsigned char *buf, size_t len, const struct img
 
 /* A 16-bit PNG: loaded at 16 bits (stb's 8-bit load keeps the high byte,
  * which truncates), then converted by its profile from all 16 bits where
- * that changes its colours (convert), else rounded. 0, 1 if buf is no
- * 16-bit PNG, or -1 with a message. */
-static int img_decode_png16(struct img_codec *c, const unsigned char *buf, size_t len,
-                            const struct img_load_opts *o, const struct img_meta *m,
-                            int convert, struct img_info *info, struct img *out, char *err,
-                            size_t errlen)
+ * that changes its colours, else rounded (deep). 0, 1 if buf is no 16-bit
+ * PNG, or -1 with a message. */
+static int img_decode_png16(const unsigned char *buf, size_t len, const struct img_load_opts *o,
+                            struct img_deep *deep, struct img_info *info, struct img *out,
+                            char *err, size_t errlen)
 {
     if (info->fmt != IMG_FMT_PNG || !stbi_is_16_bit_from_memory(buf, (int)len))
         return 1;
     int w = 0, h = 0, ch = 0;
-    char why[96];
     stbi_us *px = stbi_load_16_from_memory(buf, (int)len, &w, &h, &ch, 0);
     if (!px) {
         img_stb_failed(info, err, errlen);
@@ -725,13 +781,9 @@ static int img_decode_png16(struct img_codec *c, const unsigned char *buf, size_
         rc = -1;
     }
     if (rc == 0) {
-        /* an sRGB profile (1) changes nothing: rounded; an unusable one (-1)
-         * is refused by icc_to_srgb16 itself, with the note */
-        struct img_deep t = {c->icc, m, &im, info,
-                             !convert || icc_prepare(c->icc, m->icc, m->icc_len, im.ch, why,
-                                                     sizeof why) == 1};
-        img_deep_rows(&t, px, 0, im.h, err, errlen);
         *out = im;
+        deep->out = out;
+        img_deep_band(deep, px, 0, im.h, err, errlen);
     }
     stbi_image_free(px);
     return rc;
@@ -781,6 +833,7 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     if (img_decode_header(buf, len, o, info, err, errlen) != 0)
         return -1;
     struct img_meta *m = img_read_meta(o, buf, len, info, &own);
+    struct img_deep deep = {c->icc, m, !o->keep_profile, NULL, info, IMG_DEEP_UNDECIDED};
     int convert = m->icc && !o->keep_profile;
     int done = 0, scaled = 0, rc = 0;
     if (info->fmt == IMG_FMT_JPG) {
@@ -791,27 +844,23 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
     } else if (info->fmt == IMG_FMT_TIFF) {     /* its profile is in m already */
-        rc = convert ? img_decode_tiff16(c, buf, len, m, info, out, err, errlen) : 1;
-        if (rc == 0)
-            convert = 0;                /* converted on the way to 8 bits */
+        rc = convert ? img_decode_tiff16(buf, len, &deep, info, out, err, errlen) : 1;
         if (rc == 1) {
             unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
-            rc = img_decode_module(buf, len, o, flags, m, info, out, err, errlen);
+            rc = img_decode_module(buf, len, o, flags, &deep, m, info, out, err, errlen);
         }
         done = 1;
     } else if (info->fmt >= IMG_FMT_WEBP) {
-        rc = img_decode_module(buf, len, o, 0, m, info, out, err, errlen);
+        rc = img_decode_module(buf, len, o, 0, &deep, m, info, out, err, errlen);
         done = 1, convert = m->icc && !o->keep_profile;
         scaled = rc == 0 && (out->w != info->w || out->h != info->h);
     }
     if (rc == 0 && !done) {
-        rc = img_decode_png16(c, buf, len, o, m, convert, info, out, err, errlen);
+        rc = img_decode_png16(buf, len, o, &deep, info, out, err, errlen);
         if (rc == 1)
             rc = img_decode_stb(buf, len, o, info, out, err, errlen);
-        else
-            convert = 0;                /* converted or rounded on the way to 8 bits */
     }
-    if (rc == 0 && convert)
+    if (rc == 0 && convert && !img_deep_settled(&deep))
         img_to_srgb(c, m, out, info);
     if (!o->keep_profile) {             /* converted, or refused: it no longer describes them */
         free(m->icc);

@@ -159,7 +159,7 @@ static void test_heic__thumbnail_for_small_targets(void **state)
     static const struct { unsigned min_w, min_h, want_w; } cases[] = {
         {32, 24, 40}, {40, 30, 40}, {0, 0, 160}, {41, 30, 160}, {40, 31, 160}, {160, 120, 160}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        if (heic_decode_at_least(buf, len, cases[k].min_w, cases[k].min_h, &im, NULL, err,
+        if (heic_decode_at_least(buf, len, cases[k].min_w, cases[k].min_h, NULL, &im, NULL, err,
                                  sizeof err) != 0)
             fail_msg("%ux%u: %s", cases[k].min_w, cases[k].min_h, err);
         if (im.w != cases[k].want_w || im.h * 4 != im.w * 3)

@@ -10,7 +10,8 @@
  * use libaom, which only returns errors. The container's clean aperture,
  * rotation and mirror (clap, irot, imir) are applied here, as libheif does,
  * so the image comes out upright and as big as heic_probe said. 10- and
- * 12-bit images are rounded to 8 bits. No state is kept: any thread of any
+ * 12-bit images are rounded to 8 bits (avif_decode_deep: or handed to
+ * img_decode's img_deep). No state is kept: any thread of any
  * process may call these at once. Nothing here prints. Messages start with
  * "AVIF: ".
  */
@@ -29,6 +30,12 @@
  * with a message ("AVIF: Truncated data: ...") and *out zeroed. */
 int avif_decode(const unsigned char *buf, size_t len, struct img *out, struct img_meta *meta,
                 char *err, size_t errlen);
+
+/* avif_decode with samples deeper than 8 bits taken to 8 by
+ * img_deep_row(deep, ...) (deep NULL: rounded, as avif_decode), after meta
+ * is filled. */
+int avif_decode_deep(const unsigned char *buf, size_t len, struct img_deep *deep,
+                     struct img *out, struct img_meta *meta, char *err, size_t errlen);
 
 /* 1 if buf is an AVIF image sequence of more than one frame, read from its
  * boxes by libavif (nothing is decoded); 0 otherwise, also when libavif

@@ -13,7 +13,8 @@
  * informational (libheif's and libavif's authors read the standard so, and
  * MIAF says no transformation is to be expressed by EXIF), so the decoders
  * here set it to 1 in the EXIF (and XMP) they hand over.
- * 10- and 12-bit images are rounded to 8 bits. One decoding thread per call
+ * 10- and 12-bit images are rounded to 8 bits (heic_decode_at_least: or
+ * handed to img_decode's img_deep). One decoding thread per call
  * (libheif would decode a grid image's tiles on threads of its own): the pool
  * already runs one worker per core. Any thread of any process may
  * call these at once. Nothing here prints. Messages start with "HEIF: ".
@@ -49,9 +50,12 @@ int heic_decode(const unsigned char *buf, size_t len, struct img *out, struct im
  * image's alpha and its shape (aspect within 1%), the smallest such thumbnail
  * is decoded instead, as libvips' thumbnailer does: for a small target, a
  * fraction of the work. *out may then be smaller than the probed size; the
- * metadata is the primary image's. min_w and min_h 0: the primary image. */
+ * metadata is the primary image's. min_w and min_h 0: the primary image.
+ * Samples deeper than 8 bits go to 8 through img_deep_row(deep, ...) (deep
+ * NULL: rounded), after meta is filled. */
 int heic_decode_at_least(const unsigned char *buf, size_t len, unsigned min_w, unsigned min_h,
-                         struct img *out, struct img_meta *meta, char *err, size_t errlen);
+                         struct img_deep *deep, struct img *out, struct img_meta *meta,
+                         char *err, size_t errlen);
 
 /* Encodes im (1 to 4 channels; grey is stored as RGB) as AVIF into fd with
  * libheif's AV1 encoder (libaom) at lossy quality 1..100, libheif's scale

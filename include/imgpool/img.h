@@ -155,7 +155,9 @@ int img_probe(const unsigned char *buf, size_t len, uint64_t max_pixels,
  * animation), libtiff for TIFF (the first page; palette, CMYK, YCbCr, tiles
  * and strips), libheif for HEIC and AVIF (the primary image, its rotation and
  * mirroring applied), stb_image for every other format (the first frame of a
- * GIF). 16-bit, 10/12-bit and HDR sources come out 8-bit (rounded).
+ * GIF). 16-bit, 10/12-bit and HDR sources come out 8-bit (rounded; where
+ * a profile converts them, converted from their full depth: 16-bit TIFF and
+ * PNG, 10/12-bit HEIC and AVIF).
  * With o->meta, JPEG, PNG, WebP, TIFF, HEIC and AVIF fill it with their ICC
  * profile, EXIF and XMP (a TIFF's EXIF is built from its camera tags and EXIF
  * and GPS directories; HEIC and AVIF EXIF has its orientation set to 1).
@@ -317,6 +319,20 @@ int img_format_readable(enum img_format f);       /* 1 for the formats img_decod
  * (v * 255 + max / 2) / max, values above max taken as max. For the decoders
  * of deep images. */
 void img_samples_to_8(const uint16_t *src, size_t n, unsigned bits, unsigned char *dst);
+
+/* Samples deeper than 8 bits on their way to 8, as img_decode wants them:
+ * converted to sRGB by the image's colour profile from all their bits where
+ * that profile changes colours, else rounded. Made by img_decode for the
+ * HEIC and AVIF decoders (heic_decode_at_least, avif_decode_deep), which read
+ * the image's metadata into the struct img_meta they are given before any
+ * row: the profile is looked up there at the first row. */
+struct img_deep;
+
+/* One row of w pixels of ch samples of `bits` bits (9..16) from src to 8 bits
+ * in dst (ch samples a pixel too): as d says, or with d NULL rounded
+ * (img_samples_to_8). src may be overwritten. For the deep decoders. */
+void img_deep_row(struct img_deep *d, uint16_t *src, unsigned w, unsigned ch, unsigned bits,
+                  unsigned char *dst);
 
 /* Applies an EXIF orientation 2..8 to im (a new pixel buffer; 5..8 swap w
  * and h); 1 or out of range: nothing. Returns 0, or -1 with a message (out of
