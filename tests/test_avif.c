@@ -84,16 +84,6 @@ static void test_avif__rounding(void **state)
     assert_int_equal(out[2], 255);    /* above the range: clamped */
 }
 
-/* buf's nclx colour (the colr box heic_encode_avif writes) set to the given
- * H.273 primaries and transfer, as a file labelled so would have them. */
-static void test_set_cicp(unsigned char *buf, size_t len, unsigned prim, unsigned transfer)
-{
-    unsigned char *b = memmem(buf, len, "colrnclx", 8);
-    assert_non_null(b);
-    b[8] = 0, b[9] = (unsigned char)prim;
-    b[10] = 0, b[11] = (unsigned char)transfer;
-}
-
 /* Colour given as nclx code points reaches the caller as a profile, from
  * both decoders (libavif's and libheif's, which HEIC takes): Display P3 and
  * BT.2020 do, so their pixels are converted to sRGB like a profile's;

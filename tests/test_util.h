@@ -9,7 +9,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <libheif/heif.h>
+
 #include "imgpool/heic.h"
+#include "imgpool/icc.h"
 #include "imgpool/img.h"
 
 /* The whole file in a malloc'd buffer (one spare byte), its size in *len;
@@ -211,6 +214,119 @@ static inline void test_avif_meta_round_trip(test_decode_fn decode)
     free(buf);
     img_free(&src);
 }
+/* What libheif's context ctx would write as a file: the bytes, malloc'd. */
+static inline unsigned char *test_heif_bytes(struct heif_context *ctx, size_t *len)
+{
+    int fd = test_memfd();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    assert_int_equal(heif_context_write_to_file(ctx, path).code, 0);
+    unsigned char *buf = test_fd_bytes(fd, len);
+    close(fd);
+    assert_non_null(buf);
+    return buf;
+}
+
+/* buf's nclx colour (the colr box libheif writes) set to the given
+ * H.273 primaries and transfer, as a file labelled so would have them. */
+static inline void test_set_cicp(unsigned char *buf, size_t len, unsigned prim, unsigned transfer)
+{
+    unsigned char *b = memmem(buf, len, "colrnclx", 8);
+    assert_non_null(b);
+    b[8] = 0, b[9] = (unsigned char)prim;
+    b[10] = 0, b[11] = (unsigned char)transfer;
+}
+
+/* A w x h RGB ramp of `bits`-bit samples (in src, w * h * 3 of them),
+ * labelled BT.2020 with sRGB's curve (nclx 9/13), coded by libheif in fmt
+ * (HEVC: a HEIC; AV1: an AVIF) losslessly (4:4:4), as heif-enc -L does it. */
+static inline unsigned char *test_deep_bytes(enum heif_compression_format fmt, unsigned bits,
+                                             unsigned w, unsigned h, uint16_t *src, size_t *len)
+{
+    struct heif_context *ctx = heif_context_alloc();
+    struct heif_encoder *enc = NULL;
+    struct heif_image *hi = NULL;
+    struct heif_image_handle *handle = NULL;
+    int stride;
+    assert_int_equal(heif_context_get_encoder_for_format(ctx, fmt, &enc).code, 0);
+    assert_int_equal(heif_encoder_set_lossless(enc, 1).code, 0);
+    assert_int_equal(heif_encoder_set_parameter_string(enc, "chroma", "444").code, 0);
+    assert_int_equal(heif_image_create((int)w, (int)h, heif_colorspace_RGB,
+                                       heif_chroma_interleaved_RRGGBB_LE, &hi).code, 0);
+    assert_int_equal(heif_image_add_plane(hi, heif_channel_interleaved, (int)w, (int)h,
+                                          (int)bits).code, 0);
+    uint8_t *p = heif_image_get_plane(hi, heif_channel_interleaved, &stride);
+    unsigned max = (1u << bits) - 1;
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w * 3; x++) {   /* a slow ramp down, a little across */
+            uint16_t v = (uint16_t)((y * (max / 2) / (h - 1) + x * 7 + 40 * (x % 3)) % (max + 1));
+            src[(size_t)y * w * 3 + x] = v;
+            memcpy(p + (size_t)y * stride + 2 * x, &v, 2);
+        }
+    struct heif_encoding_options *o = heif_encoding_options_alloc();
+    o->macOS_compatibility_workaround_no_nclx_profile = 0;  /* else no colr box at all */
+    assert_int_equal(heif_context_encode_image(ctx, hi, enc, o, &handle).code, 0);
+    unsigned char *buf = test_heif_bytes(ctx, len);
+    /* libheif 1.15 writes "unspecified" whatever it is told (output_nclx_profile) */
+    test_set_cicp(buf, *len, 9, 13);
+    heif_encoding_options_free(o);
+    heif_image_handle_release(handle);
+    heif_image_release(hi);
+    heif_encoder_release(enc);
+    heif_context_free(ctx);
+    return buf;
+}
+
+/* The largest difference between n samples of a and b. */
+static inline int test_max_diff(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    int worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = abs(a[i] - b[i]) > worst ? abs(a[i] - b[i]) : worst;
+    return worst;
+}
+
+/* A ramp of `bits`-bit samples coded in fmt, labelled BT.2020, through img_decode:
+ * converted to sRGB from all its bits, within a level of icc_to_srgb16's
+ * conversion of the samples (widened to 16 bits; the coding moves a few by
+ * one of their 1024 or 4096 levels), where 8-bit roundings of them,
+ * converted, are 2 or more off; with keep_profile, rounded
+ * (img_samples_to_8) as before. */
+static inline void test_deep_colour(enum heif_compression_format fmt, unsigned bits)
+{
+    enum { W = 6, H = 96, N = W * H * 3 };
+    unsigned char *icc, want[N], first8[N];
+    uint16_t src[N], wide[N];
+    size_t icc_len, len;
+    struct icc *c;
+    char err[256] = "";
+    assert_int_equal(icc_from_cicp(9, 13, &icc, &icc_len, err, sizeof err), 0);
+    assert_int_equal(icc_create(&c, err, sizeof err), 0);
+    unsigned char *buf = test_deep_bytes(fmt, bits, W, H, src, &len);
+    unsigned max = (1u << bits) - 1;
+    for (size_t i = 0; i < N; i++)
+        wide[i] = (uint16_t)((src[i] * 65535u + max / 2) / max);
+    assert_int_equal(icc_to_srgb16(c, icc, icc_len, wide, W, H, 3, want, err, sizeof err), 0);
+    struct img im8 = {first8, W, H, 3}, got, kept;
+    img_samples_to_8(src, N, bits, first8);
+    assert_int_equal(icc_to_srgb(c, icc, icc_len, &im8, err, sizeof err), 0);
+    assert_true(test_max_diff(first8, want, N) > 1);    /* the test can tell them apart */
+    struct img_load_opts keep = {.keep_profile = 1};
+    if (img_decode(buf, len, NULL, &got, NULL, err, sizeof err) != 0 ||
+        img_decode(buf, len, &keep, &kept, NULL, err, sizeof err) != 0)
+        fail_msg("%u bits: %s", bits, err);
+    assert_int_equal(got.w * got.h * got.ch, N);
+    if (test_max_diff(got.px, want, N) > 1)
+        fail_msg("%u bits: %d levels off", bits, test_max_diff(got.px, want, N));
+    img_samples_to_8(src, N, bits, first8);
+    assert_true(test_max_diff(kept.px, first8, N) <= 1);
+    img_free(&got);
+    img_free(&kept);
+    free(buf);
+    icc_destroy(c);
+    free(icc);
+}
+
 #endif
 
 /* Hostile variants of a valid file buf: every prefix at a stride (each in a
