@@ -1,4 +1,4 @@
-/* png.c — PNG encoding: row filters, then libdeflate or zlib's RLE deflate.
+/* png.c — PNG encoding: row filters, then libdeflate or run-length deflate.
  *
  * Design note. stb_image_write's PNG deflate uses fixed Huffman codes: slow,
  * and its files are ~48% larger than zlib's. The encoder filters the image
@@ -11,11 +11,13 @@
  * and mostly noise, and zlib's Z_RLE strategy (distance-1 matches + Huffman)
  * is both the smallest (63.6 MB vs 67.3 MB for libdeflate level 6 and 66.1 MB
  * for Pillow's zlib 6 Z_FILTERED) and the fastest (2.2 s CPU vs 4.7 s vs
- * 18.5 s). On screenshots and flat graphics, real matches exist and libdeflate
- * wins. So each image's middle rows (an eighth, from 8 KiB up to PNG_SAMPLE
- * bytes) are compressed both ways and the smaller coding does the whole
- * image. The trial's LZ side runs at libdeflate's level 1 whatever the
- * level: it only asks whether matches pay on this image. Against trials of a
+ * 18.5 s). That coding is now the rle module's (the same streams within a
+ * few bytes, in about half zlib's time). On screenshots and flat graphics,
+ * real matches exist and libdeflate wins. So each image's middle rows (an
+ * eighth, from 8 KiB up to PNG_SAMPLE bytes) are compressed both ways and
+ * the smaller coding does the whole image. The trial's LZ side runs at
+ * libdeflate's level 1 whatever the level: it only asks whether matches pay
+ * on this image. Against trials of a
  * quarter at the final level, on the filtered data of the bench corpus
  * (tools/bench.sh jobs; compression alone, same run): the fit-256 job's
  * thumbnails take 0.64x the time for 0.3% more bytes, the full-size gray job
@@ -31,9 +33,9 @@
  * is what Pillow and most encoders use for truecolour and greyscale images.
  */
 #include "imgpool/png.h"
+#include "imgpool/rle.h"
 
 #include <libdeflate.h>
-#include <zlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +64,7 @@ struct png_enc {
     size_t out_cap;
     unsigned char *cand;           /* 4 candidate rows: sub, up, average, paeth, */
     size_t cand_cap;               /* then a row of zeroes (above the first row) */
-    z_stream rle;                  /* zlib with Z_RLE, valid if rle_ready */
-    int rle_ready;
+    struct rle *rle;               /* the run-length coding, made on first use */
     unsigned char *alt;            /* the other coding's output */
     size_t alt_cap;
 };
@@ -86,8 +87,7 @@ void png_enc_destroy(struct png_enc *e)
         libdeflate_free_compressor(e->zc);
     if (e->trial)
         libdeflate_free_compressor(e->trial);
-    if (e->rle_ready)
-        deflateEnd(&e->rle);
+    rle_destroy(e->rle);
     free(e->filtered);
     free(e->out);
     free(e->cand);
@@ -261,28 +261,20 @@ static int png_compressor(struct png_enc *e, int level)
     return e->zc ? 0 : -1;
 }
 
-/* zlib stream (Z_RLE) of in[0..n) into out (cap bytes); its size, 0 on failure. */
+/* Run-length zlib stream of in[0..n) into out (cap bytes); its size, 0 on
+ * failure. */
 static size_t png_rle(struct png_enc *e, const unsigned char *in, size_t n, unsigned char *out,
                       size_t cap)
 {
-    if (!e->rle_ready) {
-        if (deflateInit2(&e->rle, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 9, Z_RLE) != Z_OK)
-            return 0;
-        e->rle_ready = 1;
-    } else if (deflateReset(&e->rle) != Z_OK) {
+    if (!e->rle && rle_create(&e->rle) != 0)
         return 0;
-    }
-    e->rle.next_in = (unsigned char *)in;
-    e->rle.avail_in = (uInt)n;
-    e->rle.next_out = out;
-    e->rle.avail_out = (uInt)cap;
-    return deflate(&e->rle, Z_FINISH) == Z_STREAM_END ? e->rle.total_out : 0;
+    return rle_zlib_compress(e->rle, in, n, out, cap);
 }
 
 /* Upper bound of both codings' output for n input bytes. */
 static size_t png_bound(struct png_enc *e, size_t n)
 {
-    size_t a = libdeflate_zlib_compress_bound(e->zc, n), b = compressBound((uLong)n);
+    size_t a = libdeflate_zlib_compress_bound(e->zc, n), b = rle_zlib_bound(n);
     return a > b ? a : b;
 }
 
