@@ -122,7 +122,9 @@ test: style unit integration test-asan
 # HEIC/AVIF; gray, resampler, PNG encoder, TIFF encoder with EXIF),
 # seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
 # server sends (JSON record, names from titles, img URL, image check), seeded
-# with the fixture's records (tools/xkcd-records.jsonl). New inputs and
+# with the fixture's records (tools/xkcd-records.jsonl); fuzz_rle on the
+# run-length deflate coder (every input back through zlib's inflate, and a
+# buffer a byte short refused), seeded with the image seeds. New inputs and
 # crashes stay in build/fuzz/.
 # Not part of `make test`: FUZZ_SECONDS=600 make fuzz for a longer run.
 FUZZ_SECONDS ?= 120
@@ -131,12 +133,15 @@ FUZZ_CC      := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 fuzz: all
 	@sh tools/deps.sh fuzz
-	@mkdir -p build/fuzz/img build/fuzz/img-seeds build/fuzz/xkcd build/fuzz/xkcd-seeds
-	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c \
+	@mkdir -p build/fuzz/img build/fuzz/img-seeds build/fuzz/xkcd build/fuzz/xkcd-seeds \
+	  build/fuzz/rle
+	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_img.c src/img.c src/png.c src/rle.c \
 	  src/jpeg.c src/resample.c src/webp.c src/tiff.c src/heic.c src/avif.c \
 	  src/icc.c src/meta.c -o build/fuzz/fuzz_img $$(pkg-config --libs $(PKGS)) -lpthread -lm
 	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_xkcd.c src/xkcd.c src/fetch.c \
 	  src/outfile.c src/clock.c src/text.c -o build/fuzz/fuzz_xkcd $$(pkg-config --libs $(PKGS)) -lpthread -lm
+	$(FUZZ_CC) $$(pkg-config --cflags $(PKGS)) tests/fuzz/fuzz_rle.c src/rle.c \
+	  -o build/fuzz/fuzz_rle $$(pkg-config --libs $(PKGS))
 	@cp samples/* build/fuzz/img-seeds/
 	@# WebP, TIFF and AVIF seeds: the samples written small by imgpool itself
 	@for f in webp tiff avif; do ./$(B)/imgpool -q --force --resize 48x48 --format $$f \
@@ -149,6 +154,7 @@ fuzz: all
 	  printf '\000%s' "$$line" >build/fuzz/xkcd-seeds/record-$$i; done <tools/xkcd-records.jsonl
 	cd build/fuzz && ./fuzz_img $(FUZZ_RUN) -max_len=200000 img img-seeds
 	cd build/fuzz && ./fuzz_xkcd $(FUZZ_RUN) -max_len=65536 xkcd xkcd-seeds
+	cd build/fuzz && ./fuzz_rle $(FUZZ_RUN) -max_len=300000 rle img-seeds
 
 bench: all
 	@sh tools/deps.sh bench
