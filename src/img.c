@@ -709,10 +709,14 @@ static struct img_meta *img_read_meta(const struct img_load_opts *o, const unsig
 /* Pixels in profile m->icc to sRGB; if that fails, they stay as decoded,
  * with the reason in info->note. */
 static void img_to_srgb(struct img_codec *c, const struct img_meta *m, struct img *im,
-                        struct img_info *info)
+                        int cmyk, struct img_info *info)
 {
     char why[96];
-    if (icc_to_srgb(c->icc, m->icc, m->icc_len, im, why, sizeof why) != 0)
+    if (!cmyk && icc_space_of(m->icc, m->icc_len) == ICC_SPACE_CMYK)
+        snprintf(info->note, sizeof info->note,
+                 "ICC profile not applied: a CMYK profile on %s pixels",
+                 im->ch == 4 ? "RGBA" : im->ch == 3 ? "RGB" : "gray");
+    else if (icc_to_srgb(c->icc, m->icc, m->icc_len, im, why, sizeof why) != 0)
         snprintf(info->note, sizeof info->note, "ICC profile not applied: %s", why);
 }
 
@@ -836,10 +840,12 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
     struct img_deep deep = {c->icc, m, !o->keep_profile, NULL, info, IMG_DEEP_UNDECIDED};
     int convert = m->icc && !o->keep_profile;
     int done = 0, scaled = 0, rc = 0;
+    int cmyk = 0;   /* the decoder handed over CMYK samples, for a CMYK profile */
     if (info->fmt == IMG_FMT_JPG) {
         unsigned flags = img_jpeg_flags(c, o, m, &convert, info);
         rc = img_decode_jpeg(c, buf, len, o, flags, info, out, err, errlen);
         done = 1, scaled = out->w != info->w || out->h != info->h;
+        cmyk = (flags & JPEG_DEC_CMYK) && out->ch == 4;   /* a JPEG has no alpha */
     } else if (info->fmt == IMG_FMT_PNG) {
         done = png_decode(c->png_in, buf, len, o->max_pixels, &out->px, &out->w, &out->h,
                           &out->ch) == 0;
@@ -848,6 +854,8 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
         if (rc == 1) {
             unsigned flags = img_cmyk_ready(c, m, &convert, info) ? TIFF_DEC_CMYK : 0;
             rc = img_decode_module(buf, len, o, flags, &deep, m, info, out, err, errlen);
+            /* 3 colours and no alpha to the probe, 4 samples out: CMYK */
+            cmyk = (flags & TIFF_DEC_CMYK) && info->ch == 3 && out->ch == 4;
         }
         done = 1;
     } else if (info->fmt >= IMG_FMT_WEBP) {
@@ -861,7 +869,7 @@ int img_codec_decode(struct img_codec *c, const unsigned char *buf, size_t len,
             rc = img_decode_stb(buf, len, o, info, out, err, errlen);
     }
     if (rc == 0 && convert && !img_deep_settled(&deep))
-        img_to_srgb(c, m, out, info);
+        img_to_srgb(c, m, out, cmyk, info);
     if (!o->keep_profile) {             /* converted, or refused: it no longer describes them */
         free(m->icc);
         m->icc = NULL;

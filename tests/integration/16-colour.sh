@@ -5,7 +5,8 @@
 # and 16-bit) come out as sRGB (within 1-2 levels of the
 # reference transform, where ignoring the profile is off by tens of levels);
 # --keep-profile keeps pixels and profile bytes; a corrupt profile leaves the
-# file converted without colour management, with a note.
+# file converted without colour management, with a note, and so does a CMYK
+# profile on an RGBA PNG.
 . "$ROOT/tests/integration/lib.sh"
 need_pillow ImageCms
 ICC=/usr/share/color/icc
@@ -257,3 +258,41 @@ for name in os.listdir(os.path.join(d, "keep")):
 gray = Image.open(os.path.join(d, "out", "gray16.png"))
 assert gray.mode == "L" and set(gray.getdata()) == {1}, (gray.mode, set(gray.getdata()))
 PY
+
+# A CMYK profile on an RGBA PNG (8- and 16-bit; PNG allows only grey or RGB
+# profiles): not applied, with a note, and the pixels and alpha as stored.
+# Such an image used to be taken as CMYK: alpha lost, colours changed.
+CMYK_ICC=$ICC/ghostscript/default_cmyk.icc
+if [ -f "$CMYK_ICC" ]; then
+    mkdir -p "$T/wrong/in"
+    "$py" - "$T/wrong/in" "$CMYK_ICC" <<'PY' || fail "cannot make the RGBA PNGs"
+import os, struct, sys, zlib
+d, icc = sys.argv[1], open(sys.argv[2], "rb").read()
+def chunk(t, b): return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
+for bits in (8, 16):
+    rows = b""
+    for y in range(16):
+        px = [(x * 4, y * 16, (x * y * 37) % 256, 255 if x < 48 else 117) for x in range(64)]
+        rows += b"\0" + b"".join(struct.pack(">4H", *(v * 257 for v in p)) if bits == 16
+                                 else bytes(p) for p in px)
+    open(os.path.join(d, "rgba%d.png" % bits), "wb").write(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 16, bits, 6, 0, 0, 0))
+        + chunk(b"iCCP", b"cmyk\0\0" + zlib.compress(icc)) + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b""))
+PY
+    expect_exit 0 "$IMGPOOL" --procs 1 -o "$T/wrong/out" "$T/wrong/in"
+    for b in 8 16; do
+        grep -q "rgba$b.png': ICC profile not applied: a CMYK profile on RGBA pixels" \
+            "$T/err" || { cat "$T/err"; fail "rgba$b.png: no note"; }
+    done
+    "$py" - "$T/wrong/out" <<'PY' || fail "a CMYK profile changed an RGBA PNG"
+import os, sys
+from PIL import Image
+for bits in (8, 16):
+    got = Image.open(os.path.join(sys.argv[1], "rgba%d.png" % bits))
+    want = [(x * 4, y * 16, (x * y * 37) % 256, 255 if x < 48 else 117)
+            for y in range(16) for x in range(64)]
+    assert got.mode == "RGBA" and list(got.getdata()) == want, (bits, got.mode, got.getpixel((10, 5)))
+print("a CMYK profile on RGBA PNGs (8- and 16-bit): not applied, pixels and alpha kept")
+PY
+fi
