@@ -165,9 +165,11 @@ static const struct cli_xkcd_words demo_xkcd_words_de = {
     .progress = "xkcd: geladen %zu/%zu%s  %s  %u %s  %.1f s",
 };
 
+/* `xkcd RANGE --threads N [--base-url URL] [ARGS after --]` in argv (room for
+ * XKCD_ARGV, NULL-terminated; the driver allows DEMO_MAX_PASS after `--`);
+ * returns argc. threads: room for the number. */
+#define XKCD_ARGV (DEMO_MAX_PASS + 7)
 /* demo:core */
-/* `xkcd RANGE --threads N [--base-url URL]` in argv (room for 7, NULL-
- * terminated); returns argc. threads: room for the number. */
 static int demo_xkcd_argv(const struct demo_ctx *ctx, const char *url, char *threads,
                           size_t len, char **argv)
 {
@@ -181,6 +183,8 @@ static int demo_xkcd_argv(const struct demo_ctx *ctx, const char *url, char *thr
         argv[argc++] = "--base-url";
         argv[argc++] = (char *)url;
     }
+    for (int i = 0; i < ctx->nrest; i++)   /* the downloader's own options */
+        argv[argc++] = ctx->rest[i];
     argv[argc] = NULL;
     optind = 0;   /* a fresh getopt scan for the xkcd parser */
     return argc;
@@ -190,7 +194,7 @@ static int demo_xkcd_argv(const struct demo_ctx *ctx, const char *url, char *thr
  * once with one thread, once with many, same per-comic code. */
 static int demo_xkcd_compare(struct demo_ctx *ctx, const char *url)
 {
-    char threads[24], *argv[7];
+    char threads[24], *argv[XKCD_ARGV];
     int argc = demo_xkcd_argv(ctx, url, threads, sizeof threads, argv);
     const struct cli_xkcd_words *w = ctx->de ? &demo_xkcd_words_de : &cli_xkcd_words_en;
     struct cli_xkcd_comparison c;
@@ -233,7 +237,7 @@ static int demo_xkcd_run(struct demo_ctx *ctx)
  * anything (--offline: the local server's URL, good by construction). */
 static int demo_xkcd_check(const struct demo_ctx *ctx)
 {
-    char threads[24], *argv[7];
+    char threads[24], *argv[XKCD_ARGV];
     int argc = demo_xkcd_argv(ctx, ctx->offline ? NULL : ctx->str[P_BASE_URL], threads,
                               sizeof threads, argv);
     return cli_xkcd_compare_check(argc, argv);
@@ -283,7 +287,7 @@ const struct demo demo_xkcd = {
           "die Website (Standard https://xkcd.com oder der lokale Server)" },
           &demo_xkcd_no_url },
     },
-    .flags = DEMO_OFFLINE | DEMO_OWN_TIMELINE,   /* --compare draws its runs always */
+    .flags = DEMO_OFFLINE | DEMO_PASS | DEMO_OWN_TIMELINE,   /* --compare draws its runs always */
     .check = demo_xkcd_check,
     .run = demo_xkcd_run,
 };

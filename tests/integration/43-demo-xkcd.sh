@@ -29,7 +29,10 @@ if english_in_de "$T/out" >"$T/english"; then
   cat "$T/english"
   fail "English in demo xkcd --offline --lang de"
 fi
-expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100 --base-url http://127.0.0.1:1 --lang de
+# (the downloader's own options after --: a short first backoff, the same
+# number of attempts, so the retries of each failure do not add seconds)
+expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100 --base-url http://127.0.0.1:1 --lang de \
+  -- --retry-delay 0.02
 grep -q "keine Beschleunigung: 1 von 1 Comics" "$T/out" || { cat "$T/out"; fail "de: no speed-up"; }
 grep -q "keine Antwort von http://127.0.0.1:1 (libcurl: .*); Lauf parallel abgebrochen" "$T/err" \
   || { cat "$T/err"; fail "de: the site that did not answer"; }
@@ -42,7 +45,7 @@ fi
 start_server faults --fault 101:cut --fault 102:html --fault 103:badjson \
   --fault 104:img500:9 --fault 105:emptyimg
 expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100-105,404 --threads 4 \
-  --base-url "$URL" --lang de
+  --base-url "$URL" --lang de -- --retry-delay 0.02
 for want in \
   "^imgpool: Comic 101: Download des Bildes fehlgeschlagen (libcurl: [^)]*), nach 4 Versuchen$" \
   "^imgpool: Comic 102: die Antwort ist kein vollständiges Bild (PNG, JPEG, GIF, WebP)$" \

@@ -76,7 +76,9 @@ grep -q '^a |.*zzz' "$T/out" || fail "interleave --delay-us: asleep (z)"
 
 # Failed runs print no speed-up: xkcd against a closed port, image-pool on a
 # missing folder (and its temp folder is gone).
-expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100-101 --base-url http://127.0.0.1:1 --lang en
+# (-- --retry-delay: the downloader's first backoff, short; attempts as ever)
+expect_exit 1 timeout 120 "$IMGPOOL" demo xkcd --range 100-101 --base-url http://127.0.0.1:1 \
+  --lang en -- --retry-delay 0.02
 grep -q 'speed-up [0-9]' "$T/out" && fail "xkcd: a speed-up from a failed run"
 grep -q 'no speed-up: 2 of 2 comics failed' "$T/out" || fail "xkcd: says why there is no figure"
 grep -q 'imgpool demo xkcd --offline' "$T/out" || fail "xkcd: suggests --offline"

@@ -2,8 +2,8 @@
 # A demo's usage error is found before the demo prints anything: exit 2,
 # nothing on stdout (no explanation), and one line on stderr naming the
 # demo, the bad argument and where to look; for what a demo hands on to
-# another parser (xkcd's range, the folder job's options after --), that
-# parser's own message names it first.
+# another parser (xkcd's range and the downloader's options after --, the
+# folder job's options after --), that parser's own message names it first.
 . "$ROOT/tests/integration/lib.sh"
 
 # usage_error SAYS NAME ARGS...: `imgpool demo NAME ARGS...` is a usage
@@ -55,6 +55,8 @@ expect_err "imgpool demo: keine Demo namens 'nosuch' (siehe imgpool demo --help)
 # what the demo hands on: checked by the parser that will read it
 usage_error "range 'abc'" xkcd --range abc --lang en
 usage_error "'ftp://example.com'" xkcd --base-url ftp://example.com --lang en
+usage_error "unknown option '--bogus'" xkcd --offline --lang en -- --retries 1 --bogus
+usage_error "invalid value for --retry-delay: 'x'" xkcd --lang en -- --retry-delay x
 mkdir "$T/tmp"
 TMPDIR="$T/tmp" usage_error "unknown option '--bogus'" image-pool --lang en -- --gray --bogus
 [ -z "$(ls -A "$T/tmp")" ] || fail "image-pool: a usage error left $(ls -A "$T/tmp")"
@@ -67,4 +69,7 @@ usage_error "at most 64 arguments after --, not 65" image-pool --lang en -- $man
 expect_exit 0 "$IMGPOOL" demo image-pool --lang en -- --help
 grep -q '^Usage: imgpool \[OPTIONS\] DIR|FILE' "$T/out" || { cat "$T/out"; fail "the job's help"; }
 grep -q '^== imgpool demo' "$T/out" && fail "image-pool -- --help ran the demo"
+expect_exit 0 "$IMGPOOL" demo xkcd --offline --lang en -- --help
+grep -q '^Usage: imgpool xkcd RANGE' "$T/out" || { cat "$T/out"; fail "the downloader's help"; }
+grep -q '^== imgpool demo\|^local xkcd server' "$T/out" && fail "xkcd -- --help ran the demo"
 exit 0
