@@ -26,6 +26,9 @@ struct cli_folder_file {
     const struct pool_record *rec; /* rec->death says why a worker crashed */
     const struct job_result *jr;   /* the typed result; NULL for a crashed worker */
 };
+
+struct progress_words;
+
 /* The words the folder job prints its lines in. Each format takes the
  * arguments its comment lists, in that order and of those types (a
  * translation keeps them). cli_folder_words_en: the tool's own, English. */
@@ -50,6 +53,7 @@ struct cli_folder_words {
     const char *row;          /* --timeline: a worker's row, worker %u */
     const char *legend[4];    /* --timeline: '#' processed, '-' skipped, 'x' failed,
                                  'X' crashed */
+    const struct progress_words *progress;   /* the bar on a terminal (NULL: English) */
 };
 extern const struct cli_folder_words cli_folder_words_en;
 /* cli_folder_main, its lines told in w's words (NULL: cli_folder_words_en).

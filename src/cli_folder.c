@@ -254,6 +254,7 @@ static void cli_tick(void *ctx, struct pool *p)
     struct progress_view v = {
         st.ok + st.failed + st.skipped + st.crashed, r->total,
         st.failed + st.crashed, clock_now_ns() - r->start_ns, st.busy, st.procs,
+        r->w->progress,
     };
     char line[256];
     progress_line(&v, cli_term_width() - 1, line, sizeof line);

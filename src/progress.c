@@ -17,8 +17,11 @@ char *progress_clock(double seconds, char *buf, size_t len)
     return buf;
 }
 
+const struct progress_words progress_words_en = {"img/s", "ETA", "failed"};
+
 char *progress_line(const struct progress_view *v, unsigned width, char *buf, size_t len)
 {
+    const struct progress_words *w = v->words ? v->words : &progress_words_en;
     double secs = v->elapsed_ns / 1e9;
     double rate = secs > 0 ? v->done / secs : 0;
     double pct = v->total ? 100.0 * v->done / v->total : 100.0;
@@ -28,9 +31,10 @@ char *progress_line(const struct progress_view *v, unsigned width, char *buf, si
     else
         snprintf(eta, sizeof eta, v->done >= v->total ? "0:00" : "-:--");
     if (v->failed)
-        snprintf(fail, sizeof fail, "  %llu failed", (unsigned long long)v->failed);
-    snprintf(tail, sizeof tail, " %llu/%llu %3.0f%%  %.1f img/s  ETA %s%s",
-             (unsigned long long)v->done, (unsigned long long)v->total, pct, rate, eta, fail);
+        snprintf(fail, sizeof fail, "  %llu %s", (unsigned long long)v->failed, w->failed);
+    snprintf(tail, sizeof tail, " %llu/%llu %3.0f%%  %.1f %s  %s %s%s",
+             (unsigned long long)v->done, (unsigned long long)v->total, pct, rate, w->rate,
+             w->eta, eta, fail);
     size_t tl = strlen(tail);
     int bar = (int)width - (int)tl - 2;
     if (bar > 40)

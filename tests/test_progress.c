@@ -21,7 +21,7 @@ static void test_progress__line_counts_and_bar(void **state)
 {
     (void)state;
     char b[256];
-    struct progress_view v = { 40, 100, 2, 4000000000LL, 2, 2 };
+    struct progress_view v = { 40, 100, 2, 4000000000LL, 2, 2, NULL };
     progress_line(&v, 80, b, sizeof b);
     assert_non_null(strstr(b, "40/100"));
     assert_non_null(strstr(b, " 40%"));
@@ -41,10 +41,27 @@ static void test_progress__narrow_terminal_drops_the_bar(void **state)
 {
     (void)state;
     char b[256];
-    struct progress_view v = { 1, 3, 0, 1000000000LL, 1, 1 };
+    struct progress_view v = { 1, 3, 0, 1000000000LL, 1, 1, NULL };
     progress_line(&v, 20, b, sizeof b);
     assert_null(strchr(b, '['));
     assert_non_null(strstr(b, "1/3"));
+}
+
+/* Another language's words (the image-pool demo's German): all three are
+ * used, none of the English is left, and the line still fits. */
+static void test_progress__words(void **state)
+{
+    (void)state;
+    char b[256];
+    static const struct progress_words de = {"Bilder/s", "Rest", "fehlgeschlagen"};
+    struct progress_view v = { 40, 100, 2, 4000000000LL, 2, 2, &de };
+    progress_line(&v, 80, b, sizeof b);
+    assert_non_null(strstr(b, "10.0 Bilder/s  Rest 0:06  2 fehlgeschlagen"));
+    assert_null(strstr(b, "img/s"));
+    assert_null(strstr(b, "ETA"));
+    assert_null(strstr(b, "failed"));
+    assert_true(strlen(b) <= 80);
+    assert_non_null(strchr(b, '['));
 }
 
 int main(void)
@@ -53,6 +70,7 @@ int main(void)
         cmocka_unit_test(test_progress__clock),
         cmocka_unit_test(test_progress__line_counts_and_bar),
         cmocka_unit_test(test_progress__narrow_terminal_drops_the_bar),
+        cmocka_unit_test(test_progress__words),
     };
     return cmocka_run_group_tests_name("progress", tests, NULL, NULL);
 }

@@ -6,12 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The bar's words: after the rate, before the time left, after the count of
+ * failures. ASCII, so that a byte is a column. */
+struct progress_words {
+    const char *rate, *eta, *failed;
+};
+extern const struct progress_words progress_words_en;   /* "img/s", "ETA", "failed" */
+
 struct progress_view {
     uint64_t done;        /* finished, any status */
     uint64_t total;
     uint64_t failed;      /* failed + crashed */
     int64_t elapsed_ns;
     unsigned busy, procs; /* workers holding a task / all */
+    const struct progress_words *words;   /* NULL: progress_words_en */
 };
 
 /* Writes e.g. "[########------------]  40/100  40%  12.5 img/s  ETA 0:05  2 failed"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../cli.h"
+#include "imgpool/progress.h"
 
 enum { P_DIR, P_OUT, P_PROCS };
 
@@ -173,6 +174,7 @@ static const struct cli_folder_words demo_image_pool_words_de = {
     .in_shard = " in diesem Teil",
     .row = "Worker %u",
     .legend = { "verarbeitet", "übersprungen", "fehlgeschlagen", "abgestürzt" },
+    .progress = &(const struct progress_words){"Bilder/s", "Rest", "fehlgeschlagen"},
 };
 
 /* Removes the demo's own temp folder and what a failed job left in it. */

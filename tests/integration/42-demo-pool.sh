@@ -92,4 +92,13 @@ grep -qx 'imgpool: erste Fehler:' "$t/err5" || fail "German first errors: $(cat 
 grep -q "^  kann '.*big.png' nicht dekodieren: kein Bild (der Inhalt passt nicht zur Endung .png)$" "$t/err5" \
   || fail "German first error: $(cat "$t/err5")"
 grep -Eq "$english" "$t/err5" && fail "English left: $(grep -E "$english" "$t/err5")"
+# On a terminal the folder job draws its progress bar, in German too;
+# script(1) gives it a terminal.
+mkdir "$t/tty"
+for i in 0 1 2; do cp "$t/slow/img-00.png" "$t/tty/img-$i.png"; done
+LANG=C timeout 120 script -qec "'$IMGPOOL' demo image-pool --lang de --dir '$t/tty' --out '$t/o6' \
+  -- --resize 200%" /dev/null >"$t/tty.out" 2>&1 || fail "demo on a terminal: $(cat "$t/tty.out")"
+tr '\r' '\n' <"$t/tty.out" | grep -Eq '^\[[#-]+\] +[0-9]+/3 +[0-9]+%  [0-9.]+ Bilder/s  Rest ' \
+  || fail "no German progress bar: $(tr '\r' '\n' <"$t/tty.out" | head -5)"
+grep -Eq 'img/s|ETA|failed' "$t/tty.out" && fail "English progress bar: $(grep -E 'img/s|ETA' "$t/tty.out")"
 echo ok
