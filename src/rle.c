@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define RLE_BLOCK 32768u        /* tokens a block */
+_Static_assert(RLE_BLOCK < 65536, "a block's counts fit rle_sorted's 16 bits");
 #define RLE_MIN_RUN 3
 #define RLE_MAX_RUN 258
 #define RLE_END 256             /* end of block */
@@ -207,7 +208,7 @@ static void rle_lengths(const uint32_t *freq, unsigned n, unsigned limit, uint8_
         return;
     }
     for (unsigned i = 0; i < used; i++)
-        a[i] = freq[sym[i]] > RLE_BLOCK ? RLE_BLOCK : freq[sym[i]];
+        a[i] = freq[sym[i]];
     rle_huffman(a, used);
     /* Too long: cut to limit, then while the code is over-full take a code
      * off the last level and split a shorter code into two longer ones. */
