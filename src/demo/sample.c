@@ -36,6 +36,30 @@ struct demo_sample_id {
     int64_t at, run;           /* the last reading */
 };
 
+/* Held by the sampler for each slice (it allocates, opens and reads files)
+ * and by fork() in any thread of the process (pthread_atfork): a child must
+ * not be born while the sampler is inside malloc or stdio, or it inherits
+ * their locks held and its first allocation waits forever. glibc's own
+ * allocator guards fork itself, but ASan's (GCC 12) does not: the demos'
+ * children hung there, rarely, under ASan. */
+static pthread_mutex_t demo_sample_fork_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t demo_sample_atfork_once = PTHREAD_ONCE_INIT;
+
+static void demo_sample_fork_prepare(void)
+{
+    pthread_mutex_lock(&demo_sample_fork_lock);
+}
+
+static void demo_sample_fork_done(void)
+{
+    pthread_mutex_unlock(&demo_sample_fork_lock);
+}
+
+static void demo_sample_atfork(void)
+{
+    pthread_atfork(demo_sample_fork_prepare, demo_sample_fork_done, demo_sample_fork_done);
+}
+
 struct demo_sampler {
     pthread_t thread;
     atomic_int stop;
@@ -172,7 +196,9 @@ static void *demo_sample_thread(void *p)
     int64_t period = DEMO_SAMPLE_MIN_NS;
     while (!atomic_load(&s->stop)) {
         int64_t t = clock_now_ns(), c = clock_thread_cpu_ns();
+        pthread_mutex_lock(&demo_sample_fork_lock);
         demo_sample_all(s, t);
+        pthread_mutex_unlock(&demo_sample_fork_lock);
         /* CPU, not wall: on a busy machine the sampler itself waits for a core */
         int64_t cost = clock_thread_cpu_ns() - c;
         if (20 * cost > period)
@@ -183,12 +209,15 @@ static void *demo_sample_thread(void *p)
         ts.tv_nsec %= 1000000000;
         nanosleep(&ts, NULL);
     }
+    pthread_mutex_lock(&demo_sample_fork_lock);
     demo_sample_all(s, clock_now_ns());   /* the last slice */
+    pthread_mutex_unlock(&demo_sample_fork_lock);
     return NULL;
 }
 
 struct demo_sampler *demo_sample_start(void)
 {
+    pthread_once(&demo_sample_atfork_once, demo_sample_atfork);
     struct demo_sampler *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
