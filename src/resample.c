@@ -12,16 +12,16 @@
  *            --horizontal taps--> ring of the last nv rows
  *            --vertical taps--> one row --unpremultiply, to sRGB--> dst row
  *
- * Speed comes from eight-lane float vectors (GCC's vector extension). Every
- * pixel takes P lanes, P = 1, 2 or 4 (3 channels are padded to 4), so 8 / P
- * pixels fill a vector: the vertical pass is one multiply-add per vector of a
- * row, and the horizontal pass a dot product of the source span with weights
- * repeated P times, whose lanes are then folded by P. On x86-64 the row loop
- * is compiled twice, for AVX2 and for SSE2 (two halves a vector), and the
- * machine picks at load time; both do the same operations in the same order
- * (no fused multiply-add), so every machine writes the same bytes. The float
- * filter of stb_image_resize did the same maths scalar, at three to five
- * times the cost of the SSE2 copy alone.
+ * Speed comes from float vectors (GCC's vector extension) of W lanes: 4
+ * (SSE2, NEON) or, on x86-64 machines with AVX2, 8 (resample_rows.inc is
+ * compiled once per width; the first call picks). Every pixel takes P lanes,
+ * P = 1, 2 or 4 (3 channels are padded to 4), so W / P pixels fill a vector:
+ * the vertical pass is one multiply-add per vector of a row, and the
+ * horizontal pass a dot product of the source span with weights repeated P
+ * times, whose lanes are then folded by P. Both widths do the same
+ * operations in the same order (no fused multiply-add), so every machine
+ * writes the same bytes. The float filter of stb_image_resize did the same
+ * maths scalar, at three to five times the cost of the four-lane copy.
  *
  * Edges: taps that would fall outside the image are dropped and the rest
  * renormalised (as Pillow does), rather than repeating the edge pixel.
