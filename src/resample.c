@@ -239,8 +239,11 @@ RESAMPLE_PER_CH void resample_src_row_ch(const struct resample_src *s, unsigned 
     unsigned y0 = r * ky, y1 = y0 + ky < s->h ? y0 + ky : s->h;
     const unsigned char *p = s->px + (size_t)y0 * s->w * ch;
     if (kx == 1 && ky == 1) {
-        for (unsigned x = 0; x < s->w; x++, p += ch)
-            resample_pixel(s->curve, p, row + (size_t)x * lanes, ch);
+        /* Locals: the pixel's store may alias *s, so s->... would be read
+         * again for every pixel. */
+        const struct resample_curve *cv = s->curve;
+        for (unsigned x = 0, w = s->w; x < w; x++, p += ch)
+            resample_pixel(cv, p, row + (size_t)x * lanes, ch);
         return;
     }
     /* Integer sums: exact, and one cycle an add where a float sum waits four. */
@@ -287,32 +290,6 @@ RESAMPLE_INLINE void resample_h_put(float *out, resample_v4 acc, unsigned lanes)
         out[0] = acc[0] + acc[2], out[1] = acc[1] + acc[3];
     else
         out[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-}
-
-RESAMPLE_INLINE unsigned resample_index(float v)
-{
-    return v <= 0 ? 0 : v >= 65535 ? 65535 : (unsigned)(v + 0.5f);
-}
-
-/* One row of the vertical pass to 8-bit sRGB, alpha undone. */
-RESAMPLE_INLINE void resample_store(const struct resample_curve *cv, const float *row,
-                                    unsigned char *dst, unsigned ow, unsigned ch, unsigned lanes)
-{
-    unsigned a = ch == 2 || ch == 4 ? ch - 1 : ch;
-    for (unsigned x = 0; x < ow; x++, row += lanes, dst += ch) {
-        if (a == ch) {
-            for (unsigned c = 0; c < ch; c++)
-                dst[c] = cv->to_u8[resample_index(row[c])];
-            continue;
-        }
-        float al = row[a] <= 0 ? 0 : row[a] >= 65535 ? 65535 : row[a];
-        float k = al > 0 ? 65535 / al : 0;    /* one division a pixel, not one a colour */
-        for (unsigned c = 0; c < a; c++) {
-            float p = row[c] < al ? row[c] : al;
-            dst[c] = cv->to_u8[resample_index(p * k)];
-        }
-        dst[a] = (unsigned char)(al / 257 + 0.5f);
-    }
 }
 
 unsigned resample_box_factor(unsigned from, unsigned to)
