@@ -120,7 +120,8 @@ test: style unit integration test-asan
 # libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS per harness: fuzz_img on
 # everything a hostile file reaches (decoders: JPEG, PNG, stb's, WebP, TIFF,
 # HEIC/AVIF; gray, resampler, PNG encoder, TIFF encoder with EXIF),
-# seeded with samples/ and the shared corpus; fuzz_xkcd on what a hostile
+# seeded with samples/, 16-bit and CMYK files made by ImageMagick and the
+# shared corpus; fuzz_xkcd on what a hostile
 # server sends (JSON record, names from titles, img URL, image check), seeded
 # with the fixture's records (tools/xkcd-records.jsonl); fuzz_rle on the
 # run-length deflate coder (every input back through zlib's inflate, and a
@@ -146,6 +147,10 @@ fuzz: all
 	@# WebP, TIFF and AVIF seeds: the samples written small by imgpool itself
 	@for f in webp tiff avif; do ./$(B)/imgpool -q --force --resize 48x48 --format $$f \
 	  -o build/fuzz/img-seeds samples || exit 1; done
+	@# 16-bit and CMYK seeds (TIFF, PNG, JPEG), which imgpool does not write: ImageMagick's
+	@for f in deep16.tif:'-depth 16' deep16.png:'-depth 16' cmyk.tif:'-colorspace CMYK' \
+	  cmyk.jpg:'-colorspace CMYK'; do convert samples/photo.jpg -resize 48x48 $${f#*:} \
+	  "build/fuzz/img-seeds/$${f%%:*}" || exit 1; done
 	@[ ! -d ../shared/corpus ] || find ../shared/corpus -type f -size -200k \
 	  -exec cp {} build/fuzz/img-seeds/ \;
 	@# fuzz_xkcd: first byte even = a JSON record follows, odd = an image

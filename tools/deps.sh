@@ -19,7 +19,7 @@ need_file=""
 [ -z "$tests" ] || need_file="/usr/share/color/icc/colord/SwappedRedAndGreen.icc:colord-data /usr/share/color/icc/ghostscript/default_cmyk.icc:libgs10-common"
 [ "$level" != bench ] || need_cmd="$need_cmd mogrify:imagemagick vipsthumbnail:libvips-tools /usr/bin/time:time hyperfine:hyperfine curl:curl"
 
-[ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang"
+[ "$level" != fuzz ] || need_cmd="$need_cmd clang:clang convert:imagemagick"
 [ "$level" != deb ] || need_cmd="$need_cmd dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian git:git"
 
 missing=""
