@@ -497,6 +497,28 @@ static int job_open_input(const char *path, struct stat *st, struct pool_record 
 
 /* Header, then pixels: the probe result goes into the decoder, so the header
  * (and a JPEG's EXIF) is parsed once. 0, or -1 with the record filled. */
+/* Reads buf's header into info. 0, or -1 with the record filled, typed by
+ * the limit it is over, if any. */
+static int job_probe(const struct job_options *o, const unsigned char *buf, size_t len,
+                     struct img_info *info, struct pool_record *rec)
+{
+    char err[POOL_MSG_MAX];
+    if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) == 0)
+        return 0;
+    job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+    job_over_limit(rec, info, o->max_pixels);
+    return -1;
+}
+
+/* Fills the record after a failed decode of an image probed as probed: out
+ * of memory if its pixels cannot be had, else the decoder's words in err. */
+static void job_decode_failed(const struct img_info *probed, const char *err,
+                              struct pool_record *rec)
+{
+    if (!job_out_of_memory(probed, rec))
+        job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+}
+
 static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
                       struct img_info *info, struct job_image *ji, unsigned sizes[][2],
                       struct img_meta *meta, struct pool_record *rec)
@@ -505,11 +527,8 @@ static int job_decode(const struct job_options *o, const unsigned char *buf, siz
     struct img_load_opts lo = {.max_pixels = o->max_pixels, .autorotate = o->autorotate,
                                .keep_profile = o->keep_profile, .meta = meta,
                                .no_embedded_thumbnail = o->no_embedded_thumbnail};
-    if (img_probe(buf, len, o->max_pixels, info, err, sizeof err) != 0) {
-        job_end(rec, JOB_CANNOT_DECODE, "%s", err);
-        job_over_limit(rec, info, o->max_pixels);
+    if (job_probe(o, buf, len, info, rec) != 0)
         return -1;
-    }
     if (o->dry_run)
         return 0;
     int turned = o->autorotate && info->orientation >= 5;
@@ -518,8 +537,7 @@ static int job_decode(const struct job_options *o, const unsigned char *buf, siz
     lo.probed = &probed;
     if (job_decode_image(o, buf, len, &lo, info, ji, err, sizeof err) == 0)
         return 0;
-    if (!job_out_of_memory(&probed, rec))
-        job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+    job_decode_failed(&probed, err, rec);
     return -1;
 }
 
@@ -541,7 +559,7 @@ static int job_input(const struct job_options *o, int fd, const struct stat *st,
 int job_verify(const struct job_options *o, const char *in_path, struct pool_record *rec)
 {
     struct stat st;
-    char err[200] = "not an image this build decodes";
+    char err[POOL_MSG_MAX];
     unsigned char *buf = NULL;
     size_t len = 0;
     int fd = job_open_input(in_path, &st, rec);
@@ -556,12 +574,17 @@ int job_verify(const struct job_options *o, const char *in_path, struct pool_rec
     struct img_load_opts lo = {.max_pixels = o->max_pixels};
     int64_t t0 = clock_now_ns();
     int rc = -1;
-    if (img_sniff(buf, len) != IMG_FMT_UNKNOWN
-        && (rc = img_probe(buf, len, o->max_pixels, &info, err, sizeof err)) == 0)
+    if (img_sniff(buf, len) == IMG_FMT_UNKNOWN)
+        job_end(rec, JOB_CANNOT_DECODE, "not an image this build decodes");
+    else if (job_probe(o, buf, len, &info, rec) == 0) {
+        struct img_info probed = info;
         rc = img_codec_decode(job_codec, buf, len, &lo, &im, &info, err, sizeof err);
+        if (rc != 0)
+            job_decode_failed(&probed, err, rec);
+    }
     job_read_done();
     if (rc != 0)
-        return job_end(rec, JOB_CANNOT_DECODE, "%s", err);
+        return POOL_FAILED;
     job_fill_result(rec, &info, &im, info.fmt);
     ((struct job_result *)rec->data)->decode_ns = clock_now_ns() - t0;
     img_free(&im);

@@ -220,6 +220,41 @@ static void test_job__size_limits_are_typed(void **state)
     tdir_remove(&d);
 }
 
+/* The xkcd pipeline's check types its refusals as job_file does: a size
+ * limit by which limit, sizes and limit set; not an image as such. */
+static void test_job__verify_types_its_refusals(void **state)
+{
+    (void)state;
+    struct tdir d;
+    char in[300], text[300];
+    struct pool_record rec;
+    tdir_make(&d);
+    tdir_join(&d, "a.png", in, sizeof in);
+    tdir_join(&d, "b.png", text, sizeof text);
+    write_png(in, 20, 10);
+    write_text(text, "not a picture\n");
+    struct job_options o = defaults();
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(job_verify(&o, in, &rec), POOL_OK);
+    const struct job_result *r = (const void *)rec.data;
+    assert_int_equal(r->in_w, 20);
+    o.max_pixels = 100;
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(job_verify(&o, in, &rec), POOL_FAILED);
+    assert_int_equal(r->reason, JOB_CANNOT_DECODE);
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_OVER_PIXELS);
+    assert_string_equal(rec.msg, "image too large: 20x10 exceeds --max-pixels 100");
+    assert_int_equal(r->in_w, 20);
+    assert_int_equal(r->in_h, 10);
+    assert_int_equal(r->limit, 100);
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(job_verify(&o, text, &rec), POOL_FAILED);
+    assert_int_equal(r->reason, JOB_CANNOT_DECODE);
+    assert_int_equal(detail_of(&rec), JOB_DETAIL_NONE);
+    assert_string_equal(rec.msg, "not an image this build decodes");
+    tdir_remove(&d);
+}
+
 static void test_job__symlink_below_out_root_is_not_followed(void **state)
 {
     (void)state;
@@ -287,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_job__fifo_and_missing_fail_without_blocking),
         cmocka_unit_test(test_job__never_over_the_input),
         cmocka_unit_test(test_job__size_limits_are_typed),
+        cmocka_unit_test(test_job__verify_types_its_refusals),
         cmocka_unit_test(test_job__symlink_below_out_root_is_not_followed),
         cmocka_unit_test(test_job__end_maps_reasons_to_statuses),
         cmocka_unit_test(test_job__reason_names_are_distinct),
