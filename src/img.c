@@ -218,6 +218,12 @@ enum img_format img_sniff(const unsigned char *buf, size_t len)
     return IMG_FMT_UNKNOWN;
 }
 
+enum img_format img_sniff_head(const unsigned char *buf, size_t len)
+{
+    enum img_format f = img_sniff(buf, len);
+    return f == IMG_FMT_TIFF && tiff_raw_kind(buf, len) ? IMG_FMT_RAW : f;
+}
+
 /* Skips GIF data sub-blocks starting at pos; returns the position after the
  * terminator (or past len when the file is truncated). */
 static size_t img_gif_skip_blocks(const unsigned char *b, size_t len, size_t pos)

@@ -19,19 +19,20 @@ struct plan {
     size_t *order;
 };
 
-/* The format by the first bytes; UNKNOWN if unreadable or not an image.
- * O_NONBLOCK and regular files only: a FIFO put in a file's place since the
- * scan must not hang the parent (the worker then reports it). */
+/* The format by the first bytes (a TIFF-based camera raw as a raw); UNKNOWN
+ * if unreadable or not an image. O_NONBLOCK and regular files only: a FIFO
+ * put in a file's place since the scan must not hang the parent (the worker
+ * then reports it). */
 static enum img_format plan_peek(const char *path)
 {
-    unsigned char head[64];
+    unsigned char head[IMG_SNIFF_HEAD];
     struct stat st;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return IMG_FMT_UNKNOWN;
     ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head) : -1;
     close(fd);
-    return n > 0 ? img_sniff(head, (size_t)n) : IMG_FMT_UNKNOWN;
+    return n > 0 ? img_sniff_head(head, (size_t)n) : IMG_FMT_UNKNOWN;
 }
 
 /* Where the extension of rel starts (the last '.' of the base name, not a

@@ -222,27 +222,54 @@ static void tiff_layout(TIFF *t, struct tiff_layout *l)
     }
 }
 
-/* A camera raw dressed as a TIFF: "unsupported format" rather than its preview. */
-static const char *tiff_raw_kind(TIFF *t)
+/* n bytes (2, 4 or 8) at p as a number, little- or big-endian. */
+static uint64_t tiff_num(const unsigned char *p, unsigned n, int big_endian)
 {
-    void *dng;
-    uint32_t subtype = 0;
-    uint16_t nsub = 0;
-    uint64_t *subs;
-    if (TIFFGetField(t, TIFFTAG_DNGVERSION, &dng))
-        return "DNG";
-    if (TIFFGetField(t, TIFFTAG_SUBFILETYPE, &subtype) && (subtype & FILETYPE_REDUCEDIMAGE) &&
-        TIFFGetField(t, TIFFTAG_SUBIFD, &nsub, &subs) && nsub > 0)
-        return "a reduced preview with the raw data in sub-images";
-    return NULL;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[big_endian ? n - 1 - i : i] << (8 * i);
+    return v;
 }
 
-static int tiff_probe_open(TIFF *t, struct img_info *info, char *err, size_t errlen)
+/* Read from the first directory's entries themselves, not through libtiff:
+ * the folder job's parent tells raws from TIFFs by a file's first bytes
+ * (img_sniff_head) and never hands image data to a decoder library. */
+const char *tiff_raw_kind(const unsigned char *buf, size_t len)
+{
+    if (len < 8 || (memcmp(buf, "II", 2) != 0 && memcmp(buf, "MM", 2) != 0))
+        return NULL;
+    int be = buf[0] == 'M', big = tiff_num(buf + 2, 2, be) == 43;   /* BigTIFF */
+    if (!big && tiff_num(buf + 2, 2, be) != 42)
+        return NULL;
+    if (big && (len < 16 || tiff_num(buf + 4, 2, be) != 8))
+        return NULL;
+    unsigned word = big ? 8 : 4, count_len = big ? 8 : 2, entry = big ? 20 : 12;
+    uint64_t at = tiff_num(buf + (big ? 8 : 4), word, be);
+    if (at > len || len - at < count_len)
+        return NULL;
+    uint64_t n = tiff_num(buf + at, count_len, be), have = (len - at - count_len) / entry;
+    int reduced = 0, subifds = 0;
+    /* a short peek holds the entries it holds: the rest cannot be checked */
+    for (const unsigned char *e = buf + at + count_len; n-- > 0 && have-- > 0; e += entry) {
+        unsigned tag = (unsigned)tiff_num(e, 2, be), type = (unsigned)tiff_num(e + 2, 2, be);
+        uint64_t count = tiff_num(e + 4, word, be);
+        if (tag == TIFFTAG_DNGVERSION)
+            return "DNG";
+        if (tag == TIFFTAG_SUBFILETYPE && count == 1)   /* the value sits in the entry */
+            reduced = tiff_num(e + 4 + word, type == TIFF_SHORT ? 2 : 4, be) &
+                      FILETYPE_REDUCEDIMAGE;
+        subifds |= tag == TIFFTAG_SUBIFD && count > 0;
+    }
+    return reduced && subifds ? "a reduced preview with the raw data in sub-images" : NULL;
+}
+
+static int tiff_probe_open(const unsigned char *buf, size_t len, TIFF *t,
+                           struct img_info *info, char *err, size_t errlen)
 {
     uint32_t w = 0, h = 0;
     char why[1024] = "";
     struct tiff_layout l;
-    const char *raw = tiff_raw_kind(t);
+    const char *raw = tiff_raw_kind(buf, len);
     if (raw) {
         info->fmt = IMG_FMT_RAW;
         snprintf(err, errlen, "unsupported format: camera raw (%s)", raw);
@@ -281,7 +308,7 @@ int tiff_probe(const unsigned char *buf, size_t len, struct img_info *info, char
     TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
     if (!t)
         return -1;
-    int rc = tiff_probe_open(t, info, err, errlen);
+    int rc = tiff_probe_open(buf, len, t, info, err, errlen);
     TIFFClose(t);
     return rc;
 }
@@ -576,7 +603,7 @@ int tiff_decode(const unsigned char *buf, size_t len, unsigned flags, struct img
     TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
     if (!t)
         return -1;
-    int rc = tiff_probe_open(t, &info, err, errlen);
+    int rc = tiff_probe_open(buf, len, t, &info, err, errlen);
     if (rc == 0)
         rc = tiff_read_pixels(t, &m, &info, flags, out, err, errlen);
     TIFFClose(t);
@@ -632,7 +659,7 @@ int tiff_decode16(const unsigned char *buf, size_t len, tiff_rows_fn fn, void *c
     TIFF *t = tiff_open_read(buf, len, &m, err, errlen);
     if (!t)
         return -1;
-    int rc = tiff_probe_open(t, &info, err, errlen);
+    int rc = tiff_probe_open(buf, len, t, &info, err, errlen);
     if (rc == 0) {
         tiff_layout(t, &l);
         struct tiff_deep d = {&l, info.w, info.ch, fn, ctx};

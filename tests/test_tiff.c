@@ -273,6 +273,76 @@ static void test_tiff__dng_refused(void **state)
     free(buf);
 }
 
+/* v as len bytes at *p, in the byte order asked for; moves *p past them. */
+static void raw_put(unsigned char **p, uint64_t v, unsigned len, int be)
+{
+    for (unsigned k = 0; k < len; k++)
+        (*p)[be ? len - 1 - k : k] = (unsigned char)(v >> (8 * k));
+    *p += len;
+}
+
+/* A first directory written by hand: classic or BigTIFF, either byte order,
+ * entries of (tag, type, value) with a count of 1 each. Its length. */
+static size_t raw_dir(unsigned char *b, int big, int be, const unsigned (*e)[3], unsigned n)
+{
+    unsigned word = big ? 8 : 4;
+    memset(b, 0, 512);
+    memcpy(b, be ? "MM" : "II", 2);
+    unsigned char *p = b + 2;
+    raw_put(&p, big ? 43 : 42, 2, be);
+    if (big) {
+        raw_put(&p, 8, 2, be);
+        raw_put(&p, 0, 2, be);
+    }
+    raw_put(&p, big ? 16 : 8, word, be);
+    raw_put(&p, n, big ? 8 : 2, be);
+    for (unsigned i = 0; i < n; i++) {
+        raw_put(&p, e[i][0], 2, be);
+        raw_put(&p, e[i][1], 2, be);
+        raw_put(&p, 1, word, be);
+        unsigned char *value = p;
+        raw_put(&p, e[i][2], e[i][1] == TIFF_SHORT ? 2 : 4, be);
+        p = value + word;
+    }
+    return (size_t)(p - b) + word;   /* and the next directory's offset, 0 */
+}
+
+/* The first directory's tags say raw, read from the bytes alone: both byte
+ * orders, BigTIFF, a SHORT subfile type; a short peek or a directory past
+ * the end says nothing (and reads nothing past it). */
+static void test_tiff__raw_kind_from_bytes(void **state)
+{
+    (void)state;
+    static const unsigned nef[][3] = {{TIFFTAG_SUBFILETYPE, TIFF_LONG, 1},
+                                      {TIFFTAG_IMAGEWIDTH, TIFF_SHORT, 8},
+                                      {TIFFTAG_SUBIFD, TIFF_LONG, 400}};
+    static const unsigned plain[][3] = {{TIFFTAG_SUBFILETYPE, TIFF_LONG, 1},
+                                        {TIFFTAG_IMAGEWIDTH, TIFF_SHORT, 8}};
+    static const unsigned full[][3] = {{TIFFTAG_SUBFILETYPE, TIFF_LONG, 0},
+                                       {TIFFTAG_SUBIFD, TIFF_LONG, 400}};
+    static const unsigned dng[][3] = {{TIFFTAG_IMAGEWIDTH, TIFF_SHORT, 8},
+                                      {TIFFTAG_DNGVERSION, TIFF_BYTE, 0x01040000}};
+    static const unsigned short_type[][3] = {{TIFFTAG_SUBFILETYPE, TIFF_SHORT, 1},
+                                             {TIFFTAG_SUBIFD, TIFF_LONG, 400}};
+    const char *preview = "a reduced preview with the raw data in sub-images";
+    unsigned char b[512];
+    for (int big = 0; big <= 1; big++)
+        for (int be = 0; be <= 1; be++) {
+            size_t n = raw_dir(b, big, be, nef, 3);
+            assert_string_equal(tiff_raw_kind(b, n), preview);
+            assert_null(tiff_raw_kind(b, n - (big ? 28 : 16)));  /* the last entry cut */
+            assert_string_equal(tiff_raw_kind(b, raw_dir(b, big, be, dng, 2)), "DNG");
+            assert_string_equal(tiff_raw_kind(b, raw_dir(b, big, be, short_type, 2)), preview);
+            assert_null(tiff_raw_kind(b, raw_dir(b, big, be, plain, 2)));
+            assert_null(tiff_raw_kind(b, raw_dir(b, big, be, full, 2)));
+            assert_null(tiff_raw_kind(b, big ? 12 : 6));     /* a peek of the header */
+        }
+    raw_dir(b, 0, 0, nef, 3);
+    b[4] = 0xff;                                             /* directory past the end */
+    assert_null(tiff_raw_kind(b, 64));
+    assert_null(tiff_raw_kind((const unsigned char *)"\x89PNG\r\n\x1a\n....", 12));
+}
+
 static void test_tiff__encode_round_trip_and_meta(void **state)
 {
     (void)state;
@@ -620,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_tiff__multipage),
         cmocka_unit_test(test_tiff__extra_samples_without_colour),
         cmocka_unit_test(test_tiff__dng_refused),
+        cmocka_unit_test(test_tiff__raw_kind_from_bytes),
         cmocka_unit_test(test_tiff__encode_round_trip_and_meta),
         cmocka_unit_test(test_tiff__orientation),
         cmocka_unit_test(test_tiff__cmyk),

@@ -134,6 +134,14 @@ struct img_load_opts {
  * is IMG_FMT_UNKNOWN (even "BMP Suite ..." or "P1 is ..."). */
 enum img_format img_sniff(const unsigned char *buf, size_t len);
 
+/* How many first bytes of a file img_sniff_head wants: one page. */
+#define IMG_SNIFF_HEAD 4096
+/* img_sniff, except that a camera raw built on TIFF (DNG, NEF, ARW: see
+ * tiff_raw_kind) is IMG_FMT_RAW, for a caller that decides from a file's
+ * first IMG_SNIFF_HEAD bytes what will become of it. Reads bytes only, so
+ * the folder job's parent can call it on any file. */
+enum img_format img_sniff_head(const unsigned char *buf, size_t len);
+
 /* Reads only the header: sniffs the format, reads the size (stb_image; libwebp's
  * WebPGetFeatures; libtiff's first directory; libheif's primary image item),
  * and checks it (w, h >= 1 and <= IMG_MAX_SIDE, channels 1..4, w*h <=

@@ -62,6 +62,55 @@ printf '<?xml version="1.0"?><plist/>\n' >"$T/live/IMG_0001.AAE"
 expect_exit 0 "$IMGPOOL" --format jpg -o "$T/o5live" "$T/live"
 [ "$(ls "$T/o5live")" = "IMG_0001.jpg" ] || fail "live photo named: $(ls "$T/o5live")"
 expect_err "skipped '$T/live/IMG_0001.MOV': not an image"
+# ...and so does a camera raw built on TIFF, told by its first directory:
+# Sony's DSC0001.ARW (a reduced preview with the raw data in a sub-image,
+# big-endian here) and a DNG, each beside its JPEG, both written as cameras
+# do, the directory first; a TIFF whose first image is merely marked
+# reduced is still an image, and its clash with its JPEG is the usual one
+mkdir "$T/raw"
+for n in 1 2 3; do cp "$ROOT/samples/photo.jpg" "$T/raw/DSC000$n.JPG"; done
+python3 - "$T/raw" <<'PY' || fail "cannot make the raws"
+import struct, sys
+def tiff(path, be, subfile, extra):
+    o = '>' if be else '<'
+    tags = [(254, 4, 1, subfile), (256, 3, 1, 8), (257, 3, 1, 8), (258, 3, 1, 8),
+            (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, 0), (277, 3, 1, 1),
+            (278, 3, 1, 8), (279, 4, 1, 64)] + extra
+    tags.sort()
+    ifd_len = 2 + 12 * len(tags) + 4
+    data_at = 8 + ifd_len
+    sub_at = data_at + 64
+    out = bytearray((b'MM' if be else b'II') + struct.pack(o + 'HI', 42, 8))
+    out += struct.pack(o + 'H', len(tags))
+    for tag, typ, count, value in tags:
+        value = {273: data_at, 330: sub_at}.get(tag, value)
+        if typ == 3:
+            out += struct.pack(o + 'HHIHH', tag, typ, count, value, 0)
+        elif typ == 1:
+            out += struct.pack(o + 'HHI', tag, typ, count) + bytes(value)
+        else:
+            out += struct.pack(o + 'HHII', tag, typ, count, value)
+    out += struct.pack(o + 'I', 0) + bytes(range(64))
+    if any(t[0] == 330 for t in tags):   # the "raw" sub-image: the same 8x8
+        sub = [t for t in tags if t[0] not in (254, 330)]
+        out += struct.pack(o + 'H', len(sub))
+        for tag, typ, count, value in sub:
+            value = data_at if tag == 273 else value
+            out += (struct.pack(o + 'HHIHH', tag, typ, count, value, 0) if typ == 3
+                    else struct.pack(o + 'HHII', tag, typ, count, value))
+        out += struct.pack(o + 'I', 0)
+    open(path, 'wb').write(out)
+d = sys.argv[1]
+tiff(d + '/DSC0001.ARW', True, 1, [(330, 4, 1, 0)])
+tiff(d + '/DSC0002.DNG', False, 0, [(50706, 1, 4, [1, 4, 0, 0])])
+tiff(d + '/DSC0003.TIF', False, 1, [])
+PY
+expect_exit 1 "$IMGPOOL" --format png -o "$T/o5raw" "$T/raw"
+[ "$(ls "$T/o5raw" | tr '\n' ' ')" = "DSC0001.png DSC0002.png DSC0003.JPG.png DSC0003.TIF.png " ] ||
+  fail "raws named: $(ls "$T/o5raw")"
+expect_err "cannot decode '$T/raw/DSC0001.ARW': unsupported format: camera raw (a reduced preview"
+expect_err "cannot decode '$T/raw/DSC0002.DNG': unsupported format: camera raw (DNG)"
+! grep -q "DSC0003" "$T/err" || fail "DSC0003.TIF did not decode: $(cat "$T/err")"
 
 # 6. Never the input: an input folder as the output folder is a usage error;
 # a file given inside the output folder fails on its own.
