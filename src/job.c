@@ -495,8 +495,6 @@ static int job_open_input(const char *path, struct stat *st, struct pool_record 
     return fd;
 }
 
-/* Header, then pixels: the probe result goes into the decoder, so the header
- * (and a JPEG's EXIF) is parsed once. 0, or -1 with the record filled. */
 /* Reads buf's header into info. 0, or -1 with the record filled, typed by
  * the limit it is over, if any. */
 static int job_probe(const struct job_options *o, const unsigned char *buf, size_t len,
@@ -519,6 +517,8 @@ static void job_decode_failed(const struct img_info *probed, const char *err,
         job_end(rec, JOB_CANNOT_DECODE, "%s", err);
 }
 
+/* Header, then pixels: the probe result goes into the decoder, so the header
+ * (and a JPEG's EXIF) is parsed once. 0, or -1 with the record filled. */
 static int job_decode(const struct job_options *o, const unsigned char *buf, size_t len,
                       struct img_info *info, struct job_image *ji, unsigned sizes[][2],
                       struct img_meta *meta, struct pool_record *rec)

@@ -238,8 +238,10 @@ const char *tiff_raw_kind(const unsigned char *buf, size_t len)
 {
     if (len < 8 || (memcmp(buf, "II", 2) != 0 && memcmp(buf, "MM", 2) != 0))
         return NULL;
-    int be = buf[0] == 'M', big = tiff_num(buf + 2, 2, be) == 43;   /* BigTIFF */
-    if (!big && tiff_num(buf + 2, 2, be) != 42)
+    int be = buf[0] == 'M';
+    uint64_t magic = tiff_num(buf + 2, 2, be);
+    int big = magic == 43;                                      /* BigTIFF */
+    if (!big && magic != 42)
         return NULL;
     if (big && (len < 16 || tiff_num(buf + 4, 2, be) != 8))
         return NULL;

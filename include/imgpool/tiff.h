@@ -36,9 +36,9 @@ int tiff_probe(const unsigned char *buf, size_t len, struct img_info *info, char
 /* A camera raw built on TIFF, by its first directory's tags: "DNG" (a
  * DNGVersion tag), or "a reduced preview with the raw data in sub-images"
  * (NEF, ARW, ...); NULL for anything else, a TIFF or not. Reads the entries
- * in buf only, through no library: the file's first few KB are enough where
- * the first directory comes first, as cameras write it. tiff_probe refuses
- * the same files. */
+ * in buf only, through no library: a file's first few KB hold the first
+ * directory when it comes first (one further in is not seen, and the file
+ * is taken for a TIFF). tiff_probe refuses the same files. */
 const char *tiff_raw_kind(const unsigned char *buf, size_t len);
 
 /* tiff_decode flags. */
